@@ -1,6 +1,7 @@
 //! `pocket-studio`: the desktop app. `pocket-studio [MODEL]` opens a model directly.
 
 fn main() -> std::process::ExitCode {
+    pocket_studio::gui::mark_launch();
     let path = std::env::args_os().nth(1).map(std::path::PathBuf::from);
     match pocket_studio::gui::run(path) {
         Ok(()) => std::process::ExitCode::SUCCESS,

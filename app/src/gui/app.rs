@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use pocket_engine::Graph;
 use pocket_engine::eval::CompareReport;
@@ -50,6 +51,18 @@ pub struct StudioApp {
     export_path: String,
     pending_dialog: Option<std::thread::JoinHandle<Option<PathBuf>>>,
     weight_stats: Option<inspector::WeightStats>,
+    timing: Timing,
+}
+
+/// Launch and open timings: shown in the log; with `POCKET_STUDIO_BENCH=1` printed to stderr and
+/// the window closes once the opened model's graph has been drawn (scripts/bench_studio.sh).
+struct Timing {
+    launched: Instant,
+    first_frame: bool,
+    open_started: Option<Instant>,
+    /// Set when a load finished; the graph is drawn in the same frame.
+    loaded: bool,
+    bench: bool,
 }
 
 impl StudioApp {
@@ -60,7 +73,9 @@ impl StudioApp {
             .and_then(|s| s.get_string(SETTINGS_KEY))
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default();
-        Self::with_settings(cc.egui_ctx.clone(), settings, path)
+        let mut app = Self::with_settings(cc.egui_ctx.clone(), settings, path);
+        app.timing.launched = super::launched();
+        app
     }
 
     /// Build the app without eframe storage (tests).
@@ -92,6 +107,13 @@ impl StudioApp {
             export_path: String::new(),
             pending_dialog: None,
             weight_stats: None,
+            timing: Timing {
+                launched: Instant::now(),
+                first_frame: false,
+                open_started: None,
+                loaded: false,
+                bench: std::env::var_os("POCKET_STUDIO_BENCH").is_some(),
+            },
         };
         if let Some(p) = path {
             app.apply(Command::Open(p));
@@ -147,6 +169,7 @@ impl StudioApp {
         match c {
             Command::Open(p) => {
                 self.log.push(format!("opening {}", p.display()));
+                self.timing.open_started = Some(Instant::now());
                 self.start_job(Job::Load(p), "opening");
             }
             Command::OpenDialog => {
@@ -264,6 +287,7 @@ impl StudioApp {
                     self.report = None;
                     self.selected = None;
                     self.graph.reset();
+                    self.timing.loaded = true;
                 }
                 EventKind::Quantized {
                     graph,
@@ -320,6 +344,10 @@ impl StudioApp {
                 }
                 EventKind::Failed(e) => {
                     self.running = None;
+                    if self.timing.bench {
+                        eprintln!("error: {e}");
+                        std::process::exit(1);
+                    }
                     let short = e
                         .lines()
                         .next()
@@ -448,9 +476,9 @@ impl StudioApp {
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui
                         .button(if self.settings.dark {
-                            "☀ Light"
+                            "Light theme"
                         } else {
-                            "🌙 Dark"
+                            "Dark theme"
                         })
                         .clicked()
                     {
@@ -542,6 +570,7 @@ impl StudioApp {
             }
         }
         self.notes_ui(ui);
+        self.record_timing(ui.ctx());
         for c in cmds {
             // Compare reports select layers of the quantized graph: map them to the open graph.
             let c = match c {
@@ -555,6 +584,32 @@ impl StudioApp {
                 c => c,
             };
             self.apply(c);
+        }
+    }
+
+    fn record_timing(&mut self, ctx: &egui::Context) {
+        let t = &mut self.timing;
+        if !t.first_frame {
+            t.first_frame = true;
+            let ms = t.launched.elapsed().as_secs_f64() * 1e3;
+            self.log
+                .push(format!("first frame {ms:.0} ms after launch"));
+            if t.bench {
+                eprintln!("first_frame_ms={ms:.1}");
+            }
+        }
+        if t.loaded {
+            t.loaded = false;
+            if let Some(s) = t.open_started.take() {
+                let ms = s.elapsed().as_secs_f64() * 1e3;
+                self.log.push(format!(
+                    "open to drawn graph: {ms:.0} ms (read, prepare, layout)"
+                ));
+                if t.bench {
+                    eprintln!("open_to_graph_ms={ms:.1}");
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
         }
     }
 

@@ -10,6 +10,20 @@ pub mod theme;
 pub mod worker;
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+static LAUNCHED: OnceLock<Instant> = OnceLock::new();
+
+/// Record the process start (call first thing in `main`).
+pub fn mark_launch() {
+    let _ = LAUNCHED.set(Instant::now());
+}
+
+/// When the process started (or, if never marked, now).
+pub fn launched() -> Instant {
+    *LAUNCHED.get_or_init(Instant::now)
+}
 
 /// Start the studio, opening `path` if given.
 pub fn run(path: Option<PathBuf>) -> eframe::Result {

@@ -121,7 +121,7 @@ impl QuantizePanel {
             }
             None => {
                 if ui
-                    .button("▶ Quantize")
+                    .button("Quantize")
                     .on_hover_text("Run with this recipe (off the UI thread)")
                     .clicked()
                 {

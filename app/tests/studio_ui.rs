@@ -1,0 +1,150 @@
+//! The real studio `App`, driven through egui_kittest: widgets are found by their labels in the
+//! accessibility tree and clicked, files are dropped on the window, worker jobs run on their
+//! threads. No window or GPU is needed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use pocket_studio::gui::app::StudioApp;
+use pocket_studio::gui::panels::samples;
+
+fn harness<'a>() -> Harness<'a, StudioApp> {
+    Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(|cc| StudioApp::new(cc, None))
+}
+
+/// Step frames until `done` holds (worker jobs finish on their own threads).
+fn step_until(h: &mut Harness<'_, StudioApp>, what: &str, done: impl Fn(&StudioApp) -> bool) {
+    // The first steps deliver queued input (a click) so that the job has started.
+    h.run_steps(2);
+    let t = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "timed out waiting for {what}; notes: {:?}",
+            h.state().notifications()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.run_steps(3);
+}
+
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(h: &mut Harness<'_, StudioApp>, p: &Path) {
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(p.to_path_buf())));
+    h.step();
+}
+
+fn sample(name: &str) -> PathBuf {
+    samples()
+        .into_iter()
+        .find(|s| s.0 == name)
+        .expect("sample model")
+        .2
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pocket-kittest-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+#[test]
+fn open_a_sample_from_the_start_screen() {
+    let mut h = harness();
+    h.get_by_label("Sample models");
+    h.get_by_label("Open Shapes").click();
+    step_until(&mut h, "the model to load", |a| a.model().is_some());
+    // The title bar names the model and its size; the graph and side panel replace the start
+    // screen.
+    h.get_by_label_contains("11 nodes, 102551 params");
+    assert!(h.query_by_label("Sample models").is_none());
+    h.get_by_role_and_label(Role::Button, "Quantize");
+}
+
+#[test]
+fn drop_a_model_file_on_the_window() {
+    let mut h = harness();
+    drop_file(&mut h, &sample("Digits"));
+    step_until(&mut h, "the dropped model to load", |a| a.model().is_some());
+    h.get_by_label_contains("digits");
+}
+
+#[test]
+fn quantize_with_a_small_calibration_set_and_compare() {
+    // A small labelled folder (3 images per class) serves as calibration and evaluation data.
+    let data = tmp("data");
+    let eval = sample("Shapes").parent().expect("dir").join("eval");
+    for class in std::fs::read_dir(&eval).expect("eval dir") {
+        let class = class.expect("entry").path();
+        let name = class.file_name().expect("name").to_owned();
+        std::fs::create_dir_all(data.join(&name)).expect("class dir");
+        let mut imgs: Vec<_> = std::fs::read_dir(&class)
+            .expect("class")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        imgs.sort();
+        for img in imgs.iter().take(3) {
+            std::fs::copy(img, data.join(&name).join(img.file_name().expect("f"))).expect("copy");
+        }
+    }
+    let mut h = harness();
+    h.get_by_label("Open Shapes").click();
+    step_until(&mut h, "the model to load", |a| a.model().is_some());
+    // Dropping a folder while a model is open offers it as calibration and evaluation data.
+    drop_file(&mut h, &data);
+    h.run_steps(2);
+    h.get_by_label_contains("Folder set as calibration");
+    h.get_by_role_and_label(Role::Button, "Quantize").click();
+    step_until(&mut h, "quantization", |a| !a.busy());
+    h.get_by_label_contains("Quantized");
+    h.get_by_role_and_label(Role::Button, "Compare").click();
+    step_until(&mut h, "the comparison", |a| {
+        a.report().is_some() && !a.busy()
+    });
+    // The compare panel fills: accuracy table, sizes, per-layer plot heading, confusion.
+    h.get_by_label("top-1");
+    h.get_by_label("file size");
+    h.get_by_label_contains("Per-layer SQNR");
+    h.get_by_label_contains("Confusion");
+    let r = h.state().report().expect("report");
+    assert_eq!(r.float.samples, 15);
+    assert!(!r.layers.is_empty());
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_corrupt_file_shows_a_notification() {
+    let d = tmp("corrupt");
+    let p = d.join("broken.tflite");
+    std::fs::write(&p, b"\x10\x00\x00\x00TFL3 this is not a model").expect("write");
+    let mut h = harness();
+    drop_file(&mut h, &p);
+    step_until(&mut h, "the load to fail", |a| !a.busy());
+    h.get_by_label_contains("cannot read model");
+    assert!(h.state().model().is_none());
+    // The start screen is still there and works.
+    h.get_by_label("Open Shapes").click();
+    step_until(&mut h, "the sample to load", |a| a.model().is_some());
+    let _ = std::fs::remove_dir_all(&d);
+}
