@@ -148,3 +148,47 @@ fn a_corrupt_file_shows_a_notification() {
     step_until(&mut h, "the sample to load", |a| a.model().is_some());
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn export_writes_model_recipe_and_report_and_asks_before_overwriting() {
+    let dir = tmp("export");
+    let model = dir.join("shapes.tflite");
+    let src = sample("Shapes");
+    std::fs::copy(&src, &model).expect("copy");
+    let original = std::fs::read(&model).expect("read");
+    let mut h = harness();
+    drop_file(&mut h, &model);
+    step_until(&mut h, "the model to load", |a| a.model().is_some());
+    // The copy has no calibration folder beside it: point both folders at the sample's eval set.
+    drop_file(&mut h, &src.parent().expect("dir").join("eval"));
+    h.get_by_role_and_label(Role::Button, "Quantize").click();
+    step_until(&mut h, "quantization", |a| !a.busy());
+    h.get_by_role_and_label(Role::Button, "Compare").click();
+    step_until(&mut h, "the comparison", |a| {
+        a.report().is_some() && !a.busy()
+    });
+    let out = dir.join("shapes_quant.tflite");
+    assert!(!out.exists());
+    h.get_by_role_and_label(Role::Button, "Export (Ctrl+E)")
+        .click();
+    step_until(&mut h, "the export", |a| !a.busy());
+    assert!(out.is_file());
+    assert!(dir.join("shapes_quant.recipe.json").is_file());
+    assert!(dir.join("shapes_quant_report/report.json").is_file());
+    // Exporting again asks first; the second press confirms.
+    std::fs::write(&out, b"old").expect("write");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    h.run_steps(3);
+    h.get_by_label_contains("Overwrite");
+    assert_eq!(std::fs::read(&out).expect("read"), b"old");
+    h.get_by_role_and_label(Role::Button, "Export (Ctrl+E)")
+        .click();
+    step_until(&mut h, "the export", |a| !a.busy());
+    assert_ne!(std::fs::read(&out).expect("read"), b"old");
+    assert_eq!(
+        std::fs::read(&model).expect("read"),
+        original,
+        "source untouched"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -231,6 +231,7 @@ impl StudioApp {
                 let job = Job::Export {
                     bytes: q.bytes.clone(),
                     recipe: Some(q.recipe.clone()),
+                    report: self.report.clone().map(Box::new),
                     path,
                 };
                 self.start_job(job, "exporting");
@@ -449,9 +450,7 @@ impl StudioApp {
             ui.ctx()
                 .memory_mut(|m| m.request_focus(super::panels::graph::search_id()));
         }
-        if export && !self.export_path.is_empty() {
-            cmds.push(Command::Export(PathBuf::from(&self.export_path)));
-        }
+        let mut want_export = export && self.quant.is_some();
         if close {
             cmds.push(Command::Close);
         }
@@ -530,14 +529,8 @@ impl StudioApp {
                         if self.quant.is_some() {
                             ui.horizontal(|ui| {
                                 ui.add(egui::TextEdit::singleline(&mut self.export_path).desired_width(260.0));
-                                if ui.button("Export (Ctrl+E)").on_hover_text("Write the quantized .tflite and its recipe; never touches the source file").clicked() {
-                                    let p = PathBuf::from(&self.export_path);
-                                    if p.exists() && !self.notes.iter().any(|n| n.text.starts_with("Overwrite")) {
-                                        self.notes.push(Note { text: format!("Overwrite {}? Press Export again to confirm.", p.display()), details: String::new(), error: false });
-                                    } else {
-                                        self.notes.retain(|n| !n.text.starts_with("Overwrite"));
-                                        cmds.push(Command::Export(p));
-                                    }
+                                if ui.button("Export (Ctrl+E)").on_hover_text("Write the quantized .tflite, its recipe (.recipe.json) and the comparison report (<name>_report/); never touches the source file").clicked() {
+                                    want_export = true;
                                 }
                             });
                         }
@@ -569,6 +562,9 @@ impl StudioApp {
                 });
             }
         }
+        if want_export {
+            cmds.extend(self.request_export());
+        }
         self.notes_ui(ui);
         self.record_timing(ui.ctx());
         for c in cmds {
@@ -585,6 +581,26 @@ impl StudioApp {
             };
             self.apply(c);
         }
+    }
+
+    /// Export to the path field, asking first (a second press confirms) when the file exists.
+    fn request_export(&mut self) -> Option<Command> {
+        let p = PathBuf::from(self.export_path.trim());
+        if p.as_os_str().is_empty() {
+            self.notify("Type a path for the exported .tflite first", "", true);
+            return None;
+        }
+        let asked = format!("Overwrite {}? Press Export again to confirm.", p.display());
+        if p.exists() && !self.notes.iter().any(|n| n.text == asked) {
+            self.notes.push(Note {
+                text: asked,
+                details: String::new(),
+                error: false,
+            });
+            return None;
+        }
+        self.notes.retain(|n| n.text != asked);
+        Some(Command::Export(p))
     }
 
     fn record_timing(&mut self, ctx: &egui::Context) {

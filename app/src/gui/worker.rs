@@ -40,9 +40,12 @@ pub enum Job {
         data: PathBuf,
     },
     /// Write a model and its recipe.
+    /// Write the model, its recipe (`.recipe.json`) and, when there is one, the comparison
+    /// report (`<stem>_report/`).
     Export {
         bytes: Arc<Vec<u8>>,
         recipe: Option<String>,
+        report: Option<Box<pocket_engine::eval::CompareReport>>,
         path: PathBuf,
     },
 }
@@ -233,6 +236,7 @@ fn run(
         Job::Export {
             bytes,
             recipe,
+            report,
             path,
         } => {
             pocket_engine::formats::write_atomic(&path, &bytes)
@@ -242,6 +246,14 @@ fn run(
                     &path.with_extension("recipe.json"),
                     r.as_bytes(),
                 )?;
+            }
+            if let Some(r) = report {
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                r.write(&path.with_file_name(format!("{stem}_report")))
+                    .context("writing the comparison report")?;
             }
             EventKind::Exported(path)
         }
