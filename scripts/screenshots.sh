@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start the real `pocket-studio` under Xvfb, open a sample model, walk the panels (quantize,
-# compare, inspect a node) and save PNG screenshots into docs/. Needs xvfb, xdotool and
+# compare, inspect a node, the live view on the image-folder source) and save PNG screenshots into docs/. Needs xvfb, xdotool and
 # imagemagick (installed when root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ target/release/pocket-studio & app=$!
 shot start 4
 xdotool mousemove 697 222 click 1            # "Open Shapes" on the start screen
 shot graph 4
-xdotool mousemove 419 282 click 1            # a CONV_2D node: the inspector
+xdotool mousemove 419 297 click 1            # a CONV_2D node: the inspector
 xdotool mousemove 1060 700 && sleep 0.5 && xdotool click 5 click 5 click 5 click 5   # scroll the side panel
 shot inspector 2
 xdotool click 4 click 4 click 4 click 4 click 4 click 4 && sleep 0.5                  # back to the top
@@ -34,4 +34,8 @@ xdotool mousemove 890 176 click 1            # Quantize (int8, the sample's cali
 sleep 8
 xdotool mousemove 1237 280 click 1           # Compare on the sample's evaluation images
 shot compare 14
+xdotool mousemove 86 43 click 1              # the Live tab (no camera here: image-folder source)
+sleep 1
+xdotool mousemove 358 66 click 1             # Start: float and int8 side by side
+shot live 6
 kill $app

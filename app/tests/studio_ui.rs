@@ -192,3 +192,67 @@ fn export_writes_model_recipe_and_report_and_asks_before_overwriting() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn live_panel_runs_the_image_folder_source_and_saves_a_snapshot() {
+    let mut h = harness();
+    h.get_by_label("Open Shapes").click();
+    step_until(&mut h, "the model to load", |a| a.model().is_some());
+    h.get_by_role_and_label(Role::Button, "Quantize").click();
+    step_until(&mut h, "quantization", |a| !a.busy());
+    h.get_by_label("Live").click();
+    h.run_steps(2);
+    h.get_by_label("Image folder").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Start").click();
+    step_until(&mut h, "live results", |a| {
+        a.live_result().is_some_and(|r| r.outputs.len() == 2)
+    });
+    h.run_steps(3);
+    assert!(h.query_all_by_label_contains(" FPS").count() >= 1);
+    h.get_by_label_contains("What the model sees 96x96");
+    let names: Vec<String> = h
+        .state()
+        .live_result()
+        .expect("result")
+        .outputs
+        .iter()
+        .map(|o| o.name.clone())
+        .collect();
+    assert_eq!(names, ["float", "quantized"]);
+    // Each model's column shows its latency.
+    assert!(
+        h.query_all_by(|n| n.label().or(n.value()).is_some_and(
+            |l| l.ends_with(" ms") && l.chars().next().is_some_and(|c| c.is_ascii_digit())
+        ))
+        .count()
+            >= 2
+    );
+    // Top-k bars name the sample's classes.
+    assert!(
+        h.query_all_by_label_contains("%").count() >= 10,
+        "5 bars per model"
+    );
+    // Snapshot into a dataset folder under a class name.
+    let snaps = tmp("snaps");
+    h.get_by_label("Snapshot into").focus();
+    h.run_steps(1);
+    h.get_by_label("Snapshot into")
+        .type_text(&snaps.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("class").focus();
+    h.run_steps(1);
+    h.get_by_label("class").type_text("circle");
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Save frame").click();
+    h.run_steps(3);
+    h.get_by_label_contains("Frame saved");
+    let saved: Vec<_> = std::fs::read_dir(snaps.join("circle"))
+        .expect("class folder")
+        .collect();
+    assert_eq!(saved.len(), 1);
+    h.get_by_role_and_label(Role::Button, "Stop").click();
+    h.run_steps(3);
+    assert!(h.state().pipeline().is_none());
+    let _ = std::fs::remove_dir_all(&snaps);
+}

@@ -11,11 +11,13 @@ use pocket_engine::eval::CompareReport;
 
 use super::panels::compare::ComparePanel;
 use super::panels::graph::GraphView;
+use super::panels::live::LivePanel;
 use super::panels::quantize::QuantizePanel;
 use super::panels::start::StartPanel;
 use super::panels::{Command, inspector};
 use super::settings::Settings;
 use super::worker::{Event, EventKind, Job, JobId, Loaded, Worker};
+use crate::camera::pipeline::{LiveModel, LiveResult, Pipeline};
 
 const SETTINGS_KEY: &str = "pocket-studio-settings";
 
@@ -52,6 +54,21 @@ pub struct StudioApp {
     pending_dialog: Option<std::thread::JoinHandle<Option<PathBuf>>>,
     weight_stats: Option<inspector::WeightStats>,
     timing: Timing,
+    ctx: egui::Context,
+    tab: Tab,
+    live: LivePanel,
+    pipeline: Option<Pipeline>,
+    live_names: Vec<String>,
+    live_result: Option<LiveResult>,
+}
+
+/// What the central area shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// The graph view.
+    Graph,
+    /// The live camera view.
+    Live,
 }
 
 /// Launch and open timings: shown in the log; with `POCKET_STUDIO_BENCH=1` printed to stderr and
@@ -94,7 +111,13 @@ impl StudioApp {
                 data: settings.data_dir.clone(),
             },
             settings,
-            worker: Worker::new(ctx),
+            worker: Worker::new(ctx.clone()),
+            ctx,
+            tab: Tab::Graph,
+            live: LivePanel::default(),
+            pipeline: None,
+            live_names: Vec::new(),
+            live_result: None,
             doc: None,
             quant: None,
             report: None,
@@ -134,6 +157,27 @@ impl StudioApp {
     /// Notifications' texts (tests).
     pub fn notifications(&self) -> Vec<String> {
         self.notes.iter().map(|n| n.text.clone()).collect()
+    }
+
+    /// The newest live result (tests).
+    pub fn live_result(&self) -> Option<&LiveResult> {
+        self.live_result.as_ref()
+    }
+
+    /// The live pipeline, if running (tests).
+    pub fn pipeline(&self) -> Option<&Pipeline> {
+        self.pipeline.as_ref()
+    }
+
+    /// Show a central tab.
+    pub fn show_tab(&mut self, t: Tab) {
+        self.tab = t;
+    }
+
+    fn stop_live(&mut self) {
+        self.pipeline = None;
+        self.live_result = None;
+        self.live.reset();
     }
 
     /// Whether a job is running (tests).
@@ -237,7 +281,63 @@ impl StudioApp {
                 self.start_job(job, "exporting");
             }
             Command::Cancel => self.worker.cancel(),
+            Command::LiveStart(spec) => {
+                let Some(doc) = &self.doc else { return };
+                let mut models = vec![LiveModel {
+                    name: "float".into(),
+                    graph: doc.graph.clone(),
+                }];
+                if let Some(q) = &self.quant {
+                    models.push(LiveModel {
+                        name: "quantized".into(),
+                        graph: q.graph.clone(),
+                    });
+                }
+                let pre = self.live.pre.clone().unwrap_or_else(|| {
+                    pocket_engine::data::image::Preprocess::for_input(&doc.graph, 0)
+                });
+                let names = models.iter().map(|m| m.name.clone()).collect();
+                let ctx = self.ctx.clone();
+                self.stop_live();
+                match Pipeline::start(
+                    move || spec.open(),
+                    models,
+                    pre,
+                    move || ctx.request_repaint(),
+                ) {
+                    Ok(p) => {
+                        self.pipeline = Some(p);
+                        self.live_names = names;
+                        if self.quant.is_none() {
+                            self.notify(
+                                "Live: float model only — quantize to see both side by side",
+                                "",
+                                false,
+                            );
+                        }
+                    }
+                    Err(e) => self.notify("Cannot start the live view", e, true),
+                }
+            }
+            Command::LiveStop => self.pipeline = None,
+            Command::LivePreprocess(p) => {
+                if let Some(pl) = &self.pipeline {
+                    pl.set_preprocess(p.clone());
+                }
+                self.live.pre = Some(p);
+            }
+            Command::LiveSnapshot(dir, class) => {
+                let Some(r) = &self.live_result else {
+                    self.notify("No frame to save yet", "", true);
+                    return;
+                };
+                match crate::camera::snapshot::save(&r.frame, &dir, &class) {
+                    Ok(p) => self.notify("Frame saved", p.display().to_string(), false),
+                    Err(e) => self.notify("Cannot save the frame", e, true),
+                }
+            }
             Command::Close => {
+                self.stop_live();
                 self.weight_stats = None;
                 self.doc = None;
                 self.quant = None;
@@ -289,6 +389,17 @@ impl StudioApp {
                     self.selected = None;
                     self.graph.reset();
                     self.timing.loaded = true;
+                    self.stop_live();
+                    if let Some(d) = &self.doc
+                        && !d.graph.inputs.is_empty()
+                    {
+                        self.live.set_preprocess(
+                            pocket_engine::data::image::Preprocess::for_input(&d.graph, 0),
+                        );
+                    }
+                    if self.live.folder.is_empty() {
+                        self.live.folder = self.compare.data.clone();
+                    }
                 }
                 EventKind::Quantized {
                     graph,
@@ -319,11 +430,24 @@ impl StudioApp {
                             .display()
                             .to_string();
                     }
+                    // The live view restarts with both models; it uses the calibration's
+                    // preprocessing when the recipe names one.
+                    if let Some(p) = serde_json::from_str::<pocket_engine::quant::Recipe>(&recipe)
+                        .ok()
+                        .and_then(|r| r.preprocess)
+                    {
+                        self.live.set_preprocess(p);
+                    }
+                    let restart = self.pipeline.is_some();
+                    self.stop_live();
                     self.quant = Some(Quantized {
                         graph,
                         bytes,
                         recipe,
                     });
+                    if restart {
+                        self.apply(Command::LiveStart(self.live.spec()));
+                    }
                     self.report = None;
                 }
                 EventKind::Compared(r) => {
@@ -406,6 +530,9 @@ impl StudioApp {
     /// One frame of UI.
     pub fn frame(&mut self, ui: &mut egui::Ui) {
         self.drain();
+        if let Some(r) = self.pipeline.as_ref().and_then(Pipeline::take_result) {
+            self.live_result = Some(r);
+        }
         if let Some(h) = self.pending_dialog.take_if(|h| h.is_finished()) {
             match h.join().ok().flatten() {
                 Some(p) => self.apply(Command::Open(p)),
@@ -424,6 +551,7 @@ impl StudioApp {
         });
         for p in dropped {
             if p.is_dir() && self.doc.is_some() {
+                self.live.folder = p.display().to_string();
                 self.quantize.calib = p.display().to_string();
                 self.compare.data = p.display().to_string();
                 self.notify(
@@ -555,10 +683,31 @@ impl StudioApp {
                     .collect::<Vec<_>>();
                 let layout = &doc.layout;
                 egui::CentralPanel::default().show(ui, |ui| {
-                    cmds.extend(
-                        self.graph
-                            .ui(ui, &doc_graph, layout, self.selected, &heat, &keep),
-                    )
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(&mut self.tab, Tab::Graph, "Graph");
+                        ui.selectable_value(&mut self.tab, Tab::Live, "Live")
+                            .on_hover_text("Run the float and the quantized model on a webcam, an image folder or a test pattern");
+                        if self.pipeline.is_some() {
+                            ui.weak("(live view running)");
+                        }
+                    });
+                    match self.tab {
+                        Tab::Graph => cmds.extend(
+                            self.graph
+                                .ui(ui, &doc_graph, layout, self.selected, &heat, &keep),
+                        ),
+                        Tab::Live => {
+                            let st = self.pipeline.as_ref().map(|p| (p.status(), p.stats()));
+                            egui::ScrollArea::vertical().id_salt("live-scroll").show(ui, |ui| {
+                                cmds.extend(self.live.ui(
+                                    ui,
+                                    st.as_ref().map(|(a, b)| (a, b)),
+                                    self.live_result.as_ref(),
+                                    &self.live_names,
+                                ));
+                            });
+                        }
+                    }
                 });
             }
         }

@@ -152,8 +152,19 @@ impl Preprocess {
 
     /// Turn a decoded image into the value for graph input `i`.
     pub fn apply(&self, img: &::image::DynamicImage, g: &Graph, i: usize) -> Result<Value> {
-        let t = &g.tensors[g.inputs[i]];
-        let (h, w, c, layout) = geometry(&t.shape).ok_or_else(|| {
+        let (w, h) = self.input_size(g, i)?;
+        let px = self.pixels(img, w, h)?;
+        self.from_pixels(&px, g, i)
+    }
+
+    /// (width, height) of image input `i`, checked against this spec's colour mode.
+    pub fn input_size(&self, g: &Graph, i: usize) -> Result<(usize, usize)> {
+        let t = g
+            .inputs
+            .get(i)
+            .map(|&t| &g.tensors[t])
+            .ok_or_else(|| Error::Input(format!("the model has no input {i}")))?;
+        let (h, w, c, _) = geometry(&t.shape).ok_or_else(|| {
             Error::Input(format!(
                 "input '{}' has shape {:?}; an image needs [1, H, W, C], [1, C, H, W] or [1, H, W]",
                 t.name, t.shape
@@ -166,7 +177,21 @@ impl Preprocess {
                 t.name, self.color
             )));
         }
-        let px = self.pixels(img, w, h)?;
+        Ok((w, h))
+    }
+
+    /// The value for graph input `i` from pixels made by [`Preprocess::pixels`] at the input's
+    /// size (what the camera shows as "the crop the model sees").
+    pub fn from_pixels(&self, px: &[u8], g: &Graph, i: usize) -> Result<Value> {
+        let (w, h) = self.input_size(g, i)?;
+        let t = &g.tensors[g.inputs[i]];
+        let (_, _, c, layout) = geometry(&t.shape).unwrap_or((h, w, 1, Layout::Nhwc));
+        if px.len() != w * h * c {
+            return Err(Error::Input(format!(
+                "{} pixel values for a {w}x{h}x{c} input",
+                px.len()
+            )));
+        }
         let pick = |v: &[f32], k: usize| {
             if v.len() == c {
                 v[k]

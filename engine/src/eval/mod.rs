@@ -47,17 +47,22 @@ pub fn classifier_classes(g: &Graph) -> Result<usize> {
     }
 }
 
-fn scores(v: &Value, g: &Graph) -> Vec<f32> {
+/// Output `o` of `g` as float: int8/uint8 outputs are dequantized with their parameters.
+pub fn output_f32(v: &Value, g: &Graph, o: usize) -> Vec<f32> {
     match &v.data {
         Data::F32(x) => x.clone(),
         _ => {
-            let q = g.outputs.first().and_then(|&o| g.tensors[o].quant.as_ref());
+            let q = g.outputs.get(o).and_then(|&t| g.tensors[t].quant.as_ref());
             crate::ops::dequantize_value(v, q)
                 .ok()
                 .and_then(|d| d.as_f32().map(<[f32]>::to_vec))
                 .unwrap_or_else(|| v.data.to_f64().iter().map(|&x| x as f32).collect())
         }
     }
+}
+
+fn scores(v: &Value, g: &Graph) -> Vec<f32> {
+    output_f32(v, g, 0)
 }
 
 struct Run {

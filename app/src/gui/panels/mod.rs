@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod graph;
 pub mod inspector;
+pub mod live;
 pub mod quantize;
 pub mod start;
 
@@ -31,6 +32,14 @@ pub enum Command {
     Cancel,
     /// Close the model.
     Close,
+    /// Start the live view from a source.
+    LiveStart(crate::camera::SourceSpec),
+    /// Stop the live view.
+    LiveStop,
+    /// Use this preprocessing for the live view.
+    LivePreprocess(pocket_engine::data::image::Preprocess),
+    /// Save the current live frame into `<folder>/<class>/`.
+    LiveSnapshot(PathBuf, String),
 }
 
 /// The sample models shipped with the studio: (name, description, path).
