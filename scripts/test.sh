@@ -5,18 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_apt=()
 command -v cargo >/dev/null || { echo "error: cargo (Rust 1.95) is required: https://rustup.rs" >&2; exit 1; }
-command -v python3 >/dev/null || need_apt+=(python3)
-python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
-if ((${#need_apt[@]})); then
-  if [[ $(id -u) == 0 ]]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
-  else
-    echo "error: missing system packages; run: sudo apt-get install ${need_apt[*]}" >&2
-    exit 1
-  fi
-fi
+source scripts/sysdeps.sh
+# libclang-dev: nokhwa's camera bindings are generated at build time; python3-venv: the oracles.
+pkgs=(libclang-dev)
+command -v python3 >/dev/null || pkgs+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
+ensure_packages "${pkgs[@]}"
 
 # The oracle: LiteRT (and numpy) in a project-local venv.
 if ! .venv/bin/python -c 'import ai_edge_litert, numpy, PIL' 2>/dev/null; then
