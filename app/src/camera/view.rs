@@ -1,6 +1,6 @@
 //! How a model output is shown, chosen by its shape: a classifier's top-k (`[N]`, `[1, N]`), a
-//! per-pixel output as a mask (`[1, H, W]`, `[1, H, W, C]`, or `[1, C, H, W]` with few
-//! channels), anything else as a heat map of the raw values.
+//! per-pixel output as a mask (`[1, H, W]` with H, W >= 8, `[1, H, W, C]`, or `[1, C, H, W]`
+//! with few channels), anything else as a heat map of the raw values.
 
 /// Channels at most for an output to count as a per-pixel mask.
 const MAX_MASK_CLASSES: usize = 64;
@@ -86,7 +86,8 @@ pub fn view_for(shape: &[usize], values: &[f32], labels: &[String], k: usize) ->
     }
     // Per-pixel outputs: NHWC, NHW, or NCHW with few channels.
     let pixel = match shape {
-        [1, h, w] if *h > 1 && *w > 1 => Some((*h, *w, 1, false)),
+        // Rank 3 is ambiguous ([1, boxes, 4] is no image): only image-sized maps.
+        [1, h, w] if *h >= 8 && *w >= 8 => Some((*h, *w, 1, false)),
         [1, h, w, c] if *h > 1 && *w > 1 && *c <= MAX_MASK_CLASSES => Some((*h, *w, *c, false)),
         [1, c, h, w] if *h > 1 && *w > 1 && *c <= MAX_MASK_CLASSES => Some((*h, *w, *c, true)),
         _ => None,

@@ -1,6 +1,7 @@
 //! `pocket` subcommands, one file each. Errors are printed once, with their context chain, and
 //! give a non-zero exit code.
 
+mod bench;
 mod compare;
 mod convert;
 mod eval;
@@ -14,8 +15,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use pocket_engine::Graph;
 
-/// Pocket Studio: inspect, run and (soon) quantize neural networks for phones, cameras and
-/// microcontrollers.
+/// Pocket Studio: inspect, run, quantize, evaluate and benchmark neural networks for phones,
+/// cameras and microcontrollers.
 #[derive(Parser, Debug)]
 #[command(name = "pocket", version, about, long_about = None, arg_required_else_help = true)]
 pub struct Cli {
@@ -35,6 +36,8 @@ enum Command {
     Eval(eval::Args),
     /// Float vs quantized on the same labelled data: accuracy, agreement, per-layer error.
     Compare(compare::Args),
+    /// Latency (median, p90, min), peak memory and, with --profile, time per op.
+    Bench(bench::Args),
 }
 
 /// Entry point of the `pocket` binary.
@@ -46,6 +49,7 @@ pub fn main() -> ExitCode {
         Command::Convert(a) => convert::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Compare(a) => compare::run(a),
+        Command::Bench(a) => bench::run(a),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,12 +3,12 @@
 //! see `kernels::int8`). Data-movement ops need nothing special and fall through to their
 //! generic implementation (`None`).
 
-use super::{EvalCtx, Ins, arg, ints};
+use super::{EvalCtx, Ins, Prepared, arg, ints};
 use crate::ir::{
     Activation, BinaryKind, DType, Data, Op, PoolKind, QuantParams, ReduceKind, UnaryKind, Value,
 };
 use crate::kernels::int8::elementwise::{self as ew, Activation as QAct};
-use crate::kernels::int8::{activations, conv as qconv, pool as qpool};
+use crate::kernels::int8::{activations, conv as qconv, fast, pool as qpool};
 
 type R = Result<Vec<Value>, String>;
 
@@ -66,10 +66,33 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let q =
                 qconv::ConvQuant::per_channel(iq(0)?, &wq.scale, oq()?, qact(act), g.out_hwc[2]);
             let (xs, ws, b) = (i8s(x, "input")?, i8s(w, "weights")?, i32s(ins, 2)?);
-            let y = if matches!(op, Op::Conv2d(_)) {
-                qconv::conv2d(xs, ws, b, &g, &q)
-            } else {
-                qconv::depthwise(xs, ws, b, &g, &q)
+            let [_, _, ic] = g.in_hwc;
+            let [_, _, oc] = g.out_hwc;
+            let depth = g.k[0] * g.k[1] * ic;
+            let y = match op {
+                // Ungrouped convolution: packed GEMM (weights packed once per session).
+                Op::Conv2d(_) if ws.len() == oc * depth => {
+                    let build = || {
+                        let p = fast::Packed::new(ws, oc, depth);
+                        let rq = fast::Requant::for_gemm(&p, b, &q);
+                        Prepared::Int8Conv(p, rq)
+                    };
+                    let owned;
+                    let prep = match ctx.cache {
+                        Some(c) => c.get_or_init(build),
+                        None => {
+                            owned = build();
+                            &owned
+                        }
+                    };
+                    let Prepared::Int8Conv(p, rq) = prep;
+                    fast::conv2d(xs, p, rq, &g, -q.input_offset)
+                }
+                Op::Conv2d(_) => qconv::conv2d(xs, ws, b, &g, &q),
+                _ if oc == ic && ws.len() == g.k[0] * g.k[1] * oc => {
+                    fast::depthwise(xs, ws, b, &g, &q)
+                }
+                _ => qconv::depthwise(xs, ws, b, &g, &q),
             };
             out(vec![g.n, g.out_hwc[0], g.out_hwc[1], g.out_hwc[2]], y)
         })(),
@@ -119,7 +142,7 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 vec![(si * wq.scale[0]) as f64 / so as f64; units]
             };
             let range = ew::calculate_activation_range_quantized(qact(f.act), so, zo);
-            let y = qconv::fully_connected_per_channel_double(
+            let y = fast::fully_connected_double(
                 xs,
                 ws,
                 b,

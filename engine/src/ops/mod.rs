@@ -83,6 +83,19 @@ pub struct EvalCtx<'a> {
     pub out_dtypes: Vec<DType>,
     /// Quantization of each output tensor.
     pub out_quant: Vec<Option<&'a QuantParams>>,
+    /// Per-node state computed on the first run and kept by the session (packed weights),
+    /// offered only when the node's weights and bias are constants.
+    pub cache: Option<&'a std::sync::OnceLock<Prepared>>,
+}
+
+/// Per-node state derived from constant weights, computed once per session.
+#[derive(Debug)]
+pub enum Prepared {
+    /// An int8 convolution's packed weights and folded requantization.
+    Int8Conv(
+        crate::kernels::int8::fast::Packed,
+        crate::kernels::int8::fast::Requant,
+    ),
 }
 
 impl<'a> EvalCtx<'a> {
@@ -101,7 +114,28 @@ impl<'a> EvalCtx<'a> {
                 .iter()
                 .map(|&o| g.tensors[o].quant.as_ref())
                 .collect(),
+            cache: None,
         }
+    }
+
+    /// Offer `cache` for per-node state when every input but the data input is a constant.
+    pub fn with_cache(
+        mut self,
+        g: &Graph,
+        n: &Node,
+        cache: &'a std::sync::OnceLock<Prepared>,
+    ) -> Self {
+        let d = data_input(&n.op);
+        let consts = n
+            .inputs
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != d)
+            .all(|(_, t)| t.is_none_or(|t| g.tensors[t].data.is_some()));
+        if consts {
+            self.cache = Some(cache);
+        }
+        self
     }
 }
 

@@ -52,6 +52,8 @@ pub struct Session {
     last_use: Vec<usize>,
     pool: rayon::ThreadPool,
     threads: usize,
+    /// Per-node state from constant weights (packed int8 weights), made on first use.
+    prepared: Vec<std::sync::OnceLock<ops::Prepared>>,
 }
 
 /// Largest intermediate tensor a session will allocate.
@@ -191,12 +193,13 @@ impl Session {
             .build()
             .map_err(|e| Error::Input(format!("cannot start {threads} threads: {e}")))?;
         Ok(Session {
-            graph,
             consts,
             steps,
             last_use,
             pool,
             threads,
+            prepared: (0..graph.nodes.len()).map(|_| Default::default()).collect(),
+            graph,
         })
     }
 
@@ -332,7 +335,7 @@ impl Session {
                         .ok_or_else(|| err(format!("input tensor {t} has no value"))),
                 })
                 .collect::<Result<_>>()?;
-            let ctx = EvalCtx::for_node(g, n, self.threads);
+            let ctx = EvalCtx::for_node(g, n, self.threads).with_cache(g, n, &self.prepared[ni]);
             let outs = ops::eval(&n.op, ins, &ctx).map_err(err)?;
             if outs.len() != n.outputs.len() {
                 return Err(err(format!(

@@ -219,6 +219,18 @@ impl AddParams {
         )
     }
 
+    /// The scalar reference steps (tests of the SIMD twin).
+    #[doc(hidden)]
+    pub fn scaled_inputs_pub(&self, a: i8, b: i8) -> (i32, i32) {
+        self.scaled_inputs(a, b)
+    }
+
+    /// The scalar reference steps (tests of the SIMD twin).
+    #[doc(hidden)]
+    pub fn finish_pub(&self, raw: i32) -> i8 {
+        self.finish(raw)
+    }
+
     #[inline]
     fn finish(&self, raw: i32) -> i8 {
         let out = multiply_by_quantized_multiplier_smaller_than_one_exp(
@@ -240,10 +252,15 @@ pub fn add(
     out_shape: &[usize],
     p: &AddParams,
 ) -> Vec<i8> {
-    broadcast_binary(a, a_shape, b, b_shape, out_shape, |x, y| {
+    let f = |x, y| {
         let (sa, sb) = p.scaled_inputs(x, y);
         p.finish(sa.wrapping_add(sb))
-    })
+    };
+    if a_shape == b_shape && a_shape == out_shape {
+        return super::fast::add_same_shape(a, b, p, false)
+            .unwrap_or_else(|| super::fast::map2(a, b, f));
+    }
+    broadcast_binary(a, a_shape, b, b_shape, out_shape, f)
 }
 
 /// `reference_ops::Sub` / `BroadcastSubSlow` (int8; `SubElementwise`), same constants as ADD.
@@ -255,10 +272,15 @@ pub fn sub(
     out_shape: &[usize],
     p: &AddParams,
 ) -> Vec<i8> {
-    broadcast_binary(a, a_shape, b, b_shape, out_shape, |x, y| {
+    let f = |x, y| {
         let (sa, sb) = p.scaled_inputs(x, y);
         p.finish(sa.wrapping_sub(sb))
-    })
+    };
+    if a_shape == b_shape && a_shape == out_shape {
+        return super::fast::add_same_shape(a, b, p, true)
+            .unwrap_or_else(|| super::fast::map2(a, b, f));
+    }
+    broadcast_binary(a, a_shape, b, b_shape, out_shape, f)
 }
 
 /// Requantization constants of int8 MUL (`mul.cc` Prepare).

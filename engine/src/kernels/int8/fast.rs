@@ -1,0 +1,962 @@
+//! Optimized int8 CONV_2D and DEPTHWISE_CONV_2D, bit-exact with their reference twins in
+//! [`super::conv`] (and so with LiteRT's reference kernels).
+//!
+//! Convolution as a GEMM: rows are output pixels, columns output channels, depth
+//! `kh·kw·ic`. The input is shifted to unsigned (`x + 128`, so that the unsigned×signed
+//! dot-product instructions apply without saturation); padding taps are filled with the input
+//! zero point so that they contribute exactly 0, like the reference's in-bounds-only sum. With
+//! `A = x + 128` the reference accumulator is `Σ A·w + (input_offset − 128)·Σw + bias`, and the
+//! per-channel constant is folded into the bias once. Integer sums are exact (wrapping like the
+//! C++), so any summation order gives the reference bits.
+//!
+//! SIMD is chosen at run time: AVX-512 VNNI (`vpdpbusd`, 64 multiply-adds per instruction) on
+//! x86-64 where present, otherwise portable code compiled for AVX2 (or the baseline) and left
+//! to the compiler's vectorizer. `POCKET_SIMD=portable` forces the portable path (tests run
+//! both). Work is split over rows with rayon (the session's pool).
+
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+
+use super::super::conv::ConvGeom;
+use super::conv::ConvQuant;
+use super::fixed::multiply_by_quantized_multiplier;
+
+/// Output channels per packed panel (one 512-bit register of i32 lanes).
+pub const PANEL: usize = 16;
+/// Rows per micro-tile.
+const MR: usize = 6;
+/// Rows per parallel task (its im2col block stays in cache).
+const MC: usize = 96;
+
+/// Instruction-set level picked at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// AVX-512 F/BW + VNNI.
+    Avx512Vnni,
+    /// AVX2 (compiler-vectorized portable code).
+    Avx2,
+    /// Baseline portable code.
+    Portable,
+}
+
+/// The level used by this process (`POCKET_SIMD=portable|avx2` lowers it).
+pub fn level() -> Level {
+    static L: OnceLock<Level> = OnceLock::new();
+    *L.get_or_init(|| {
+        let want = std::env::var("POCKET_SIMD").unwrap_or_default();
+        let best = detect();
+        match want.as_str() {
+            "portable" => Level::Portable,
+            "avx2" if best != Level::Portable => Level::Avx2,
+            _ => best,
+        }
+    })
+}
+
+fn detect() -> Level {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vnni")
+        {
+            return Level::Avx512Vnni;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Level::Avx2;
+        }
+    }
+    Level::Portable
+}
+
+/// Int8 weights `[n, k]` (row per output channel) packed for the micro-kernels, with their
+/// per-channel sums.
+#[derive(Debug, Clone)]
+pub struct Packed {
+    /// Output channels.
+    pub n: usize,
+    /// Depth.
+    pub k: usize,
+    /// Depth rounded up to a multiple of 4.
+    pub kp: usize,
+    /// `[n / 16][kp / 4][16][4]`, zero padded.
+    panels: Vec<i8>,
+    /// Row-major `[n][kp]`, zero padded (portable path).
+    rows: Vec<i8>,
+    /// `Σ_k w[o][k]`.
+    pub wsum: Vec<i32>,
+}
+
+impl Packed {
+    /// Pack `w` (`[n, k]`, row-major).
+    pub fn new(w: &[i8], n: usize, k: usize) -> Packed {
+        let kp = k.div_ceil(4) * 4;
+        let np = n.div_ceil(PANEL);
+        let mut panels = vec![0i8; np * kp * PANEL];
+        let mut rows = vec![0i8; n * kp];
+        let mut wsum = vec![0i32; n];
+        for o in 0..n {
+            let src = &w[o * k..(o + 1) * k];
+            rows[o * kp..o * kp + k].copy_from_slice(src);
+            let (p, c) = (o / PANEL, o % PANEL);
+            for (kk, &v) in src.iter().enumerate() {
+                panels[((p * (kp / 4) + kk / 4) * PANEL + c) * 4 + kk % 4] = v;
+                wsum[o] = wsum[o].wrapping_add(v as i32);
+            }
+        }
+        Packed {
+            n,
+            k,
+            kp,
+            panels,
+            rows,
+            wsum,
+        }
+    }
+}
+
+/// Requantization of one conv: bias with the offset terms folded in, per-channel multipliers.
+#[derive(Debug, Clone)]
+pub struct Requant {
+    /// `bias[o] + (input_offset − 128)·Σw[o]` (GEMM on `x + 128`), or `bias[o]` (depthwise).
+    pub bias: Vec<i32>,
+    mult: Vec<i32>,
+    shift: Vec<i32>,
+    /// `max(shift, 0)` and `max(-shift, 0)` clamped to 0..=31 (the SIMD path's shifts).
+    left: Vec<i32>,
+    right: Vec<i32>,
+    out_offset: i32,
+    lo: i32,
+    hi: i32,
+}
+
+impl Requant {
+    /// For a GEMM over `x + 128` with packed weights `p`.
+    pub fn for_gemm(p: &Packed, bias: Option<&[i32]>, q: &ConvQuant) -> Requant {
+        let bias = (0..p.n)
+            .map(|o| {
+                let b = bias.and_then(|b| b.get(o)).copied().unwrap_or(0);
+                b.wrapping_add((q.input_offset.wrapping_sub(128)).wrapping_mul(p.wsum[o]))
+            })
+            .collect();
+        Self::with_bias(bias, q, p.n)
+    }
+
+    fn with_bias(bias: Vec<i32>, q: &ConvQuant, n: usize) -> Requant {
+        let pick = |v: &[i32], o: usize| v.get(o).or(v.first()).copied().unwrap_or(0);
+        let shift: Vec<i32> = (0..n).map(|o| pick(&q.shifts, o)).collect();
+        Requant {
+            bias,
+            mult: (0..n).map(|o| pick(&q.multipliers, o)).collect(),
+            left: shift.iter().map(|&s| s.clamp(0, 32)).collect(),
+            right: shift.iter().map(|&s| (-s).clamp(0, 31)).collect(),
+            shift,
+            out_offset: q.output_offset,
+            lo: q.act_min.max(i8::MIN as i32),
+            hi: q.act_max.min(i8::MAX as i32),
+        }
+    }
+
+    /// Requantize accumulators of channels `c0..c0 + acc.len()` (bias not yet added).
+    #[inline(always)]
+    fn row(&self, acc: &[i32], c0: usize, out: &mut [i8]) {
+        let n = acc.len().min(out.len());
+        let (b, m, s) = (
+            &self.bias[c0..c0 + n],
+            &self.mult[c0..c0 + n],
+            &self.shift[c0..c0 + n],
+        );
+        for i in 0..n {
+            let v = multiply_by_quantized_multiplier(acc[i].wrapping_add(b[i]), m[i], s[i])
+                .wrapping_add(self.out_offset);
+            out[i] = v.clamp(self.lo, self.hi) as i8;
+        }
+    }
+}
+
+/// `C = A·Wᵀ` requantized into `out` (`m` rows of `p.n`), `A` unsigned `[m][p.kp]`.
+fn gemm_block(a: &[u8], m: usize, p: &Packed, rq: &Requant, out: &mut [i8], lv: Level) {
+    match lv {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the level is only Avx512Vnni when the CPU reports avx512f, avx512bw and
+        // avx512vnni; slice bounds are checked inside.
+        Level::Avx512Vnni => unsafe { vnni::gemm_block(a, m, p, rq, out) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: only selected when the CPU reports AVX2.
+        Level::Avx2 => unsafe { gemm_block_avx2(a, m, p, rq, out) },
+        _ => gemm_block_portable(a, m, p, rq, out),
+    }
+}
+
+#[inline(always)]
+fn gemm_rows(a: &[u8], m: usize, p: &Packed, rq: &Requant, out: &mut [i8]) {
+    let kp = p.kp;
+    let mut acc = vec![0i32; p.n];
+    for r in 0..m {
+        let ar = &a[r * kp..(r + 1) * kp];
+        for (o, acc) in acc.iter_mut().enumerate() {
+            let wr = &p.rows[o * kp..(o + 1) * kp];
+            let mut s = 0i32;
+            for (&x, &w) in ar.iter().zip(wr) {
+                s = s.wrapping_add(x as i32 * w as i32);
+            }
+            *acc = s;
+        }
+        rq.row(&acc, 0, &mut out[r * p.n..(r + 1) * p.n]);
+    }
+}
+
+fn gemm_block_portable(a: &[u8], m: usize, p: &Packed, rq: &Requant, out: &mut [i8]) {
+    gemm_rows(a, m, p, rq, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn gemm_block_avx2(a: &[u8], m: usize, p: &Packed, rq: &Requant, out: &mut [i8]) {
+    gemm_rows(a, m, p, rq, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod vnni {
+    use std::arch::x86_64::*;
+
+    use super::{MR, PANEL, Packed, Requant};
+
+    /// `MR` rows × `NR` panels of 16 channels over the whole depth.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    unsafe fn tile<const NR: usize>(
+        a: &[u8],
+        kp: usize,
+        b: &[i8],
+        pstride: usize,
+        acc_out: &mut [[i32; 32]; MR],
+    ) {
+        let groups = kp / 4;
+        assert!(a.len() >= MR * kp && b.len() >= (NR - 1) * pstride + groups * 64);
+        let (ap, bp) = (a.as_ptr(), b.as_ptr());
+        let mut acc = [[_mm512_setzero_si512(); NR]; MR];
+        for g in 0..groups {
+            let mut bv = [_mm512_setzero_si512(); NR];
+            for (j, v) in bv.iter_mut().enumerate() {
+                // SAFETY: within `b` by the assertion above.
+                *v = unsafe { _mm512_loadu_si512(bp.add(j * pstride + g * 64).cast()) };
+            }
+            for (r, accr) in acc.iter_mut().enumerate() {
+                // SAFETY: within `a` by the assertion above (4 bytes of row r at depth 4g).
+                let quad =
+                    unsafe { std::ptr::read_unaligned(ap.add(r * kp + g * 4).cast::<i32>()) };
+                let av = _mm512_set1_epi32(quad);
+                for j in 0..NR {
+                    accr[j] = _mm512_dpbusd_epi32(accr[j], av, bv[j]);
+                }
+            }
+        }
+        for (r, accr) in acc.iter().enumerate() {
+            for (j, v) in accr.iter().enumerate() {
+                // SAFETY: 16 i32 lanes into acc_out[r][16j..16j+16] (NR <= 2).
+                unsafe { _mm512_storeu_si512(acc_out[r].as_mut_ptr().add(j * PANEL).cast(), *v) };
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx512dq,avx512vl")]
+    pub(super) unsafe fn gemm_block(a: &[u8], m: usize, p: &Packed, rq: &Requant, out: &mut [i8]) {
+        let (kp, n) = (p.kp, p.n);
+        let np = n.div_ceil(PANEL);
+        let pstride = kp / 4 * 64;
+        let mut acc = [[0i32; 32]; MR];
+        let mut pad = Vec::new();
+        let mut r0 = 0;
+        while r0 < m {
+            let rows = (m - r0).min(MR);
+            // The last rows are copied into a zero-padded full tile.
+            let at: &[u8] = if rows == MR {
+                &a[r0 * kp..(r0 + MR) * kp]
+            } else {
+                pad.clear();
+                pad.extend_from_slice(&a[r0 * kp..(r0 + rows) * kp]);
+                pad.resize(MR * kp, 0);
+                &pad
+            };
+            let mut pi = 0;
+            while pi < np {
+                let nr = if np - pi >= 2 { 2 } else { 1 };
+                let b = &p.panels[pi * pstride..];
+                // SAFETY: this function's target features are enabled by its caller's check.
+                unsafe {
+                    if nr == 2 {
+                        tile::<2>(at, kp, b, pstride, &mut acc);
+                    } else {
+                        tile::<1>(at, kp, b, pstride, &mut acc);
+                    }
+                }
+                let c0 = pi * PANEL;
+                let width = (nr * PANEL).min(n - c0);
+                for (r, accr) in acc.iter().enumerate().take(rows) {
+                    let o = (r0 + r) * n + c0;
+                    super::simd512::requant_row(rq, &accr[..width], c0, &mut out[o..o + width]);
+                }
+                pi += nr;
+            }
+            r0 += rows;
+        }
+    }
+}
+
+/// Fast path of [`super::conv::conv2d`] for ungrouped convolutions (`w` packed as `[oc, kh·kw·ic]`).
+pub fn conv2d(x: &[i8], p: &Packed, rq: &Requant, g: &ConvGeom, z_in: i32) -> Vec<i8> {
+    let [ih, iw, ic] = g.in_hwc;
+    let [oh, ow, oc] = g.out_hwc;
+    let [kh, kw] = g.k;
+    let (kp, m) = (p.kp, g.n * oh * ow);
+    let pad_u8 = (z_in.clamp(-128, 127) + 128) as u8;
+    let lv = level();
+    let mut out = vec![0i8; m * oc];
+    out.par_chunks_mut(MC * oc)
+        .enumerate()
+        .for_each(|(blk, out)| {
+            let r0 = blk * MC;
+            let rows = out.len() / oc.max(1);
+            let mut a = vec![0u8; rows * kp];
+            for r in 0..rows {
+                let pix = r0 + r;
+                let (b, oy, ox) = (pix / (oh * ow), pix / ow % oh, pix % ow);
+                let dst = &mut a[r * kp..(r + 1) * kp];
+                let mut d = 0;
+                for ky in 0..kh {
+                    let y = (oy * g.stride[0] + ky * g.dilation[0]) as isize - g.pad[0] as isize;
+                    for kx in 0..kw {
+                        let xx =
+                            (ox * g.stride[1] + kx * g.dilation[1]) as isize - g.pad[1] as isize;
+                        let seg = &mut dst[d..d + ic];
+                        if y >= 0 && (y as usize) < ih && xx >= 0 && (xx as usize) < iw {
+                            let s = ((b * ih + y as usize) * iw + xx as usize) * ic;
+                            for (o, &v) in seg.iter_mut().zip(&x[s..s + ic]) {
+                                *o = (v as u8) ^ 0x80;
+                            }
+                        } else {
+                            seg.fill(pad_u8);
+                        }
+                        d += ic;
+                    }
+                }
+            }
+            gemm_block(&a, rows, p, rq, out, lv);
+        });
+    out
+}
+
+/// Fast path of [`super::conv::depthwise`] for channel multiplier 1.
+pub fn depthwise(x: &[i8], w: &[i8], bias: Option<&[i32]>, g: &ConvGeom, q: &ConvQuant) -> Vec<i8> {
+    let [_, _, c] = g.in_hwc;
+    let [oh, ow, _] = g.out_hwc;
+    let bias: Vec<i32> = (0..c)
+        .map(|o| bias.and_then(|b| b.get(o)).copied().unwrap_or(0))
+        .collect();
+    let rq = Requant::with_bias(bias, q, c);
+    let lv = level();
+    let mut out = vec![0i8; g.n * oh * ow * c];
+    out.par_chunks_mut(ow * c)
+        .enumerate()
+        .for_each(|(row, out)| {
+            let (b, oy) = (row / oh, row % oh);
+            match lv {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: only selected when the CPU reports these features.
+                Level::Avx512Vnni => unsafe {
+                    dw_row_avx512(x, w, g, q.input_offset, &rq, b, oy, out)
+                },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: only selected when the CPU reports AVX2.
+                Level::Avx2 => unsafe { dw_row_avx2(x, w, g, q.input_offset, &rq, b, oy, out) },
+                _ => dw_row::<false>(x, w, g, q.input_offset, &rq, b, oy, out),
+            }
+        });
+    out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn dw_row_avx512(
+    x: &[i8],
+    w: &[i8],
+    g: &ConvGeom,
+    off: i32,
+    rq: &Requant,
+    b: usize,
+    oy: usize,
+    out: &mut [i8],
+) {
+    dw_row::<true>(x, w, g, off, rq, b, oy, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn dw_row_avx2(
+    x: &[i8],
+    w: &[i8],
+    g: &ConvGeom,
+    off: i32,
+    rq: &Requant,
+    b: usize,
+    oy: usize,
+    out: &mut [i8],
+) {
+    dw_row::<false>(x, w, g, off, rq, b, oy, out)
+}
+
+/// One output row of a depthwise convolution: `acc[c] = Σ w·(x + off)` over in-bounds taps,
+/// channels in register-sized blocks.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn dw_row<const AVX512: bool>(
+    x: &[i8],
+    w: &[i8],
+    g: &ConvGeom,
+    off: i32,
+    rq: &Requant,
+    b: usize,
+    oy: usize,
+    out: &mut [i8],
+) {
+    const CB: usize = 32;
+    let [ih, iw, c] = g.in_hwc;
+    let [_, ow, _] = g.out_hwc;
+    let [kh, kw] = g.k;
+    let mut taps: Vec<(usize, usize)> = Vec::with_capacity(kh * kw);
+    for ox in 0..ow {
+        taps.clear();
+        for ky in 0..kh {
+            let y = (oy * g.stride[0] + ky * g.dilation[0]) as isize - g.pad[0] as isize;
+            if y < 0 || y as usize >= ih {
+                continue;
+            }
+            for kx in 0..kw {
+                let xx = (ox * g.stride[1] + kx * g.dilation[1]) as isize - g.pad[1] as isize;
+                if xx >= 0 && (xx as usize) < iw {
+                    taps.push((
+                        ((b * ih + y as usize) * iw + xx as usize) * c,
+                        (ky * kw + kx) * c,
+                    ));
+                }
+            }
+        }
+        let mut c0 = 0;
+        while c0 < c {
+            let cb = (c - c0).min(CB);
+            let mut acc = [0i32; CB];
+            if cb == CB {
+                for &(xs, ws) in &taps {
+                    let xr: &[i8; CB] = x[xs + c0..xs + c0 + CB].try_into().unwrap_or(&[0; CB]);
+                    let wr: &[i8; CB] = w[ws + c0..ws + c0 + CB].try_into().unwrap_or(&[0; CB]);
+                    for i in 0..CB {
+                        acc[i] = acc[i].wrapping_add(wr[i] as i32 * (xr[i] as i32 + off));
+                    }
+                }
+            } else {
+                for &(xs, ws) in &taps {
+                    let (xr, wr) = (&x[xs + c0..xs + c0 + cb], &w[ws + c0..ws + c0 + cb]);
+                    for i in 0..cb {
+                        acc[i] = acc[i].wrapping_add(wr[i] as i32 * (xr[i] as i32 + off));
+                    }
+                }
+            }
+            let o = &mut out[ox * c + c0..ox * c + c0 + cb];
+            if AVX512 {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: AVX512 is only true inside `dw_row_avx512`, whose features the CPU has.
+                unsafe {
+                    simd512::requant_row(rq, &acc[..cb], c0, o)
+                };
+                #[cfg(not(target_arch = "x86_64"))]
+                rq.row(&acc[..cb], c0, o);
+            } else {
+                rq.row(&acc[..cb], c0, o);
+            }
+            c0 += cb;
+        }
+    }
+}
+
+/// AVX-512 versions of LiteRT's fixed-point requantization, lane for lane equal to
+/// [`multiply_by_quantized_multiplier`] (checked by the tests against the scalar code).
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod simd512 {
+    use std::arch::x86_64::*;
+
+    use super::Requant;
+
+    /// `SaturatingRoundingDoublingHighMul` on 16 lanes.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    pub(crate) fn srdhm(a: __m512i, b: __m512i) -> __m512i {
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        fn half(p: __m512i) -> __m512i {
+            // nudge = 2^30 (p >= 0) or 1 - 2^30 (p < 0); then divide by 2^31 toward zero.
+            let neg = _mm512_srai_epi64(p, 63);
+            let nudge = _mm512_add_epi64(
+                _mm512_set1_epi64(1 << 30),
+                _mm512_and_si512(neg, _mm512_set1_epi64(1 - (1i64 << 31))),
+            );
+            let v = _mm512_add_epi64(p, nudge);
+            let vneg = _mm512_srai_epi64(v, 63);
+            let v = _mm512_add_epi64(
+                v,
+                _mm512_and_si512(vneg, _mm512_set1_epi64((1i64 << 31) - 1)),
+            );
+            _mm512_srai_epi64(v, 31)
+        }
+        let even = half(_mm512_mul_epi32(a, b));
+        let odd = half(_mm512_mul_epi32(
+            _mm512_srli_epi64(a, 32),
+            _mm512_srli_epi64(b, 32),
+        ));
+        let r = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+        let min = _mm512_set1_epi32(i32::MIN);
+        let sat = _mm512_cmpeq_epi32_mask(a, min) & _mm512_cmpeq_epi32_mask(b, min);
+        _mm512_mask_mov_epi32(r, sat, _mm512_set1_epi32(i32::MAX))
+    }
+
+    /// `RoundingDivideByPOT` on 16 lanes, exponents in 0..=31.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    pub(crate) fn rdivpot(x: __m512i, e: __m512i) -> __m512i {
+        let one = _mm512_set1_epi32(1);
+        let mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
+        let rem = _mm512_and_si512(x, mask);
+        let neg = _mm512_cmplt_epi32_mask(x, _mm512_setzero_si512());
+        let thr = _mm512_mask_add_epi32(
+            _mm512_srai_epi32(mask, 1),
+            neg,
+            _mm512_srai_epi32(mask, 1),
+            one,
+        );
+        let up = _mm512_cmpgt_epi32_mask(rem, thr);
+        _mm512_mask_add_epi32(_mm512_srav_epi32(x, e), up, _mm512_srav_epi32(x, e), one)
+    }
+
+    /// Int8 ADD (or SUB) of same-shape inputs, 16 lanes at a time: LiteRT's
+    /// `AddElementwise` arithmetic with `p`'s constants.
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    pub(crate) fn add(
+        a: &[i8],
+        b: &[i8],
+        p: &super::super::elementwise::AddParams,
+        sub: bool,
+    ) -> Vec<i8> {
+        let n = a.len().min(b.len());
+        let mut out = vec![0i8; n];
+        let set = _mm512_set1_epi32;
+        let (o1, o2, zo) = (
+            set(p.input1_offset),
+            set(p.input2_offset),
+            set(p.output_offset),
+        );
+        let (m1, m2, mo) = (
+            set(p.input1_multiplier),
+            set(p.input2_multiplier),
+            set(p.output_multiplier),
+        );
+        let (r1, r2, ro) = (
+            set((-p.input1_shift).clamp(0, 31)),
+            set((-p.input2_shift).clamp(0, 31)),
+            set((-p.output_shift).clamp(0, 31)),
+        );
+        let ls = set(p.left_shift.clamp(0, 31));
+        let (lo, hi) = (set(p.act_min.max(-128)), set(p.act_max.min(127)));
+        let mut i = 0;
+        while i < n {
+            let k = (n - i).min(16);
+            let mask: __mmask16 = if k == 16 { 0xffff } else { (1u16 << k) - 1 };
+            // SAFETY: masked loads/stores touch only lanes < k, inside every slice.
+            unsafe {
+                let xa = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, a.as_ptr().add(i)));
+                let xb = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, b.as_ptr().add(i)));
+                let sa = rdivpot(
+                    srdhm(_mm512_sllv_epi32(_mm512_add_epi32(xa, o1), ls), m1),
+                    r1,
+                );
+                let sb = rdivpot(
+                    srdhm(_mm512_sllv_epi32(_mm512_add_epi32(xb, o2), ls), m2),
+                    r2,
+                );
+                let raw = if sub {
+                    _mm512_sub_epi32(sa, sb)
+                } else {
+                    _mm512_add_epi32(sa, sb)
+                };
+                let v = _mm512_add_epi32(rdivpot(srdhm(raw, mo), ro), zo);
+                let v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+                _mm512_mask_cvtepi32_storeu_epi8(out.as_mut_ptr().add(i).cast(), mask, v);
+            }
+            i += k;
+        }
+        out
+    }
+
+    /// [`Requant::row`] on 16 channels at a time.
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    pub(crate) fn requant_row(rq: &Requant, acc: &[i32], c0: usize, out: &mut [i8]) {
+        let n = acc.len().min(out.len());
+        let (b, m, l, r) = (
+            &rq.bias[c0..c0 + n],
+            &rq.mult[c0..c0 + n],
+            &rq.left[c0..c0 + n],
+            &rq.right[c0..c0 + n],
+        );
+        let zo = _mm512_set1_epi32(rq.out_offset);
+        let (lo, hi) = (_mm512_set1_epi32(rq.lo), _mm512_set1_epi32(rq.hi));
+        let mut i = 0;
+        while i < n {
+            let k = (n - i).min(16);
+            let mask: __mmask16 = if k == 16 { 0xffff } else { (1u16 << k) - 1 };
+            // SAFETY: masked loads/stores touch only lanes < k, inside every slice.
+            unsafe {
+                let ld = |s: &[i32]| _mm512_maskz_loadu_epi32(mask, s.as_ptr().add(i));
+                let v = _mm512_add_epi32(ld(acc), ld(b));
+                let v = _mm512_sllv_epi32(v, ld(l));
+                let v = rdivpot(srdhm(v, ld(m)), ld(r));
+                let v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, zo), lo), hi);
+                _mm512_mask_cvtepi32_storeu_epi8(out.as_mut_ptr().add(i).cast(), mask, v);
+            }
+            i += k;
+        }
+    }
+}
+
+/// Same-shape int8 ADD/SUB with AVX-512 when the CPU has it (`None`: use the portable loop).
+/// The left shift of LiteRT's int8 ADD is 20 and its shifts are non-positive, which the SIMD
+/// lanes assume; other parameters fall back too.
+pub fn add_same_shape(
+    a: &[i8],
+    b: &[i8],
+    p: &super::elementwise::AddParams,
+    sub: bool,
+) -> Option<Vec<i8>> {
+    let fits = (0..=31).contains(&p.left_shift)
+        && p.input1_shift <= 0
+        && p.input2_shift <= 0
+        && p.output_shift <= 0;
+    match level() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the level reflects the CPU's reported features.
+        Level::Avx512Vnni if fits => Some(unsafe { simd512::add(a, b, p, sub) }),
+        _ => None,
+    }
+}
+
+/// `f` over two equal-length slices, compiled for the best SIMD level so that the compiler
+/// vectorizes `f` (elementwise int8 ops on same-shape inputs).
+pub fn map2(a: &[i8], b: &[i8], f: impl Fn(i8, i8) -> i8 + Copy) -> Vec<i8> {
+    #[inline(always)]
+    fn go(a: &[i8], b: &[i8], f: impl Fn(i8, i8) -> i8) -> Vec<i8> {
+        a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    unsafe fn go512(a: &[i8], b: &[i8], f: impl Fn(i8, i8) -> i8) -> Vec<i8> {
+        go(a, b, f)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn go256(a: &[i8], b: &[i8], f: impl Fn(i8, i8) -> i8) -> Vec<i8> {
+        go(a, b, f)
+    }
+    match level() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the level reflects the CPU's reported features.
+        Level::Avx512Vnni => unsafe { go512(a, b, f) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Level::Avx2 => unsafe { go256(a, b, f) },
+        _ => go(a, b, f),
+    }
+}
+
+/// Fast twin of [`super::conv::fully_connected_per_channel_double`]: the same exact integer
+/// sums (in i32 SIMD lanes when `depth < 65536`, where no partial sum can overflow), the same
+/// double rescale.
+#[allow(clippy::too_many_arguments)]
+pub fn fully_connected_double(
+    x: &[i8],
+    w: &[i8],
+    bias: Option<&[i32]>,
+    (batches, depth, units): (usize, usize, usize),
+    input_offset: i32,
+    scales: &[f64],
+    output_offset: i32,
+    (act_min, act_max): (i32, i32),
+) -> Vec<i8> {
+    if depth >= 65536 {
+        return super::conv::fully_connected_per_channel_double(
+            x,
+            w,
+            bias,
+            (batches, depth, units),
+            input_offset,
+            scales,
+            output_offset,
+            (act_min, act_max),
+        );
+    }
+    #[inline(always)]
+    fn dots(x: &[i8], w: &[i8], depth: usize, off: i32, out: &mut [i32]) {
+        for (u, o) in out.iter_mut().enumerate() {
+            let wr = &w[u * depth..(u + 1) * depth];
+            let mut s = 0i32;
+            for (&xv, &wv) in x.iter().zip(wr) {
+                s += wv as i32 * (xv as i32 + off);
+            }
+            *o = s;
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    unsafe fn dots512(x: &[i8], w: &[i8], depth: usize, off: i32, out: &mut [i32]) {
+        dots(x, w, depth, off, out)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn dots256(x: &[i8], w: &[i8], depth: usize, off: i32, out: &mut [i32]) {
+        dots(x, w, depth, off, out)
+    }
+    let mut out = vec![0i8; batches * units];
+    let mut acc = vec![0i32; units];
+    for b in 0..batches {
+        let xr = &x[b * depth..(b + 1) * depth];
+        match level() {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the level reflects the CPU's reported features.
+            Level::Avx512Vnni => unsafe { dots512(xr, w, depth, input_offset, &mut acc) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            Level::Avx2 => unsafe { dots256(xr, w, depth, input_offset, &mut acc) },
+            _ => dots(xr, w, depth, input_offset, &mut acc),
+        }
+        for u in 0..units {
+            let a = acc[u] as i64 + bias.map_or(0, |bv| bv[u] as i64);
+            let v = (a as f64 * scales[u]).round() as i64 + output_offset as i64;
+            out[b * units + u] = v.clamp(act_min as i64, act_max as i64) as i8;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::conv as reference;
+    use super::super::elementwise::Activation;
+    use super::*;
+
+    /// Deterministic pseudo-random bytes.
+    fn bytes(n: usize, seed: u64) -> Vec<i8> {
+        let mut s = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (s >> 56) as i8
+            })
+            .collect()
+    }
+
+    fn geom(
+        n: usize,
+        hw: [usize; 2],
+        ic: usize,
+        oc: usize,
+        k: [usize; 2],
+        stride: usize,
+        dil: usize,
+        pad: bool,
+    ) -> ConvGeom {
+        let eff = |d: usize| (k[d] - 1) * dil + 1;
+        let out = |d: usize| {
+            if pad {
+                hw[d].div_ceil(stride)
+            } else {
+                (hw[d] - eff(d)) / stride + 1
+            }
+        };
+        let padding = |d: usize| {
+            if pad {
+                ((out(d) - 1) * stride + eff(d)).saturating_sub(hw[d]) / 2
+            } else {
+                0
+            }
+        };
+        ConvGeom {
+            n,
+            in_hwc: [hw[0], hw[1], ic],
+            out_hwc: [out(0), out(1), oc],
+            k,
+            stride: [stride; 2],
+            dilation: [dil; 2],
+            pad: [padding(0), padding(1)],
+        }
+    }
+
+    fn quant(oc: usize, z_in: i32, act: Activation, seed: u64) -> ConvQuant {
+        let scales: Vec<f32> = bytes(oc, seed)
+            .iter()
+            .map(|&b| 0.002 + (b as f32 + 128.0) * 1e-4)
+            .collect();
+        ConvQuant::per_channel((0.05, z_in), &scales, (0.09, -7), act, oc)
+    }
+
+    #[test]
+    fn conv_matches_the_reference_at_every_level() {
+        let cases = [
+            // (batch, hw, ic, oc, k, stride, dilation, same padding)
+            (1, [9, 7], 3, 8, [3, 3], 2, 1, true),
+            (2, [6, 6], 16, 37, [1, 1], 1, 1, false),
+            (1, [8, 5], 5, 17, [3, 2], 1, 2, true),
+            (1, [5, 5], 33, 48, [3, 3], 1, 1, false),
+            (1, [4, 4], 64, 16, [1, 1], 1, 1, false),
+            (1, [13, 11], 7, 70, [5, 5], 3, 1, true),
+        ];
+        for (i, &(n, hw, ic, oc, k, s, d, pad)) in cases.iter().enumerate() {
+            let g = geom(n, hw, ic, oc, k, s, d, pad);
+            let x = bytes(n * hw[0] * hw[1] * ic, i as u64);
+            let w = bytes(oc * k[0] * k[1] * ic, 100 + i as u64);
+            let bias: Vec<i32> = bytes(oc, 200 + i as u64)
+                .iter()
+                .map(|&b| b as i32 * 97)
+                .collect();
+            for z_in in [-128, -3, 0, 41, 127] {
+                for act in [Activation::None, Activation::Relu6] {
+                    let q = quant(oc, z_in, act, 300 + i as u64);
+                    let want = reference::conv2d(&x, &w, Some(&bias), &g, &q);
+                    let p = Packed::new(&w, oc, k[0] * k[1] * ic);
+                    let rq = Requant::for_gemm(&p, Some(&bias), &q);
+                    for lv in [Level::Portable, level()] {
+                        let got = conv_at(&x, &p, &rq, &g, z_in, lv);
+                        assert_eq!(got, want, "case {i} z_in {z_in} {act:?} {lv:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// `conv2d` at a given level (the process-wide level is fixed once).
+    fn conv_at(x: &[i8], p: &Packed, rq: &Requant, g: &ConvGeom, z_in: i32, lv: Level) -> Vec<i8> {
+        let [ih, iw, ic] = g.in_hwc;
+        let [oh, ow, oc] = g.out_hwc;
+        let m = g.n * oh * ow;
+        let mut a = vec![0u8; m * p.kp];
+        for pix in 0..m {
+            let (b, oy, ox) = (pix / (oh * ow), pix / ow % oh, pix % ow);
+            let mut d = 0;
+            for ky in 0..g.k[0] {
+                for kx in 0..g.k[1] {
+                    let y = (oy * g.stride[0] + ky * g.dilation[0]) as isize - g.pad[0] as isize;
+                    let xx = (ox * g.stride[1] + kx * g.dilation[1]) as isize - g.pad[1] as isize;
+                    for c in 0..ic {
+                        a[pix * p.kp + d] =
+                            if y >= 0 && (y as usize) < ih && xx >= 0 && (xx as usize) < iw {
+                                (x[((b * ih + y as usize) * iw + xx as usize) * ic + c] as u8)
+                                    ^ 0x80
+                            } else {
+                                (z_in + 128) as u8
+                            };
+                        d += 1;
+                    }
+                }
+            }
+        }
+        let mut out = vec![0i8; m * oc];
+        gemm_block(&a, m, p, rq, &mut out, lv);
+        // The public entry point (im2col by blocks, parallel) agrees too.
+        assert_eq!(conv2d(x, p, rq, g, z_in), out);
+        out
+    }
+
+    #[test]
+    fn add_and_sub_match_the_reference() {
+        use super::super::elementwise::{AddParams, add, sub};
+        let a = bytes(1000, 1);
+        let b = bytes(1000, 2);
+        let shape = [1, 10, 100];
+        for (s1, s2, so) in [(0.05, 0.02, 0.07), (0.01, 0.3, 0.2), (0.5, 0.5, 0.9)] {
+            for act in [Activation::None, Activation::Relu6] {
+                let p = AddParams::new((s1, -3), (s2, 17), (so, 5), act);
+                let f = |x: i8, y: i8, s: bool| {
+                    let (sa, sb) = p.scaled_inputs_pub(x, y);
+                    p.finish_pub(if s {
+                        sa.wrapping_sub(sb)
+                    } else {
+                        sa.wrapping_add(sb)
+                    })
+                };
+                let want_add: Vec<i8> = a.iter().zip(&b).map(|(&x, &y)| f(x, y, false)).collect();
+                let want_sub: Vec<i8> = a.iter().zip(&b).map(|(&x, &y)| f(x, y, true)).collect();
+                assert_eq!(add(&a, &shape, &b, &shape, &shape, &p), want_add);
+                assert_eq!(sub(&a, &shape, &b, &shape, &shape, &p), want_sub);
+            }
+        }
+    }
+
+    #[test]
+    fn fully_connected_matches_the_reference() {
+        for (i, &(batches, depth, units)) in [(1, 1280, 1000), (3, 7, 5), (2, 300, 17)]
+            .iter()
+            .enumerate()
+        {
+            let x = bytes(batches * depth, i as u64);
+            let w = bytes(units * depth, 10 + i as u64);
+            let bias: Vec<i32> = bytes(units, 20 + i as u64)
+                .iter()
+                .map(|&b| b as i32 * 1000)
+                .collect();
+            let scales: Vec<f64> = (0..units).map(|u| 1e-4 + u as f64 * 1e-6).collect();
+            for off in [-127, 0, 128] {
+                let args = (batches, depth, units);
+                let want = reference::fully_connected_per_channel_double(
+                    &x,
+                    &w,
+                    Some(&bias),
+                    args,
+                    off,
+                    &scales,
+                    3,
+                    (-128, 127),
+                );
+                let got =
+                    fully_connected_double(&x, &w, Some(&bias), args, off, &scales, 3, (-128, 127));
+                assert_eq!(got, want, "case {i} off {off}");
+            }
+        }
+    }
+
+    #[test]
+    fn depthwise_matches_the_reference() {
+        let cases = [
+            (1, [9, 7], 8, [3, 3], 2, 1, true),
+            (2, [6, 6], 37, [3, 3], 1, 1, true),
+            (1, [8, 5], 5, [3, 2], 1, 2, false),
+            (1, [12, 12], 96, [5, 5], 2, 1, true),
+        ];
+        for (i, &(n, hw, c, k, s, d, pad)) in cases.iter().enumerate() {
+            let g = geom(n, hw, c, c, k, s, d, pad);
+            let x = bytes(n * hw[0] * hw[1] * c, i as u64);
+            let w = bytes(k[0] * k[1] * c, 50 + i as u64);
+            let bias: Vec<i32> = bytes(c, 60 + i as u64)
+                .iter()
+                .map(|&b| b as i32 * 31)
+                .collect();
+            for z_in in [-128, 5, 127] {
+                let q = quant(c, z_in, Activation::Relu, 70 + i as u64);
+                let want = reference::depthwise(&x, &w, Some(&bias), &g, &q);
+                assert_eq!(depthwise(&x, &w, Some(&bias), &g, &q), want, "case {i}");
+            }
+        }
+    }
+}
