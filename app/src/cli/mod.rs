@@ -11,7 +11,7 @@ mod run;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 use pocket_engine::Graph;
 
@@ -60,23 +60,10 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Load a model file by extension.
+/// Load a model file (.tflite or .onnx; other names are recognised by their bytes).
 pub fn load_model(path: &Path) -> Result<Graph> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match ext.as_str() {
-        // Engine errors already name the file.
-        "tflite" | "" => Ok(pocket_engine::formats::tflite::read_file(path)?),
-        "onnx" => anyhow::bail!(
-            "{}: ONNX import is not available yet (it arrives with ONNX support); convert to .tflite for now",
-            path.display()
-        ),
-        _ => pocket_engine::formats::tflite::read_file(path)
-            .context("unknown file extension; tried reading it as TFLite"),
-    }
+    // Engine errors already name the file.
+    Ok(pocket_engine::formats::read_model(path)?)
 }
 
 /// Format a shape with dynamic dims as `?`.

@@ -220,7 +220,7 @@ impl StudioApp {
                 // rfd's dialog blocks: run it on its own thread; without a portal it returns None.
                 self.pending_dialog = Some(std::thread::spawn(|| {
                     rfd::FileDialog::new()
-                        .add_filter("TFLite model", &["tflite"])
+                        .add_filter("Model", &["tflite", "onnx"])
                         .pick_file()
                 }));
             }

@@ -152,7 +152,7 @@ fn run(
     Ok(match job {
         Job::Load(path) => {
             send(EventKind::Progress(0, 2, "reading"));
-            let graph = tflite::read_file(&path)?;
+            let graph = pocket_engine::formats::read_model(&path)?;
             let bytes = std::fs::metadata(&path)
                 .map(|m| m.len() as usize)
                 .unwrap_or(0);

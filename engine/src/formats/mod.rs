@@ -4,11 +4,37 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 pub mod npy;
+pub mod onnx;
 pub mod tflite;
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
+
+/// Read a model by its extension (`.onnx` or `.tflite`); other names are sniffed.
+pub fn read_model(path: &Path) -> Result<crate::ir::Graph> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "onnx" => onnx::read_file(path),
+        "tflite" => tflite::read_file(path),
+        _ => {
+            use std::io::Read;
+            let mut head = [0u8; 8];
+            let n = std::fs::File::open(path)
+                .and_then(|mut f| f.read(&mut head))
+                .map_err(|e| Error::io(path, e))?;
+            if head.get(4..8) == Some(b"TFL3") || n < 8 || !onnx::sniff(&head) {
+                tflite::read_file(path)
+            } else {
+                onnx::read_file(path)
+            }
+        }
+    }
+}
 
 /// Write `bytes` to `path` via a temporary file in the same directory and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -25,7 +25,7 @@ impl StartPanel {
             ui.heading("Open a model");
             if ui
                 .add(egui::Button::new("Open… (Ctrl+O)").min_size(egui::vec2(160.0, 0.0)))
-                .on_hover_text("Choose a .tflite file")
+                .on_hover_text("Choose a .tflite or .onnx file")
                 .clicked()
             {
                 out.push(Command::OpenDialog);
@@ -33,7 +33,7 @@ impl StartPanel {
             ui.horizontal(|ui| {
                 let r = ui.add(
                     egui::TextEdit::singleline(&mut self.path)
-                        .hint_text("or type a path to a .tflite file")
+                        .hint_text("or type a path to a .tflite or .onnx file")
                         .desired_width(320.0),
                 );
                 let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
@@ -45,7 +45,9 @@ impl StartPanel {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.set_width(ui.available_width());
                 ui.add_space(28.0);
-                ui.vertical_centered(|ui| ui.label("Drop a .tflite file anywhere on this window"));
+                ui.vertical_centered(|ui| {
+                    ui.label("Drop a .tflite or .onnx file anywhere on this window")
+                });
                 ui.add_space(28.0);
             });
             ui.add_space(10.0);

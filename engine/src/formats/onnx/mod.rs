@@ -1,0 +1,67 @@
+//! ONNX models in (opset 7–21): protobuf decoding ([`proto`], prost, no `protoc`), tensors
+//! (raw or typed fields, external data files next to the model), and translation into the
+//! engine's TFLite-style IR ([`import`]): NCHW ops become their NHWC TFLite counterparts
+//! between transposes, shape-computing subgraphs are folded to constants (the batch dimension
+//! is fixed, 1 unless told otherwise), and [`layout`] then cancels the transposes inside the
+//! graph so that only the graph edges keep them.
+
+pub mod import;
+pub mod layout;
+pub mod proto;
+pub mod tensor;
+
+use std::path::Path;
+
+pub use import::{ImportOptions, import};
+
+use crate::error::{Error, Result};
+use crate::ir::Graph;
+
+/// Largest model file read into memory (protobuf needs the whole message).
+const MAX_FILE: u64 = 2 << 30;
+
+/// Read and import an ONNX file (external data is looked up next to it).
+pub fn read_file(path: impl AsRef<Path>) -> Result<Graph> {
+    read_file_with(path, &ImportOptions::default())
+}
+
+/// [`read_file`] with options.
+pub fn read_file_with(path: impl AsRef<Path>, opts: &ImportOptions) -> Result<Graph> {
+    let path = path.as_ref();
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.len() > MAX_FILE {
+        return Err(Error::import(format!(
+            "{}: {} bytes is larger than the 2 GiB an ONNX protobuf may have (store weights as external data)",
+            path.display(),
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    read_bytes(&bytes, path.parent(), opts).map_err(|e| match e {
+        Error::Import(m) => Error::Import(format!("{}: {m}", path.display())),
+        e => e,
+    })
+}
+
+/// Import ONNX bytes; `dir` is where external data files live.
+pub fn read_bytes(bytes: &[u8], dir: Option<&Path>, opts: &ImportOptions) -> Result<Graph> {
+    use prost::Message;
+    if bytes.is_empty() {
+        return Err(Error::import("empty file"));
+    }
+    let m = proto::ModelProto::decode(bytes)
+        .map_err(|e| Error::import(format!("not an ONNX model (protobuf: {e})")))?;
+    // Defence in depth for hostile files: a bug in a translation rule becomes an error.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import(&m, dir, opts))).unwrap_or_else(
+        |_| {
+            Err(Error::import(
+                "internal error while translating the graph (please report this file)",
+            ))
+        },
+    )
+}
+
+/// True when the bytes look like an ONNX model (a protobuf starting with `ir_version`).
+pub fn sniff(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&0x08)
+}
