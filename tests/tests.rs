@@ -8,6 +8,8 @@ mod digits;
 mod eval;
 #[path = "it/metadata.rs"]
 mod metadata;
+#[path = "it/onnx.rs"]
+mod onnx;
 #[path = "it/ops_table.rs"]
 mod ops_table;
 #[path = "it/oracle_litert.rs"]

@@ -158,7 +158,8 @@ pub(crate) fn dequantize(v: &Value, q: Option<&QuantParams>) -> Result<Vec<f32>,
         .collect())
 }
 
-fn cast(v: &Value, to: DType) -> Result<Data, String> {
+/// CAST semantics (also used to feed arrays of another type to a graph input).
+pub fn cast(v: &Value, to: DType) -> Result<Data, String> {
     let f = v.data.to_f64();
     Ok(match to {
         DType::F32 => Data::F32(f.iter().map(|&x| x as f32).collect()),

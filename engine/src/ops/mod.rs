@@ -15,6 +15,8 @@ use crate::ir::{
 };
 use crate::kernels::act::Act;
 
+pub use elementwise::cast as cast_value;
+
 /// What inference knows about one input: type, shape and, for constants and at run time, the
 /// value itself.
 #[derive(Debug, Clone, Copy)]

@@ -724,18 +724,27 @@ impl<'a> Importer<'a> {
                     a.i("ceil_mode", 0) != 0,
                 )?;
                 let max = op == "MaxPool";
+                let include = !max && a.i("count_include_pad", 0) != 0;
+                let (pad, explicit) = if include && pad == Padding::Same {
+                    // Padded zeros count: pad explicitly, then a VALID window.
+                    let kk = [kh as usize, kw as usize];
+                    let sp = |d: usize| {
+                        let out = s[2 + d].div_ceil(stride[d]);
+                        let total = ((out - 1) * stride[d] + kk[d]).saturating_sub(s[2 + d]);
+                        [total / 2, total - total / 2]
+                    };
+                    (Padding::Valid, Some([sp(0), sp(1)]))
+                } else {
+                    (pad, explicit)
+                };
                 let mut y = self.nhwc(x, op)?;
                 if let Some(p) = explicit {
-                    if !max && a.i("count_include_pad", 0) == 0 {
+                    if !max && !include {
                         return Err(format!(
                             "AveragePool with pads {p:?} that are not SAME-style and count_include_pad=0 is not supported"
                         ));
                     }
                     y = self.pad_nhwc(y, p, max.then_some(f32::MIN))?;
-                } else if !max && pad == Padding::Same && a.i("count_include_pad", 0) != 0 {
-                    return Err(
-                        "AveragePool with count_include_pad=1 and padding is not supported".into(),
-                    );
                 }
                 let y = self.emit1(
                     Op::Pool2d(Pool2d {
@@ -1173,9 +1182,14 @@ impl<'a> Importer<'a> {
             "Resize" | "Upsample" => self.resize(n, &a, op),
             "Gemm" => {
                 let (x, w) = (self.need(n, 0)?, self.need(n, 1)?);
-                if a.i("transA", 0) != 0 {
-                    return Err("Gemm with transA=1 is not supported".into());
-                }
+                let x = if a.i("transA", 0) != 0 {
+                    if self.rank(x) != 2 {
+                        return Err("Gemm with transA=1 needs a 2-D input".into());
+                    }
+                    self.transpose(x, &[1, 0])?
+                } else {
+                    x
+                };
                 let (alpha, beta) = (a.f("alpha", 1.0), a.f("beta", 1.0));
                 let wv = self.value(w).ok_or("Gemm weights must be a constant")?;
                 let ws = wv.shape.clone();
@@ -1196,39 +1210,88 @@ impl<'a> Importer<'a> {
                 };
                 let nm = self.fresh("weights");
                 let wt = self.konst(&nm, Value::new(vec![units, depth], Data::F32(wt)));
-                let bias = match self.input(n, 2)? {
+                // C folds into the bias when it is one value per output (or a scalar);
+                // anything else is added after the product.
+                let mut after = None;
+                let bias: Vec<f32> = match self.input(n, 2)? {
                     Some(c) => match self.value(c) {
                         Some(cv)
                             if cv.numel() == units
-                                && cv.shape.iter().filter(|&&d| d > 1).count() <= 1 =>
+                                && cv.shape.last().copied().unwrap_or(1) == units =>
                         {
-                            let b: Vec<f32> =
-                                cv.data.to_f64().iter().map(|&v| v as f32 * beta).collect();
-                            let nm = self.fresh("bias");
-                            Some(self.konst(&nm, Value::new(vec![units], Data::F32(b))))
+                            cv.data.to_f64().iter().map(|&v| v as f32 * beta).collect()
+                        }
+                        Some(cv) if cv.numel() == 1 => {
+                            vec![
+                                cv.data.to_f64().first().copied().unwrap_or(0.0) as f32 * beta;
+                                units
+                            ]
                         }
                         _ => {
-                            return Err(
-                                "Gemm's C must be a constant vector of one value per output".into(),
-                            );
+                            after = Some(c);
+                            vec![0.0; units]
                         }
                     },
-                    None => {
-                        let nm = self.fresh("bias");
-                        Some(self.konst(&nm, Value::new(vec![units], Data::F32(vec![0.0; units]))))
-                    }
+                    None => vec![0.0; units],
                 };
-                one(self.emit1(
+                let nm = self.fresh("bias");
+                let bt = self.konst(&nm, Value::new(vec![units], Data::F32(bias)));
+                let y = self.emit1(
                     Op::FullyConnected(FullyConnected {
                         act: Activation::None,
                         keep_num_dims: false,
                         asymmetric_quantize_inputs: false,
                     }),
-                    vec![Some(x), Some(wt), bias],
-                )?)
+                    vec![Some(x), Some(wt), Some(bt)],
+                )?;
+                match after {
+                    Some(c) => {
+                        let c = if beta == 1.0 {
+                            c
+                        } else {
+                            let b = self.scalar(beta);
+                            self.binary(BinaryKind::Mul, c, b)?
+                        };
+                        one(self.binary(BinaryKind::Add, y, c)?)
+                    }
+                    None => one(y),
+                }
             }
             "MatMul" => {
                 let (x, w) = (self.need(n, 0)?, self.need(n, 1)?);
+                // NumPy rules for 1-D operands: a vector on the left gains a leading 1, on the
+                // right a trailing 1, and that dimension is dropped from the result.
+                let (xr, wr) = (self.rank(x), self.rank(w));
+                if xr == 1 || wr == 1 {
+                    let (xs, ws) = (self.shape(x), self.shape(w));
+                    let x2 = if xr == 1 {
+                        self.reshape(x, &[1, xs[0]])?
+                    } else {
+                        x
+                    };
+                    let w2 = if wr == 1 {
+                        self.reshape(w, &[ws[0], 1])?
+                    } else {
+                        w
+                    };
+                    let y = self.emit1(
+                        Op::BatchMatMul(BatchMatMul {
+                            adj_x: false,
+                            adj_y: false,
+                            asymmetric_quantize_inputs: false,
+                        }),
+                        vec![Some(x2), Some(w2)],
+                    )?;
+                    let mut s = self.shape(y);
+                    let r = s.len();
+                    if wr == 1 {
+                        s.remove(r - 1);
+                    }
+                    if xr == 1 {
+                        s.remove(s.len() - 1 - usize::from(wr != 1));
+                    }
+                    return one(self.reshape(y, &s)?);
+                }
                 match self.value(w) {
                     Some(wv) if wv.shape.len() == 2 && self.rank(x) >= 2 => {
                         let (k, u) = (wv.shape[0], wv.shape[1]);
@@ -1267,6 +1330,16 @@ impl<'a> Importer<'a> {
                 let to = a.i("to", 1) as i32;
                 let dt = engine_dtype(to)
                     .ok_or_else(|| format!("Cast to {} is not supported", dtype_name(to)))?;
+                if to == super::proto::dtype::FLOAT16 {
+                    // Half values are carried as f32: round through f16.
+                    let x = if self.g.tensors[x].dtype == DType::F32 {
+                        x
+                    } else {
+                        self.emit(Op::Cast, vec![Some(x)], &[DType::F32])?[0]
+                    };
+                    let h = self.emit(Op::Cast, vec![Some(x)], &[DType::F16])?[0];
+                    return one(self.emit(Op::Cast, vec![Some(h)], &[DType::F32])?[0]);
+                }
                 if self.g.tensors[x].dtype == dt {
                     return one(x);
                 }
@@ -1301,12 +1374,8 @@ impl<'a> Importer<'a> {
                 if let Some(b) = self.input(n, 2)? {
                     y = self.binary(BinaryKind::Add, y, b)?;
                 }
-                if n.output.iter().skip(1).any(|o| !o.is_empty()) {
-                    return Err(
-                        "LayerNormalization's Mean/InvStdDev outputs are not supported".into(),
-                    );
-                }
-                one(y)
+                // Optional training outputs: the mean and 1/sqrt(var + eps), reduced dims kept.
+                Ok(vec![y, mean, inv])
             }
             "QuantizeLinear" | "DequantizeLinear" => self.qdq(n, &a, op),
             _ => Err(format!("op {op} is not supported")),

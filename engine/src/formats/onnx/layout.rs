@@ -148,7 +148,8 @@ fn step(g: &mut Graph) -> bool {
             n.inputs = vec![Some(x), Some(c)];
             return true;
         }
-        if g.outputs.contains(&y) {
+        // Transposes of graph inputs stay where they are (at the edge), and so do outputs.
+        if g.outputs.contains(&y) || g.inputs.contains(&x) {
             continue;
         }
         if uses[y] > 1 {

@@ -1,0 +1,688 @@
+//! ONNX import against ONNX Runtime (the oracle) and ONNX's own backend node tests; the whole
+//! CNN fixtures converted to int8 `.tflite` and run by LiteRT; malformed files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use pocket_engine::data::folder;
+use pocket_engine::formats::onnx::{self, ImportOptions, layout::count_transposes};
+use pocket_engine::formats::{npy, tflite};
+use pocket_engine::ir::{Data, Op};
+use pocket_engine::quant::{self, Mode, QuantHooks, Recipe};
+use pocket_engine::{Error, Graph, Session, SessionOptions, Value};
+use pocket_tests::oracle;
+
+static GEN: Mutex<()> = Mutex::new(());
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+/// Whether ONNX Runtime and onnx are importable (a missing oracle fails under CI=true).
+fn ort_available() -> bool {
+    if !oracle::available() {
+        return false;
+    }
+    let ok = oracle::python().is_some_and(|p| {
+        Command::new(p)
+            .args(["-c", "import onnxruntime, onnx"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !ok && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("the ONNX Runtime oracle is missing (pip install -r tests/oracle/requirements.txt)");
+    }
+    if !ok {
+        eprintln!("SKIPPED: onnxruntime not found in the oracle venv");
+    }
+    ok
+}
+
+fn py(script: &str, args: &[&str]) -> Result<(), String> {
+    let p = oracle::python().ok_or("no python")?;
+    let out = Command::new(p)
+        .arg(root().join("oracle").join(script))
+        .args(args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// The generated ONNX fixtures (made once by tests/oracle/make_onnx_fixtures.py).
+fn fixtures() -> PathBuf {
+    let dir = root().join("fixtures/onnx");
+    let _g = GEN.lock().unwrap_or_else(|e| e.into_inner());
+    if !dir.join("mobilenet_v2/model.onnx").exists()
+        || !dir.join("resnet18_half/model.onnx").exists()
+    {
+        py("make_onnx_fixtures.py", &[dir.to_str().expect("utf8")]).expect("fixture generator");
+    }
+    dir
+}
+
+/// ONNX's backend node tests as .npy files (made once by tests/oracle/onnx_node_tests.py).
+fn node_tests() -> PathBuf {
+    let dir = root().join("data/onnx_node");
+    let _g = GEN.lock().unwrap_or_else(|e| e.into_inner());
+    if !dir.join("index.json").exists() {
+        py("onnx_node_tests.py", &[dir.to_str().expect("utf8")]).expect("node test export");
+    }
+    dir
+}
+
+fn ort(model: &Path, inputs: &[PathBuf], out: &Path) -> Vec<Value> {
+    let mut args = vec![
+        model.to_str().expect("utf8").to_string(),
+        out.to_str().expect("utf8").to_string(),
+    ];
+    args.extend(inputs.iter().map(|p| p.to_str().expect("utf8").to_string()));
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    py("ort_run.py", &a).expect("onnxruntime");
+    (0..)
+        .map(|i| out.join(format!("output_{i}.npy")))
+        .take_while(|p| p.exists())
+        .map(|p| npy::read(&p).expect("npy"))
+        .collect()
+}
+
+fn f32s(v: &Value) -> Vec<f32> {
+    v.data.to_f64().iter().map(|&x| x as f32).collect()
+}
+
+/// max |ours − ref| / max(1, |ref|).
+fn err(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| {
+            if x.is_nan() && y.is_nan() {
+                0.0
+            } else {
+                (x - y).abs() / y.abs().max(1.0)
+            }
+        })
+        .fold(0.0, f32::max)
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let (mut ab, mut aa, mut bb) = (0f64, 0f64, 0f64);
+    for (&x, &y) in a.iter().zip(b) {
+        ab += x as f64 * y as f64;
+        aa += x as f64 * x as f64;
+        bb += y as f64 * y as f64;
+    }
+    ab / (aa.sqrt() * bb.sqrt()).max(1e-30)
+}
+
+fn argmax(v: &[f32]) -> usize {
+    v.iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |p| p.0)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pocket-onnx-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("tmp");
+    d
+}
+
+#[test]
+fn whole_cnns_match_onnx_runtime_and_convert_to_int8_tflite_for_litert() {
+    if !ort_available() {
+        return;
+    }
+    let dir = fixtures();
+    println!(
+        "| model | max error vs ORT | transposes before → after layout pass | int8 .tflite in LiteRT: top-1 agreement, cosine vs ORT float |"
+    );
+    println!("|---|---|---|---|");
+    for name in ["resnet18_half", "mobilenet_v2"] {
+        let d = dir.join(name);
+        let model = d.join("model.onnx");
+        let input = d.join("input_0.npy");
+        let scratch = tmp(name);
+        let reference = ort(&model, std::slice::from_ref(&input), &scratch.join("ort"));
+        let g = onnx::read_file(&model).expect("import");
+        let x = npy::read(&input).expect("input");
+        let s = Session::new(&g, &SessionOptions { threads: 2 }).expect("session");
+        let ours = s.run(vec![x.clone()]).expect("run");
+        let e = err(&f32s(&ours[0]), &f32s(&reference[0]));
+        assert!(e <= 1e-4, "{name}: error {e}");
+        // The layout pass leaves only the input transpose (NCHW input by default).
+        let raw = onnx::read_file_with(
+            &model,
+            &ImportOptions {
+                layout: false,
+                ..Default::default()
+            },
+        )
+        .expect("import without layout pass");
+        let (before, after) = (count_transposes(&raw), count_transposes(&g));
+        assert_eq!(after, 1, "{name}: transposes left {after}");
+        let t = g
+            .nodes
+            .iter()
+            .find(|n| matches!(n.op, Op::Transpose))
+            .expect("input transpose");
+        assert_eq!(
+            t.input(0),
+            Some(g.inputs[0]),
+            "{name}: the only transpose is at the input"
+        );
+        // NHWC input: no transpose at all, same answer.
+        let gn = onnx::read_file_with(
+            &model,
+            &ImportOptions {
+                nhwc_input: true,
+                ..Default::default()
+            },
+        )
+        .expect("nhwc import");
+        assert_eq!(
+            count_transposes(&gn),
+            0,
+            "{name}: NHWC input leaves no transpose"
+        );
+        let xv = f32s(&x);
+        let mut xn = vec![0f32; xv.len()];
+        for c in 0..3 {
+            for i in 0..224 * 224 {
+                xn[i * 3 + c] = xv[c * 224 * 224 + i];
+            }
+        }
+        let on = Session::new(&gn, &SessionOptions { threads: 2 })
+            .expect("session")
+            .run(vec![Value::new(vec![1, 224, 224, 3], Data::F32(xn))])
+            .expect("run");
+        assert!(err(&f32s(&on[0]), &f32s(&reference[0])) <= 1e-4);
+        // Float export loads in LiteRT and matches ORT.
+        let fpath = scratch.join("float.tflite");
+        std::fs::write(&fpath, tflite::to_bytes(&g).expect("write float")).expect("write");
+        // int8 with the fixture's calibration arrays.
+        let items = folder::list(&d.join("calib"), 1).expect("calib");
+        let mut data = items.iter().map(|it| folder::load(it, &g, &[]));
+        let q = quant::quantize(
+            &g,
+            &Recipe::new(Mode::Int8),
+            &mut data,
+            &QuantHooks::default(),
+        )
+        .expect("int8");
+        let qpath = scratch.join("int8.tflite");
+        std::fs::write(&qpath, tflite::to_bytes(&q).expect("write int8")).expect("write");
+        let jobs = [
+            oracle::Job {
+                model: fpath,
+                inputs: vec![input.clone()],
+                out: scratch.join("lf"),
+                threads: 1,
+                reference: false,
+            },
+            oracle::Job {
+                model: qpath,
+                inputs: vec![input.clone()],
+                out: scratch.join("lq"),
+                threads: 1,
+                reference: false,
+            },
+        ];
+        let res = oracle::run(&jobs, &scratch);
+        let lf = res[0].as_ref().expect("LiteRT runs the float export");
+        let lq = res[1].as_ref().expect("LiteRT runs the int8 export");
+        assert!(
+            err(&f32s(&lf[0]), &f32s(&reference[0])) <= 1e-4,
+            "{name}: float .tflite in LiteRT"
+        );
+        let (rf, qf) = (f32s(&reference[0]), f32s(&lq[0]));
+        let cos = cosine(&qf, &rf);
+        let agree = argmax(&qf) == argmax(&rf);
+        println!(
+            "| {name} | {e:.2e} | {before} → {after} | {}, {cos:.4} |",
+            if agree { "same" } else { "different" }
+        );
+        assert!(cos > 0.9, "{name}: int8 cosine {cos}");
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct NodeTest {
+    name: String,
+    op_types: Vec<String>,
+    #[serde(default)]
+    written: bool,
+    #[serde(default)]
+    nondeterministic: bool,
+}
+
+/// Input slots whose values must be known when converting to TFLite (weights, shapes, pads,
+/// axes, bounds, scales): the harness freezes graph inputs that feed them into initializers,
+/// as a deployment export would have them. Data inputs stay graph inputs.
+fn param_slots(op: &str) -> &'static [usize] {
+    match op {
+        "Conv" | "ConvTranspose" | "Gemm" | "PRelu" | "LayerNormalization" => &[1, 2],
+        "BatchNormalization" => &[1, 2, 3, 4],
+        "Clip" | "QuantizeLinear" | "DequantizeLinear" => &[1, 2],
+        "Pad" | "Slice" | "Resize" => &[1, 2, 3, 4],
+        "Reshape" | "Expand" | "Squeeze" | "Unsqueeze" | "Upsample" | "Split" | "Gather"
+        | "ReduceMean" | "ReduceMax" | "ReduceSum" | "Pow" => &[1],
+        "ConstantOfShape" => &[0],
+        _ => &[],
+    }
+}
+
+fn tensor_proto(name: &str, v: &Value) -> onnx::proto::TensorProto {
+    let (dt, raw) = match &v.data {
+        Data::F32(x) => (1, x.iter().flat_map(|f| f.to_le_bytes()).collect()),
+        Data::F16(x) => (10, x.iter().flat_map(|f| f.to_le_bytes()).collect()),
+        Data::I64(x) => (7, x.iter().flat_map(|f| f.to_le_bytes()).collect()),
+        Data::I32(x) => (6, x.iter().flat_map(|f| f.to_le_bytes()).collect()),
+        Data::I16(x) => (5, x.iter().flat_map(|f| f.to_le_bytes()).collect()),
+        Data::I8(x) => (3, x.iter().map(|&f| f as u8).collect()),
+        Data::U8(x) => (2, x.clone()),
+        Data::Bool(x) => (9, x.iter().map(|&b| b as u8).collect()),
+    };
+    onnx::proto::TensorProto {
+        name: Some(name.into()),
+        dims: v.shape.iter().map(|&d| d as i64).collect(),
+        data_type: Some(dt),
+        raw_data: Some(raw),
+        ..Default::default()
+    }
+}
+
+/// Run one exported node test: `Ok` when every output is within 1e-4·max(1, |ref|) (integers
+/// and booleans exactly), else the reason.
+fn run_node_test(dir: &Path) -> Result<(), String> {
+    use prost::Message;
+    let bytes = std::fs::read(dir.join("model.onnx")).map_err(|e| e.to_string())?;
+    let mut m = onnx::proto::ModelProto::decode(bytes.as_slice()).map_err(|e| e.to_string())?;
+    let graph = m.graph.as_mut().ok_or("no graph")?;
+    let mut feeds = Vec::new();
+    let inputs = std::mem::take(&mut graph.input);
+    for (i, vi) in inputs.into_iter().enumerate() {
+        let name = vi.name.clone().unwrap_or_default();
+        let v = npy::read(&dir.join(format!("input_{i}.npy"))).map_err(|e| e.to_string())?;
+        let frozen = graph.node.iter().any(|n| {
+            let slots = param_slots(n.op_type.as_deref().unwrap_or(""));
+            n.input
+                .iter()
+                .enumerate()
+                .any(|(k, t)| *t == name && slots.contains(&k))
+        });
+        if frozen {
+            graph.initializer.push(tensor_proto(&name, &v));
+        } else {
+            graph.input.push(vi);
+            feeds.push(v);
+        }
+    }
+    let g: Graph = onnx::read_bytes(&m.encode_to_vec(), Some(dir), &ImportOptions::default())
+        .map_err(|e| e.to_string())?;
+    let inputs: Vec<Value> = feeds
+        .into_iter()
+        .zip(&g.inputs)
+        .map(|(v, &t)| {
+            // Arrays of another type are converted (f16 data to the f32 the engine uses).
+            let want = g.tensors[t].dtype;
+            if v.dtype() == want {
+                v
+            } else {
+                Value::new(
+                    v.shape.clone(),
+                    pocket_engine::ops::cast_value(&v, want).unwrap_or(v.data.clone()),
+                )
+            }
+        })
+        .collect();
+    let s = Session::new(&g, &SessionOptions { threads: 1 }).map_err(|e| e.to_string())?;
+    let outs = s.run(inputs).map_err(|e| e.to_string())?;
+    for (i, o) in outs.iter().enumerate() {
+        let r = npy::read(&dir.join(format!("output_{i}.npy"))).map_err(|e| e.to_string())?;
+        if o.numel() != r.numel() {
+            return Err(format!(
+                "output {i}: {} values, expected {} ({:?} vs {:?})",
+                o.numel(),
+                r.numel(),
+                o.shape,
+                r.shape
+            ));
+        }
+        let float = matches!(r.data, Data::F32(_) | Data::F16(_));
+        let (a, b) = (f32s(o), f32s(&r));
+        let e = if float {
+            err(&a, &b)
+        } else {
+            a.iter()
+                .zip(&b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f32::max)
+        };
+        if e > 1e-4 || (!float && e > 0.0) {
+            return Err(format!("output {i}: error {e:.3e}"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn onnx_backend_node_tests() {
+    if !ort_available() {
+        return;
+    }
+    let dir = node_tests();
+    let index: Vec<NodeTest> =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).expect("index"))
+            .expect("json");
+    let known: BTreeMap<String, String> =
+        std::fs::read_to_string(root().join("onnx_known_failures.txt"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .filter_map(|l| {
+                l.split_once(':')
+                    .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+            })
+            .collect();
+    let mut per_op: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let (mut pass, mut total) = (0, 0);
+    for t in index.iter().filter(|t| t.written && !t.nondeterministic) {
+        let r = run_node_test(&dir.join(&t.name));
+        total += 1;
+        if r.is_ok() {
+            pass += 1;
+        }
+        let mut ops = t.op_types.clone();
+        ops.sort();
+        ops.dedup();
+        for op in ops {
+            let e = per_op.entry(op).or_default();
+            e.1 += 1;
+            if r.is_ok() {
+                e.0 += 1;
+            }
+        }
+        if let Err(e) = r {
+            failures.push((t.name.clone(), e));
+        }
+    }
+    let mut table = format!(
+        "ONNX backend node tests of supported ops (onnx 1.23.2, deterministic tests whose tensors have supported types): **{pass} / {total} pass**.\n\n| op | pass / tests |\n|---|---|\n"
+    );
+    for (op, (p, n)) in &per_op {
+        table.push_str(&format!("| {op} | {p} / {n} |\n"));
+    }
+    table.push_str("\nFailures and why:\n\n");
+    for (name, e) in &failures {
+        let why = known
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| format!("UNEXPLAINED: {e}"));
+        table.push_str(&format!("- `{name}`: {why}\n"));
+    }
+    println!("{table}");
+    let unexplained: Vec<_> = failures
+        .iter()
+        .filter(|f| !known.contains_key(&f.0))
+        .collect();
+    let readme = root().join("../README.md");
+    let text = std::fs::read_to_string(&readme).expect("README");
+    let (a, b) = (
+        "<!-- onnx-conformance:start -->\n",
+        "<!-- onnx-conformance:end -->",
+    );
+    if let (Some(i), Some(j)) = (text.find(a), text.find(b)) {
+        let current = &text[i + a.len()..j];
+        if std::env::var("POCKET_UPDATE_README").is_ok() {
+            let new = format!("{}{a}{table}{}", &text[..i], &text[j..]);
+            std::fs::write(&readme, new).expect("write README");
+        } else if unexplained.is_empty() {
+            assert_eq!(
+                current, table,
+                "README conformance table is stale: run with POCKET_UPDATE_README=1"
+            );
+        }
+    }
+    assert!(
+        unexplained.is_empty(),
+        "unexplained failures: {unexplained:#?}"
+    );
+    let stale: Vec<_> = known
+        .keys()
+        .filter(|k| !failures.iter().any(|f| &f.0 == *k))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "listed as failing but now pass (remove from tests/onnx_known_failures.txt): {stale:?}"
+    );
+}
+
+/// A small valid model built here: NCHW input → Conv(3x3, pads 1) → Relu → output.
+fn small_model() -> Vec<u8> {
+    use onnx::proto::*;
+    use prost::Message;
+    let w: Vec<f32> = (0..4 * 3 * 9).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect();
+    let vi = |name: &str, dims: &[i64]| ValueInfoProto {
+        name: Some(name.into()),
+        r#type: Some(TypeProto {
+            tensor_type: Some(TypeTensor {
+                elem_type: Some(1),
+                shape: Some(TensorShapeProto {
+                    dim: dims
+                        .iter()
+                        .map(|&d| Dimension {
+                            dim_value: Some(d),
+                            ..Default::default()
+                        })
+                        .collect(),
+                }),
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let attr_ints = |n: &str, v: &[i64]| AttributeProto {
+        name: Some(n.into()),
+        ints: v.to_vec(),
+        r#type: Some(7),
+        ..Default::default()
+    };
+    let m = ModelProto {
+        ir_version: Some(8),
+        opset_import: vec![OperatorSetIdProto {
+            domain: Some(String::new()),
+            version: Some(17),
+        }],
+        graph: Some(GraphProto {
+            name: Some("small".into()),
+            node: vec![
+                NodeProto {
+                    name: Some("conv".into()),
+                    op_type: Some("Conv".into()),
+                    input: vec!["x".into(), "w".into()],
+                    output: vec!["c".into()],
+                    attribute: vec![
+                        attr_ints("pads", &[1, 1, 1, 1]),
+                        attr_ints("kernel_shape", &[3, 3]),
+                    ],
+                    ..Default::default()
+                },
+                NodeProto {
+                    name: Some("relu".into()),
+                    op_type: Some("Relu".into()),
+                    input: vec!["c".into()],
+                    output: vec!["y".into()],
+                    ..Default::default()
+                },
+            ],
+            initializer: vec![TensorProto {
+                name: Some("w".into()),
+                dims: vec![4, 3, 3, 3],
+                data_type: Some(1),
+                float_data: w,
+                ..Default::default()
+            }],
+            input: vec![vi("x", &[1, 3, 6, 6])],
+            output: vec![vi("y", &[1, 4, 6, 6])],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    m.encode_to_vec()
+}
+
+#[test]
+fn malformed_onnx_files_give_errors_not_panics() {
+    let good = small_model();
+    let opts = ImportOptions::default();
+    let g = onnx::read_bytes(&good, None, &opts).expect("the small model imports");
+    assert_eq!(g.inputs.len(), 1);
+    let y = Session::new(&g, &SessionOptions::default())
+        .expect("session")
+        .run(vec![Value::new(
+            vec![1, 3, 6, 6],
+            Data::F32(vec![0.5; 108]),
+        )])
+        .expect("run");
+    assert_eq!(y[0].shape, vec![1, 4, 6, 6]);
+    // Empty, random, a TFLite file, every 7th truncation, bit flips: errors, never panics.
+    assert!(onnx::read_bytes(&[], None, &opts).is_err());
+    assert!(onnx::read_bytes(b"\x10\x00\x00\x00TFL3\x00\x00", None, &opts).is_err());
+    let mut s = 0x1234_5678u64;
+    let mut rnd = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let noise: Vec<u8> = (0..4096).map(|_| rnd() as u8).collect();
+    assert!(onnx::read_bytes(&noise, None, &opts).is_err());
+    let mut errors = 0;
+    for cut in (0..good.len()).step_by(7) {
+        if onnx::read_bytes(&good[..cut], None, &opts).is_err() {
+            errors += 1;
+        }
+    }
+    assert!(errors > 0);
+    for _ in 0..2000 {
+        let mut b = good.clone();
+        let i = rnd() as usize % b.len();
+        b[i] ^= 1 << (rnd() % 8);
+        if let Ok(g) = onnx::read_bytes(&b, None, &opts) {
+            // Whatever imports must also prepare and run (or refuse) without panicking.
+            if let Ok(s) = Session::new(&g, &SessionOptions::default()) {
+                let x: Vec<Value> = g
+                    .inputs
+                    .iter()
+                    .map(|&t| {
+                        let t = &g.tensors[t];
+                        Value::new(
+                            t.shape.clone(),
+                            Data::zeros(t.dtype, t.numel().min(1 << 20)),
+                        )
+                    })
+                    .collect();
+                let _ = s.run(x);
+            }
+        }
+    }
+}
+
+#[test]
+fn unsupported_ops_are_listed_at_once_and_errors_name_the_node() {
+    use onnx::proto::*;
+    use prost::Message;
+    let mut m = ModelProto::decode(small_model().as_slice()).expect("decode");
+    let graph = m.graph.as_mut().expect("graph");
+    for (op, name) in [("Erf", "e1"), ("Loop", "l1"), ("Erf", "e2")] {
+        graph.node.push(NodeProto {
+            name: Some(name.into()),
+            op_type: Some(op.into()),
+            input: vec!["y".into()],
+            output: vec![format!("{name}_out")],
+            ..Default::default()
+        });
+    }
+    match onnx::read_bytes(&m.encode_to_vec(), None, &ImportOptions::default()) {
+        Err(Error::Unsupported { ops }) => {
+            assert_eq!(
+                ops,
+                vec!["Erf (2 nodes)".to_string(), "Loop (1 node)".to_string()]
+            );
+        }
+        r => panic!("expected the unsupported ops, got {:?}", r.map(|_| ())),
+    }
+    // A Conv whose weights are not constant: the error names the node and the op.
+    let mut m = ModelProto::decode(small_model().as_slice()).expect("decode");
+    let graph = m.graph.as_mut().expect("graph");
+    graph.initializer.clear();
+    let mut w = graph.input[0].clone();
+    w.name = Some("w".into());
+    graph.input.push(w);
+    let e = onnx::read_bytes(&m.encode_to_vec(), None, &ImportOptions::default())
+        .err()
+        .expect("error")
+        .to_string();
+    assert!(
+        e.contains("'conv'") && e.contains("(Conv)") && e.contains("constant"),
+        "{e}"
+    );
+    // External data outside the model's folder is refused.
+    let mut m = ModelProto::decode(small_model().as_slice()).expect("decode");
+    {
+        let t = &mut m.graph.as_mut().expect("graph").initializer[0];
+        t.float_data.clear();
+        t.data_location = Some(1);
+        t.external_data = vec![StringStringEntryProto {
+            key: Some("location".into()),
+            value: Some("../../etc/passwd".into()),
+        }];
+    }
+    let e = onnx::read_bytes(
+        &m.encode_to_vec(),
+        Some(Path::new("/tmp")),
+        &ImportOptions::default(),
+    )
+    .err()
+    .expect("error")
+    .to_string();
+    assert!(e.contains("relative path inside"), "{e}");
+    // External data that is too short is refused, and good external data is read.
+    let d = tmp("external");
+    let w: Vec<f32> = (0..4 * 3 * 9).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect();
+    let bytes: Vec<u8> = w.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(d.join("w.bin"), &bytes[..100]).expect("write");
+    m.graph.as_mut().expect("graph").initializer[0].external_data = vec![StringStringEntryProto {
+        key: Some("location".into()),
+        value: Some("w.bin".into()),
+    }];
+    let enc = m.encode_to_vec();
+    let e = onnx::read_bytes(&enc, Some(&d), &ImportOptions::default())
+        .err()
+        .expect("error")
+        .to_string();
+    assert!(e.contains("past the end"), "{e}");
+    std::fs::write(d.join("w.bin"), &bytes).expect("write");
+    let g = onnx::read_bytes(&enc, Some(&d), &ImportOptions::default()).expect("external data");
+    let a = onnx::read_bytes(&small_model(), None, &ImportOptions::default()).expect("inline");
+    let x = Value::new(
+        vec![1, 3, 6, 6],
+        Data::F32((0..108).map(|i| i as f32 * 0.01).collect()),
+    );
+    let run = |g: &Graph| {
+        Session::new(g, &SessionOptions::default())
+            .expect("s")
+            .run(vec![x.clone()])
+            .expect("run")
+    };
+    assert_eq!(run(&g)[0], run(&a)[0]);
+    let _ = std::fs::remove_dir_all(&d);
+}
