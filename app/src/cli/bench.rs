@@ -16,7 +16,7 @@ use serde::Serialize;
 /// Arguments of `pocket bench`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Model file (.tflite).
+    /// Model file (.tflite or .onnx).
     model: PathBuf,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]

@@ -15,8 +15,12 @@ use pocket_engine::quant::{self, Io, Mode, QuantHooks, Recipe, Weights};
 /// Arguments of `pocket convert`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Float model to quantize (.tflite).
+    /// Float model to quantize (.tflite or .onnx).
     model: PathBuf,
+    /// ONNX models: make the image input NHWC ([N, H, W, C]) instead of keeping NCHW, so the
+    /// exported .tflite has no transpose at all.
+    #[arg(long)]
+    nhwc_input: bool,
     /// Output model; the recipe is saved next to it as OUT.recipe.json.
     #[arg(short, long, value_name = "OUT.tflite")]
     output: PathBuf,
@@ -142,7 +146,7 @@ pub fn run(a: Args) -> Result<()> {
         );
     }
     let r = recipe(&a)?;
-    let g = super::load_model(&a.model)?;
+    let g = super::load_model_nhwc(&a.model, a.nhwc_input)?;
     let t0 = Instant::now();
     let items = match (&a.calib, r.mode) {
         (Some(dir), _) => folder::list(dir, g.inputs.len())?,

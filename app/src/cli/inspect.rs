@@ -10,7 +10,7 @@ use super::{fmt_bytes, fmt_shape, load_model};
 /// Arguments of `pocket inspect`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Model file (.tflite).
+    /// Model file (.tflite or .onnx).
     model: PathBuf,
     /// Print machine-readable JSON instead of text.
     #[arg(long)]

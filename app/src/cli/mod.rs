@@ -66,6 +66,24 @@ pub fn load_model(path: &Path) -> Result<Graph> {
     Ok(pocket_engine::formats::read_model(path)?)
 }
 
+/// [`load_model`]; ONNX inputs are made NHWC when `nhwc_input` is set.
+pub fn load_model_nhwc(path: &Path, nhwc_input: bool) -> Result<Graph> {
+    let onnx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("onnx"));
+    if nhwc_input && onnx {
+        let opts = pocket_engine::formats::onnx::ImportOptions {
+            nhwc_input: true,
+            ..Default::default()
+        };
+        return Ok(pocket_engine::formats::onnx::read_file_with(path, &opts)?);
+    }
+    if nhwc_input {
+        anyhow::bail!("--nhwc-input applies to .onnx models (TFLite inputs are NHWC already)");
+    }
+    load_model(path)
+}
+
 /// Format a shape with dynamic dims as `?`.
 pub fn fmt_shape(s: &[i64]) -> String {
     let parts: Vec<String> = s

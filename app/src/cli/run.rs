@@ -11,8 +11,11 @@ use pocket_engine::{Graph, Session, SessionOptions, Value};
 /// Arguments of `pocket run`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Model file (.tflite).
+    /// Model file (.tflite or .onnx).
     model: PathBuf,
+    /// ONNX models: make the image input NHWC ([N, H, W, C]) instead of keeping NCHW.
+    #[arg(long)]
+    nhwc_input: bool,
     /// One input per graph input, in order: a .npy array (float arrays fed to int8 inputs are
     /// quantized with the input's parameters) or an image (png, jpeg), resized to the input
     /// and normalized from the model metadata or --mean/--std/--color.
@@ -89,7 +92,7 @@ fn read_labels(a: &Args, g: &Graph) -> Result<Vec<String>> {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let g = super::load_model(&a.model)?;
+    let g = super::load_model_nhwc(&a.model, a.nhwc_input)?;
     if a.inputs.len() != g.inputs.len() {
         bail!(
             "the model has {} input(s) ({}); pass one --input per input, got {}",

@@ -148,8 +148,7 @@ fn step(g: &mut Graph) -> bool {
             n.inputs = vec![Some(x), Some(c)];
             return true;
         }
-        // Transposes of graph inputs stay where they are (at the edge), and so do outputs.
-        if g.outputs.contains(&y) || g.inputs.contains(&x) {
+        if g.outputs.contains(&y) {
             continue;
         }
         if uses[y] > 1 {
@@ -201,6 +200,10 @@ fn step(g: &mut Graph) -> bool {
             n.inputs = vec![Some(x), Some(pc)];
             g.nodes.remove(ti);
             return true;
+        }
+        // Transposes of graph inputs stay at the edge instead of sinking into the body.
+        if g.inputs.contains(&x) {
+            continue;
         }
         // The rewritten consumer produces z' (z's shape permuted back), and a transpose
         // restores z after it.
