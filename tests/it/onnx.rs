@@ -465,78 +465,47 @@ fn onnx_backend_node_tests() {
     );
 }
 
-/// A small valid model built here: NCHW input → Conv(3x3, pads 1) → Relu → output.
 fn small_model() -> Vec<u8> {
-    use onnx::proto::*;
-    use prost::Message;
-    let w: Vec<f32> = (0..4 * 3 * 9).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect();
-    let vi = |name: &str, dims: &[i64]| ValueInfoProto {
-        name: Some(name.into()),
-        r#type: Some(TypeProto {
-            tensor_type: Some(TypeTensor {
-                elem_type: Some(1),
-                shape: Some(TensorShapeProto {
-                    dim: dims
-                        .iter()
-                        .map(|&d| Dimension {
-                            dim_value: Some(d),
-                            ..Default::default()
-                        })
-                        .collect(),
-                }),
-            }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let attr_ints = |n: &str, v: &[i64]| AttributeProto {
-        name: Some(n.into()),
-        ints: v.to_vec(),
-        r#type: Some(7),
-        ..Default::default()
-    };
-    let m = ModelProto {
-        ir_version: Some(8),
-        opset_import: vec![OperatorSetIdProto {
-            domain: Some(String::new()),
-            version: Some(17),
-        }],
-        graph: Some(GraphProto {
-            name: Some("small".into()),
-            node: vec![
-                NodeProto {
-                    name: Some("conv".into()),
-                    op_type: Some("Conv".into()),
-                    input: vec!["x".into(), "w".into()],
-                    output: vec!["c".into()],
-                    attribute: vec![
-                        attr_ints("pads", &[1, 1, 1, 1]),
-                        attr_ints("kernel_shape", &[3, 3]),
-                    ],
-                    ..Default::default()
-                },
-                NodeProto {
-                    name: Some("relu".into()),
-                    op_type: Some("Relu".into()),
-                    input: vec!["c".into()],
-                    output: vec!["y".into()],
-                    ..Default::default()
-                },
-            ],
-            initializer: vec![TensorProto {
-                name: Some("w".into()),
-                dims: vec![4, 3, 3, 3],
-                data_type: Some(1),
-                float_data: w,
-                ..Default::default()
-            }],
-            input: vec![vi("x", &[1, 3, 6, 6])],
-            output: vec![vi("y", &[1, 4, 6, 6])],
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    m.encode_to_vec()
+    pocket_tests::onnx_models::conv_relu()
+}
+
+#[test]
+fn small_models_import_and_fold_shape_arithmetic() {
+    for (name, bytes) in pocket_tests::onnx_models::all() {
+        let g = onnx::read_bytes(&bytes, None, &ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let s = Session::new(&g, &SessionOptions::default()).expect("session");
+        let x: Vec<Value> = g
+            .inputs
+            .iter()
+            .map(|&t| {
+                Value::new(
+                    g.tensors[t].shape.clone(),
+                    Data::F32(vec![0.25; g.tensors[t].numel()]),
+                )
+            })
+            .collect();
+        s.run(x).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if name == "shape_arithmetic" {
+            // Shape → Gather → Unsqueeze → Concat became a constant: only Reshape and Sigmoid run.
+            let ops: Vec<String> = g.nodes.iter().map(|n| n.op.name()).collect();
+            assert_eq!(ops, ["RESHAPE", "LOGISTIC"], "{ops:?}");
+        }
+    }
+}
+
+#[test]
+fn onnx_fuzz_seed_corpus_runs_clean() {
+    let dir = root().join("../fuzz/corpus/read_onnx");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).expect("fuzz/corpus/read_onnx exists") {
+        let b = std::fs::read(e.expect("entry").path()).expect("seed");
+        if let Ok(g) = onnx::read_bytes(&b, None, &ImportOptions::default()) {
+            let _ = Session::new(&g, &SessionOptions::default());
+        }
+        n += 1;
+    }
+    assert!(n >= 5, "only {n} seeds");
 }
 
 #[test]
