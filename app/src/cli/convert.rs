@@ -27,8 +27,8 @@ pub struct Args {
     /// Recipe file (JSON); the flags below are then not allowed.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["mode", "io", "per_tensor", "calib_samples", "calib_method", "keep_float"])]
     recipe: Option<PathBuf>,
-    /// float16: half-size weights; dynamic: int8 weights, float activations; int8: everything
-    /// int8, calibrated with --calib.
+    /// float32: no quantization (e.g. ONNX to .tflite as it is); float16: half-size weights;
+    /// dynamic: int8 weights, float activations; int8: everything int8, calibrated with --calib.
     #[arg(long, value_enum)]
     mode: Option<ModeArg>,
     /// Input/output type of an int8 model.
@@ -55,6 +55,8 @@ pub struct Args {
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 enum ModeArg {
+    /// No quantization: the graph optimized and written as a float .tflite (ONNX → TFLite).
+    Float32,
     Float16,
     Dynamic,
     Int8,
@@ -103,6 +105,9 @@ fn recipe(a: &Args) -> Result<Recipe> {
         bail!("choose --mode float16|dynamic|int8, or give --recipe FILE")
     };
     let mut r = Recipe::new(match mode {
+        ModeArg::Float32 => {
+            bail!("--mode float32 writes the float model as it is; it has no recipe")
+        }
         ModeArg::Float16 => Mode::Float16,
         ModeArg::Dynamic => Mode::DynamicRangeInt8,
         ModeArg::Int8 => Mode::Int8,
@@ -144,6 +149,20 @@ pub fn run(a: Args) -> Result<()> {
             "refusing to overwrite the input model {}; choose another --output",
             a.model.display()
         );
+    }
+    if matches!(a.mode, Some(ModeArg::Float32)) {
+        let t0 = Instant::now();
+        let mut g = super::load_model_nhwc(&a.model, a.nhwc_input)?;
+        pocket_engine::passes::optimize(&mut g)?;
+        let bytes = tflite::to_bytes(&g)?;
+        pocket_engine::formats::write_atomic(&a.output, &bytes)?;
+        eprintln!(
+            "wrote {} ({}, float32) in {:.1} s",
+            a.output.display(),
+            super::fmt_bytes(bytes.len()),
+            t0.elapsed().as_secs_f64()
+        );
+        return Ok(());
     }
     let r = recipe(&a)?;
     let g = super::load_model_nhwc(&a.model, a.nhwc_input)?;
