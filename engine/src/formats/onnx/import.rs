@@ -1897,10 +1897,17 @@ mod tests {
             window_padding([7, 7], [3, 3], [2, 2], "VALID", &[], false),
             Ok((Padding::Valid, None))
         );
-        // ceil_mode adds trailing padding: 6 -> ceil((6-3)/2)+1 = 3 windows.
+        // ceil_mode adds trailing padding: 6 -> ceil((6-3)/2)+1 = 3 windows, which is TFLite SAME
+        // here (padding (0, 1) on each axis).
         assert_eq!(
             window_padding([6, 6], [3, 3], [2, 2], "NOTSET", &[0, 0, 0, 0], true),
-            Ok((Padding::Valid, Some([[0, 1], [0, 1]])))
+            Ok((Padding::Same, None))
+        );
+        // ...and explicit padding where SAME would split differently (the last window would
+        // start in the trailing padding, so ceil adds none).
+        assert_eq!(
+            window_padding([7, 7], [2, 2], [2, 2], "NOTSET", &[1, 1, 1, 1], true),
+            Ok((Padding::Valid, Some([[1, 1], [1, 1]])))
         );
     }
 }
