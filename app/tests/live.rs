@@ -56,6 +56,21 @@ fn models(name: &str) -> Vec<LiveModel> {
     ]
 }
 
+/// A pipeline running one float model on `spec`.
+fn start_float(g: Arc<Graph>, spec: SourceSpec) -> Pipeline {
+    let pre = Preprocess::for_input(&g, 0);
+    Pipeline::start(
+        move || spec.open(),
+        vec![LiveModel {
+            name: "float".into(),
+            graph: g,
+        }],
+        pre,
+        || {},
+    )
+    .expect("start")
+}
+
 /// Collect results until `n` arrived (or fail after a generous deadline).
 fn collect(p: &Pipeline, n: usize) -> Vec<LiveResult> {
     let t = Instant::now();
@@ -175,22 +190,11 @@ fn a_slow_model_sees_only_the_newest_frames() {
 
 #[test]
 fn test_pattern_runs_and_fps_is_counted() {
-    let g = load("digits");
-    let pre = Preprocess::for_input(&g, 0);
     let spec = SourceSpec::Pattern {
         size: (320, 240),
         fps: 25.0,
     };
-    let p = Pipeline::start(
-        move || spec.open(),
-        vec![LiveModel {
-            name: "float".into(),
-            graph: g,
-        }],
-        pre,
-        || {},
-    )
-    .expect("start");
+    let p = start_float(load("digits"), spec);
     let results = collect(&p, 30);
     let st = p.stats();
     p.stop_and_wait();
@@ -214,23 +218,12 @@ fn no_camera_is_an_empty_list_and_a_message_not_a_panic() {
         assert_eq!(list, Ok(vec![]));
     }
     // Opening a camera that is not there: the pipeline reports it and keeps retrying.
-    let g = load("shapes");
-    let pre = Preprocess::for_input(&g, 0);
     let spec = SourceSpec::Webcam {
         index: 97,
         size: (640, 480),
         fps: 30,
     };
-    let p = Pipeline::start(
-        move || spec.open(),
-        vec![LiveModel {
-            name: "float".into(),
-            graph: g,
-        }],
-        pre,
-        || {},
-    )
-    .expect("start");
+    let p = start_float(load("shapes"), spec);
     let t = Instant::now();
     while !matches!(p.status(), Status::Unavailable(_)) {
         assert!(t.elapsed() < Duration::from_secs(20), "{:?}", p.status());
@@ -255,16 +248,7 @@ fn bad_sources_and_models_give_errors() {
         fps: 30.0,
         size: None,
     };
-    let p = Pipeline::start(
-        move || spec.open(),
-        vec![LiveModel {
-            name: "float".into(),
-            graph: g.clone(),
-        }],
-        pre.clone(),
-        || {},
-    )
-    .expect("start");
+    let p = start_float(g.clone(), spec);
     let t = Instant::now();
     while !matches!(p.status(), Status::Failed(_)) {
         assert!(t.elapsed() < Duration::from_secs(20), "{:?}", p.status());

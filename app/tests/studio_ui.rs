@@ -256,3 +256,25 @@ fn live_panel_runs_the_image_folder_source_and_saves_a_snapshot() {
     assert!(h.state().pipeline().is_none());
     let _ = std::fs::remove_dir_all(&snaps);
 }
+
+#[test]
+fn an_onnx_file_dropped_on_the_window_opens() {
+    let d = tmp("onnx");
+    let p = d.join("small.onnx");
+    std::fs::write(&p, pocket_tests::onnx_models::conv_relu()).expect("write");
+    let mut h = harness();
+    drop_file(&mut h, &p);
+    step_until(&mut h, "the ONNX model to load", |a| a.model().is_some());
+    h.get_by_label_contains("small.onnx");
+    let ops: Vec<String> = h
+        .state()
+        .model()
+        .expect("model")
+        .nodes
+        .iter()
+        .map(|n| n.op.name())
+        .collect();
+    // NCHW input: one transpose at the edge, then the NHWC convolution.
+    assert!(ops.contains(&"CONV_2D".to_string()), "{ops:?}");
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -113,7 +113,42 @@ pub fn run(g: &mut Graph) -> Result<()> {
         }
     }
     crate::passes::dead::run(g)?;
+    restore_names(g);
     Ok(())
+}
+
+/// Tensors that moved to NHWC carry a `/nhwc` suffix while both layouts exist; once the NCHW
+/// original is gone, give the survivor its original name back (per-layer reports and node
+/// names then read like the ONNX file).
+fn restore_names(g: &mut Graph) {
+    let mut live = vec![false; g.tensors.len()];
+    for n in &g.nodes {
+        for &t in n.inputs.iter().flatten().chain(&n.outputs) {
+            live[t] = true;
+        }
+    }
+    for &t in g.inputs.iter().chain(&g.outputs) {
+        live[t] = true;
+    }
+    let mut taken: std::collections::HashSet<String> = g
+        .tensors
+        .iter()
+        .enumerate()
+        .filter(|&(i, t)| live[i] && !t.name.ends_with("/nhwc"))
+        .map(|(_, t)| t.name.clone())
+        .collect();
+    for (i, t) in g.tensors.iter_mut().enumerate() {
+        if !live[i] || !t.name.ends_with("/nhwc") {
+            continue;
+        }
+        let mut base = t.name.as_str();
+        while let Some(b) = base.strip_suffix("/nhwc") {
+            base = b;
+        }
+        if !base.is_empty() && taken.insert(base.to_string()) {
+            t.name = base.to_string();
+        }
+    }
 }
 
 /// One rewrite; false when nothing applies.
