@@ -122,6 +122,12 @@ fn float(c: &mut Criterion) {
     c.bench_function("f32 conv 1x1 56x56x24->144 gemm", |bn| {
         bn.iter(|| conv::conv2d(black_box(&x), &w, None, &g, Act::None, 1))
     });
+    let p = pocket_engine::kernels::packed::PackedF32::new(&w, 144, 24);
+    c.bench_function("f32 conv 1x1 56x56x24->144 packed", |bn| {
+        bn.iter(|| {
+            pocket_engine::kernels::packed::conv2d(black_box(&x), &p, None, &g, Act::None, 1)
+        })
+    });
     c.bench_function("f32 conv 1x1 56x56x24->144 reference", |bn| {
         bn.iter(|| conv::reference::conv2d(black_box(&x), &w, None, &g, false))
     });

@@ -27,7 +27,7 @@ impl ConvGeom {
     /// Input coordinate of output `o` and kernel tap `t` along dim `d` (0 = h, 1 = w), or
     /// `None` if it falls into the padding.
     #[inline]
-    fn in_coord(&self, d: usize, o: usize, t: usize) -> Option<usize> {
+    pub(crate) fn in_coord(&self, d: usize, o: usize, t: usize) -> Option<usize> {
         let pos = (o * self.stride[d] + t * self.dilation[d]) as isize - self.pad[d] as isize;
         (pos >= 0 && (pos as usize) < self.in_hwc[d]).then_some(pos as usize)
     }

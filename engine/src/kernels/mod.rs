@@ -9,6 +9,7 @@ pub mod gemm;
 pub mod hybrid;
 pub mod int8;
 pub mod layout;
+pub mod packed;
 pub mod pool;
 pub mod reduce;
 pub mod resize;

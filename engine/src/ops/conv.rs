@@ -245,7 +245,28 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
             let (x, w) = (arg(&ins, 0)?, arg(&ins, 1)?);
             let g = conv_geom(op, shape4(x)?, shape4(w)?)?;
             let (xs, ws, b) = (f32_arg(&ins, 0)?, f32_arg(&ins, 1)?, bias(&ins, 2)?);
+            let depth = g.k[0] * g.k[1] * g.in_hwc[2];
+            let oc = g.out_hwc[2];
             let out = match op {
+                // Ungrouped: packed GEMM, weights packed once per session.
+                Op::Conv2d(c) if ws.len() == oc * depth => {
+                    use crate::kernels::packed::PackedF32;
+                    let build = || super::Prepared::F32Conv(PackedF32::new(ws, oc, depth));
+                    let owned;
+                    let prep = match ctx.cache {
+                        Some(cache) => cache.get_or_init(build),
+                        None => {
+                            owned = build();
+                            &owned
+                        }
+                    };
+                    match prep {
+                        super::Prepared::F32Conv(p) => {
+                            crate::kernels::packed::conv2d(xs, p, b, &g, act(c.act), t)
+                        }
+                        _ => conv::conv2d(xs, ws, b, &g, act(c.act), t),
+                    }
+                }
                 Op::Conv2d(c) => conv::conv2d(xs, ws, b, &g, act(c.act), t),
                 Op::DepthwiseConv2d(c) => conv::depthwise(xs, ws, b, &g, act(c.act), t),
                 _ => return Err("not a convolution".into()),

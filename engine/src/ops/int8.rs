@@ -85,8 +85,10 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                             &owned
                         }
                     };
-                    let Prepared::Int8Conv(p, rq) = prep;
-                    fast::conv2d(xs, p, rq, &g, -q.input_offset)
+                    match prep {
+                        Prepared::Int8Conv(p, rq) => fast::conv2d(xs, p, rq, &g, -q.input_offset),
+                        _ => qconv::conv2d(xs, ws, b, &g, &q),
+                    }
                 }
                 Op::Conv2d(_) => qconv::conv2d(xs, ws, b, &g, &q),
                 _ if oc == ic && ws.len() == g.k[0] * g.k[1] * oc => {

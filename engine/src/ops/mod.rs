@@ -98,6 +98,8 @@ pub enum Prepared {
         crate::kernels::int8::fast::Packed,
         crate::kernels::int8::fast::Requant,
     ),
+    /// A float convolution's packed weights.
+    F32Conv(crate::kernels::packed::PackedF32),
 }
 
 impl<'a> EvalCtx<'a> {
