@@ -361,65 +361,68 @@ pub fn depthwise(x: &[i8], w: &[i8], bias: Option<&[i32]>, g: &ConvGeom, q: &Con
     out.par_chunks_mut(ow * c)
         .enumerate()
         .for_each(|(row, out)| {
-            let a = DwArgs {
-                x,
-                w,
-                g,
-                off: q.input_offset,
-                rq: &rq,
-                b: row / oh,
-                oy: row % oh,
-            };
+            let (b, oy) = (row / oh, row % oh);
             match lv {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: only selected when the CPU reports these features.
-                Level::Avx512Vnni => unsafe { dw_row_avx512(&a, out) },
+                Level::Avx512Vnni => unsafe {
+                    dw_row_avx512(x, w, g, q.input_offset, &rq, b, oy, out)
+                },
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: only selected when the CPU reports AVX2.
-                Level::Avx2 => unsafe { dw_row_avx2(&a, out) },
-                _ => dw_row::<false>(&a, out),
+                Level::Avx2 => unsafe { dw_row_avx2(x, w, g, q.input_offset, &rq, b, oy, out) },
+                _ => dw_row::<false>(x, w, g, q.input_offset, &rq, b, oy, out),
             }
         });
     out
 }
 
-/// One row of a depthwise convolution: inputs and the output row's position.
-#[derive(Clone, Copy)]
-struct DwArgs<'a> {
-    x: &'a [i8],
-    w: &'a [i8],
-    g: &'a ConvGeom,
-    off: i32,
-    rq: &'a Requant,
-    b: usize,
-    oy: usize,
-}
-
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
-unsafe fn dw_row_avx512(a: &DwArgs<'_>, out: &mut [i8]) {
-    dw_row::<true>(a, out)
+#[allow(clippy::too_many_arguments)]
+unsafe fn dw_row_avx512(
+    x: &[i8],
+    w: &[i8],
+    g: &ConvGeom,
+    off: i32,
+    rq: &Requant,
+    b: usize,
+    oy: usize,
+    out: &mut [i8],
+) {
+    dw_row::<true>(x, w, g, off, rq, b, oy, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn dw_row_avx2(a: &DwArgs<'_>, out: &mut [i8]) {
-    dw_row::<false>(a, out)
+#[allow(clippy::too_many_arguments)]
+unsafe fn dw_row_avx2(
+    x: &[i8],
+    w: &[i8],
+    g: &ConvGeom,
+    off: i32,
+    rq: &Requant,
+    b: usize,
+    oy: usize,
+    out: &mut [i8],
+) {
+    dw_row::<false>(x, w, g, off, rq, b, oy, out)
 }
 
 /// One output row of a depthwise convolution: `acc[c] = Σ w·(x + off)` over in-bounds taps,
 /// channels in register-sized blocks.
 #[inline(always)]
-fn dw_row<const AVX512: bool>(a: &DwArgs<'_>, out: &mut [i8]) {
-    let DwArgs {
-        x,
-        w,
-        g,
-        off,
-        rq,
-        b,
-        oy,
-    } = *a;
+#[allow(clippy::too_many_arguments)]
+fn dw_row<const AVX512: bool>(
+    x: &[i8],
+    w: &[i8],
+    g: &ConvGeom,
+    off: i32,
+    rq: &Requant,
+    b: usize,
+    oy: usize,
+    out: &mut [i8],
+) {
     const CB: usize = 32;
     let [ih, iw, c] = g.in_hwc;
     let [_, ow, _] = g.out_hwc;
