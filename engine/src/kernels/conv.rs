@@ -98,7 +98,14 @@ fn init_bias(out: &mut [f32], bias: Option<&[f32]>, oc: usize) {
 }
 
 /// Fill `col` with patches for output rows `r0..r1` (row = (n, oy, ox)).
-fn im2col(x: &[f32], g: &ConvGeom, r0: usize, r1: usize, col: &mut [f32], threads: usize) {
+pub(crate) fn im2col(
+    x: &[f32],
+    g: &ConvGeom,
+    r0: usize,
+    r1: usize,
+    col: &mut [f32],
+    threads: usize,
+) {
     let [ih, iw, ic] = g.in_hwc;
     let [oh, ow, _] = g.out_hwc;
     let [kh, kw] = g.k;

@@ -194,23 +194,7 @@ pub fn conv2d(
             return;
         }
         let mut a = vec![0f32; rows * k];
-        for r in 0..rows {
-            let pix = r0 + r;
-            let (b, oy, ox) = (pix / (oh * ow), pix / ow % oh, pix % ow);
-            let dst = &mut a[r * k..(r + 1) * k];
-            for ky in 0..kh {
-                for kx in 0..kw {
-                    let seg = &mut dst[(ky * kw + kx) * ic..(ky * kw + kx + 1) * ic];
-                    match (g.in_coord(0, oy, ky), g.in_coord(1, ox, kx)) {
-                        (Some(y), Some(xx)) => {
-                            let s = ((b * ih + y) * iw + xx) * ic;
-                            seg.copy_from_slice(&x[s..s + ic]);
-                        }
-                        _ => seg.fill(0.0),
-                    }
-                }
-            }
-        }
+        super::conv::im2col(x, g, r0, r0 + rows, &mut a, 1);
         gemm_block(&a, rows, p, bias, act, o, lv);
     };
     if threads > 1 {
