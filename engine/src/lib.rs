@@ -12,6 +12,7 @@ pub mod formats;
 pub mod ir;
 pub mod kernels;
 pub mod ops;
+pub mod parallel;
 pub mod passes;
 pub mod quant;
 pub mod runtime;

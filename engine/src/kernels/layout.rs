@@ -19,8 +19,10 @@ pub fn transpose<T: Copy>(x: &[T], shape: &[usize], perm: &[usize]) -> Vec<T> {
     let mut idx = vec![0usize; r];
     for _ in 0..n / last {
         let base: usize = (0..r - 1).map(|d| idx[d] * ps[d]).sum();
-        for i in 0..last {
-            out.push(x[base + i * ls]);
+        if ls == 1 {
+            out.extend_from_slice(&x[base..base + last]);
+        } else {
+            out.extend(x[base..].iter().step_by(ls).take(last));
         }
         for d in (0..r - 1).rev() {
             idx[d] += 1;
@@ -93,12 +95,16 @@ pub fn pad<T: Copy>(x: &[T], shape: &[usize], pads: &[(usize, usize)], value: T)
         return out;
     }
     let os = strides(&oshape);
-    let last = shape[r - 1];
-    let mut idx = vec![0usize; r];
-    for row in x.chunks_exact(last.max(1)) {
-        let base: usize = (0..r).map(|d| (idx[d] + pads[d].0) * os[d]).sum();
-        out[base..base + last].copy_from_slice(row);
-        for d in (0..r - 1).rev() {
+    // Dims after the last padded one are copied whole: rows of `shape[k..]` are contiguous in
+    // both the input and the output.
+    let k = (0..r).rev().find(|&d| pads[d] != (0, 0)).unwrap_or(0);
+    let row: usize = shape[k..].iter().product();
+    let lead = pads[k].0 * os[k];
+    let mut idx = vec![0usize; k];
+    for src in x.chunks_exact(row.max(1)) {
+        let base: usize = lead + (0..k).map(|d| (idx[d] + pads[d].0) * os[d]).sum::<usize>();
+        out[base..base + row].copy_from_slice(src);
+        for d in (0..k).rev() {
             idx[d] += 1;
             if idx[d] < shape[d] {
                 break;

@@ -50,21 +50,19 @@ pub fn conv_out_and_pad(
     }
 }
 
-/// Run `f` over `n` chunks of `out` split at multiples of `chunk`, in parallel when `par` is set.
+/// Run `f` over the chunks of `out` split at multiples of `chunk`, on the worker pool when
+/// `par` is set (see [`crate::parallel`]).
 pub fn for_chunks<T: Send>(
     out: &mut [T],
     chunk: usize,
     par: bool,
     f: impl Fn(usize, &mut [T]) + Sync + Send,
 ) {
-    use rayon::prelude::*;
     if chunk == 0 {
         return;
     }
     if par {
-        out.par_chunks_mut(chunk)
-            .enumerate()
-            .for_each(|(i, c)| f(i, c));
+        crate::parallel::chunks_mut(out, chunk, f);
     } else {
         out.chunks_mut(chunk).enumerate().for_each(|(i, c)| f(i, c));
     }

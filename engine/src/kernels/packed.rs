@@ -4,8 +4,6 @@
 //! blocks whose im2col patches stay in cache. Portable code elsewhere. Tested against the
 //! reference convolution (float tolerance: the sums are reordered).
 
-use rayon::prelude::*;
-
 use super::act::Act;
 use super::conv::ConvGeom;
 use super::int8::fast::{Level, level};
@@ -197,15 +195,7 @@ pub fn conv2d(
         super::conv::im2col(x, g, r0, r0 + rows, &mut a, 1);
         gemm_block(&a, rows, p, bias, act, o, lv);
     };
-    if threads > 1 {
-        out.par_chunks_mut(MC * oc)
-            .enumerate()
-            .for_each(|(i, o)| task(i, o));
-    } else {
-        out.chunks_mut(MC * oc)
-            .enumerate()
-            .for_each(|(i, o)| task(i, o));
-    }
+    super::for_chunks(&mut out, MC * oc, threads > 1, task);
     out
 }
 

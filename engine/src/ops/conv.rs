@@ -252,20 +252,12 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
                 Op::Conv2d(c) if ws.len() == oc * depth => {
                     use crate::kernels::packed::PackedF32;
                     let build = || super::Prepared::F32Conv(PackedF32::new(ws, oc, depth));
-                    let owned;
-                    let prep = match ctx.cache {
-                        Some(cache) => cache.get_or_init(build),
-                        None => {
-                            owned = build();
-                            &owned
-                        }
-                    };
-                    match prep {
+                    ctx.prepared(build, |prep| match prep {
                         super::Prepared::F32Conv(p) => {
                             crate::kernels::packed::conv2d(xs, p, b, &g, act(c.act), t)
                         }
                         _ => conv::conv2d(xs, ws, b, &g, act(c.act), t),
-                    }
+                    })
                 }
                 Op::Conv2d(c) => conv::conv2d(xs, ws, b, &g, act(c.act), t),
                 Op::DepthwiseConv2d(c) => conv::depthwise(xs, ws, b, &g, act(c.act), t),

@@ -77,22 +77,18 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                         let rq = fast::Requant::for_gemm(&p, b, &q);
                         Prepared::Int8Conv(p, rq)
                     };
-                    let owned;
-                    let prep = match ctx.cache {
-                        Some(c) => c.get_or_init(build),
-                        None => {
-                            owned = build();
-                            &owned
-                        }
-                    };
-                    match prep {
+                    ctx.prepared(build, |prep| match prep {
                         Prepared::Int8Conv(p, rq) => fast::conv2d(xs, p, rq, &g, -q.input_offset),
                         _ => qconv::conv2d(xs, ws, b, &g, &q),
-                    }
+                    })
                 }
                 Op::Conv2d(_) => qconv::conv2d(xs, ws, b, &g, &q),
                 _ if oc == ic && ws.len() == g.k[0] * g.k[1] * oc => {
-                    fast::depthwise(xs, ws, b, &g, &q)
+                    let build = || Prepared::Int8Dw(fast::DwPacked::new(ws, b, &g, &q));
+                    ctx.prepared(build, |prep| match prep {
+                        Prepared::Int8Dw(Some(p)) => fast::depthwise_packed(xs, p, &g),
+                        _ => fast::depthwise(xs, ws, b, &g, &q),
+                    })
                 }
                 _ => qconv::depthwise(xs, ws, b, &g, &q),
             };

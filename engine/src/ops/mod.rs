@@ -100,6 +100,9 @@ pub enum Prepared {
     ),
     /// A float convolution's packed weights.
     F32Conv(crate::kernels::packed::PackedF32),
+    /// An int8 depthwise convolution's widened, interleaved weights (`None`: the generic
+    /// kernel runs).
+    Int8Dw(Option<crate::kernels::int8::fast::DwPacked>),
 }
 
 impl<'a> EvalCtx<'a> {
@@ -119,6 +122,19 @@ impl<'a> EvalCtx<'a> {
                 .map(|&o| g.tensors[o].quant.as_ref())
                 .collect(),
             cache: None,
+        }
+    }
+
+    /// Run `f` on this node's prepared state: the session's cached one (built by `build` on the
+    /// first run), or a fresh one when the node has no cache.
+    pub(crate) fn prepared<R>(
+        &self,
+        build: impl FnOnce() -> Prepared,
+        f: impl FnOnce(&Prepared) -> R,
+    ) -> R {
+        match self.cache {
+            Some(c) => f(c.get_or_init(build)),
+            None => f(&build()),
         }
     }
 

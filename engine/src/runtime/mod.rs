@@ -50,7 +50,6 @@ pub struct Session {
     steps: Vec<usize>,
     /// For each tensor, the step index of its last consumer (`usize::MAX` if kept to the end).
     last_use: Vec<usize>,
-    pool: rayon::ThreadPool,
     threads: usize,
     /// Per-node state from constant weights (packed int8 weights), made on first use.
     prepared: Vec<std::sync::OnceLock<ops::Prepared>>,
@@ -188,15 +187,10 @@ impl Session {
             last_use[o] = usize::MAX;
         }
         let threads = opts.threads.max(1);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| Error::Input(format!("cannot start {threads} threads: {e}")))?;
         Ok(Session {
             consts,
             steps,
             last_use,
-            pool,
             threads,
             prepared: (0..graph.nodes.len()).map(|_| Default::default()).collect(),
             graph,
@@ -282,7 +276,7 @@ impl Session {
             }
             values[t] = Some(v);
         }
-        self.pool.install(|| self.execute(&mut values, hooks))?;
+        crate::parallel::with_threads(self.threads, || self.execute(&mut values, hooks))?;
         g.outputs
             .iter()
             .map(|&o| {

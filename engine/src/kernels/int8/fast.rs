@@ -16,8 +16,6 @@
 
 use std::sync::OnceLock;
 
-use rayon::prelude::*;
-
 use super::super::conv::ConvGeom;
 use super::conv::ConvQuant;
 use super::fixed::multiply_by_quantized_multiplier;
@@ -60,10 +58,13 @@ fn detect() -> Level {
         if std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512bw")
             && std::arch::is_x86_feature_detected!("avx512vnni")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
         {
             return Level::Avx512Vnni;
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
             return Level::Avx2;
         }
     }
@@ -123,9 +124,17 @@ pub struct Requant {
     pub bias: Vec<i32>,
     mult: Vec<i32>,
     shift: Vec<i32>,
-    /// `max(shift, 0)` and `max(-shift, 0)` clamped to 0..=31 (the SIMD path's shifts).
+    /// `max(shift, 0)` clamped to 0..=32, padded to whole 16-channel blocks (SIMD path).
     left: Vec<i32>,
-    right: Vec<i32>,
+    /// SIMD constants in 64-bit lanes, per 16-channel block the 8 even channels then the 8 odd
+    /// ones (the lanes `vpmuldq` reads): multiplier, `2^30 + h·2^31`, `31 + e` and `[e > 0]·2^31`
+    /// with `e = max(−shift, 0)` and `h = ⌊2^(e−1)⌋` (see [`simd512::requant16`]).
+    m64: Vec<i64>,
+    k64: Vec<i64>,
+    s64: Vec<i64>,
+    nb64: Vec<i64>,
+    /// No multiplier is `i32::MIN` (the one saturating case the SIMD lanes leave out).
+    simd_ok: bool,
     out_offset: i32,
     lo: i32,
     hi: i32,
@@ -146,11 +155,34 @@ impl Requant {
     fn with_bias(bias: Vec<i32>, q: &ConvQuant, n: usize) -> Requant {
         let pick = |v: &[i32], o: usize| v.get(o).or(v.first()).copied().unwrap_or(0);
         let shift: Vec<i32> = (0..n).map(|o| pick(&q.shifts, o)).collect();
+        let mult: Vec<i32> = (0..n).map(|o| pick(&q.multipliers, o)).collect();
+        let np = n.div_ceil(PANEL) * PANEL;
+        let mut left = vec![0i32; np];
+        let (mut m64, mut k64, mut s64, mut nb64) = (
+            vec![0i64; np],
+            vec![1i64 << 30; np],
+            vec![31i64; np],
+            vec![0i64; np],
+        );
+        for o in 0..n {
+            left[o] = shift[o].clamp(0, 32);
+            let e = (-shift[o]).clamp(0, 31) as i64;
+            // Lane of channel o: its block, then even channels first.
+            let lane = o / PANEL * PANEL + (o % PANEL) / 2 + (o % 2) * (PANEL / 2);
+            m64[lane] = mult[o] as i64;
+            k64[lane] = (1i64 << 30) + if e > 0 { 1i64 << (30 + e) } else { 0 };
+            s64[lane] = 31 + e;
+            nb64[lane] = if e > 0 { 1i64 << 31 } else { 0 };
+        }
         Requant {
             bias,
-            mult: (0..n).map(|o| pick(&q.multipliers, o)).collect(),
-            left: shift.iter().map(|&s| s.clamp(0, 32)).collect(),
-            right: shift.iter().map(|&s| (-s).clamp(0, 31)).collect(),
+            simd_ok: !mult.contains(&i32::MIN),
+            mult,
+            left,
+            m64,
+            k64,
+            s64,
+            nb64,
             shift,
             out_offset: q.output_offset,
             lo: q.act_min.max(i8::MIN as i32),
@@ -314,42 +346,242 @@ pub fn conv2d(x: &[i8], p: &Packed, rq: &Requant, g: &ConvGeom, z_in: i32) -> Ve
     let pad_u8 = (z_in.clamp(-128, 127) + 128) as u8;
     let lv = level();
     let mut out = vec![0i8; m * oc];
-    out.par_chunks_mut(MC * oc)
-        .enumerate()
-        .for_each(|(blk, out)| {
-            let r0 = blk * MC;
-            let rows = out.len() / oc.max(1);
-            let mut a = vec![0u8; rows * kp];
-            for r in 0..rows {
-                let pix = r0 + r;
-                let (b, oy, ox) = (pix / (oh * ow), pix / ow % oh, pix % ow);
-                let dst = &mut a[r * kp..(r + 1) * kp];
-                let mut d = 0;
-                for ky in 0..kh {
-                    let y = (oy * g.stride[0] + ky * g.dilation[0]) as isize - g.pad[0] as isize;
-                    for kx in 0..kw {
-                        let xx =
-                            (ox * g.stride[1] + kx * g.dilation[1]) as isize - g.pad[1] as isize;
-                        let seg = &mut dst[d..d + ic];
-                        if y >= 0 && (y as usize) < ih && xx >= 0 && (xx as usize) < iw {
-                            let s = ((b * ih + y as usize) * iw + xx as usize) * ic;
-                            for (o, &v) in seg.iter_mut().zip(&x[s..s + ic]) {
-                                *o = (v as u8) ^ 0x80;
-                            }
-                        } else {
-                            seg.fill(pad_u8);
+    crate::parallel::chunks_mut(&mut out, MC * oc, |blk, out| {
+        let r0 = blk * MC;
+        let rows = out.len() / oc.max(1);
+        let mut a = vec![0u8; rows * kp];
+        for r in 0..rows {
+            let pix = r0 + r;
+            let (b, oy, ox) = (pix / (oh * ow), pix / ow % oh, pix % ow);
+            let dst = &mut a[r * kp..(r + 1) * kp];
+            let mut d = 0;
+            for ky in 0..kh {
+                let y = (oy * g.stride[0] + ky * g.dilation[0]) as isize - g.pad[0] as isize;
+                for kx in 0..kw {
+                    let xx = (ox * g.stride[1] + kx * g.dilation[1]) as isize - g.pad[1] as isize;
+                    let seg = &mut dst[d..d + ic];
+                    if y >= 0 && (y as usize) < ih && xx >= 0 && (xx as usize) < iw {
+                        let s = ((b * ih + y as usize) * iw + xx as usize) * ic;
+                        for (o, &v) in seg.iter_mut().zip(&x[s..s + ic]) {
+                            *o = (v as u8) ^ 0x80;
                         }
-                        d += ic;
+                    } else {
+                        seg.fill(pad_u8);
                     }
+                    d += ic;
                 }
             }
-            gemm_block(&a, rows, p, rq, out, lv);
-        });
+        }
+        gemm_block(&a, rows, p, rq, out, lv);
+    });
     out
+}
+
+/// Depthwise weights (channel multiplier 1) prepared for the AVX-512 kernel: widened to i16,
+/// taps in pairs interleaved the way `vpunpck{l,h}wd` interleaves two taps' inputs, so that one
+/// `vpmaddwd` adds two taps for 16 channels; the input offset folded into the bias
+/// (`bias + off·Σ_taps w`), padding read as the input zero point (then it contributes exactly 0,
+/// like the reference's in-bounds-only sum).
+#[derive(Debug, Clone)]
+pub struct DwPacked {
+    pairs: usize,
+    /// `[c / 32 blocks][pairs][lo, hi][32]`, zero past the last tap and channel.
+    w: Vec<i16>,
+    rq: Requant,
+    /// The input zero point (`−input_offset`), what padding reads.
+    zp: i8,
+}
+
+/// Channels per depthwise block (one 512-bit register of i16 lanes).
+const DW_CB: usize = 32;
+
+impl DwPacked {
+    /// `None` when the AVX-512 kernel cannot take these parameters (no AVX-512, an input offset
+    /// outside int8 or a multiplier it cannot requantize).
+    pub fn new(w: &[i8], bias: Option<&[i32]>, g: &ConvGeom, q: &ConvQuant) -> Option<DwPacked> {
+        let c = g.in_hwc[2];
+        let taps = g.k[0] * g.k[1];
+        let zp = i8::try_from(-q.input_offset).ok()?;
+        if level() != Level::Avx512Vnni || w.len() != taps * c {
+            return None;
+        }
+        let pairs = taps.div_ceil(2);
+        let blocks = c.div_ceil(DW_CB);
+        let mut pw = vec![0i16; blocks * pairs * 2 * DW_CB];
+        for (i, v) in pw.iter_mut().enumerate() {
+            // i = ((blk·pairs + p)·2 + h)·32 + (lane·8 + q·2 + s)
+            let (blk, p, h) = (
+                i / (2 * DW_CB * pairs),
+                i / (2 * DW_CB) % pairs,
+                i / DW_CB % 2,
+            );
+            let (lane, qq, s) = (i % DW_CB / 8, i % 8 / 2, i % 2);
+            let (ch, tap) = (blk * DW_CB + lane * 8 + h * 4 + qq, 2 * p + s);
+            if ch < c && tap < taps {
+                *v = w[tap * c + ch] as i16;
+            }
+        }
+        let bias: Vec<i32> = (0..c)
+            .map(|ch| {
+                let sw = (0..taps).fold(0i32, |a, t| a.wrapping_add(w[t * c + ch] as i32));
+                let b = bias.and_then(|b| b.get(ch)).copied().unwrap_or(0);
+                b.wrapping_add(q.input_offset.wrapping_mul(sw))
+            })
+            .collect();
+        let rq = Requant::with_bias(bias, q, c);
+        rq.simd_ok.then_some(DwPacked {
+            pairs,
+            w: pw,
+            rq,
+            zp,
+        })
+    }
 }
 
 /// Fast path of [`super::conv::depthwise`] for channel multiplier 1.
 pub fn depthwise(x: &[i8], w: &[i8], bias: Option<&[i32]>, g: &ConvGeom, q: &ConvQuant) -> Vec<i8> {
+    match DwPacked::new(w, bias, g, q) {
+        Some(p) => depthwise_packed(x, &p, g),
+        None => depthwise_generic(x, w, bias, g, q),
+    }
+}
+
+/// [`depthwise`] with weights prepared by [`DwPacked::new`].
+pub fn depthwise_packed(x: &[i8], p: &DwPacked, g: &ConvGeom) -> Vec<i8> {
+    let [_, _, c] = g.in_hwc;
+    let [oh, ow, _] = g.out_hwc;
+    let mut out = vec![0i8; g.n * oh * ow * c];
+    if x.len() < g.n * g.in_hwc[0] * g.in_hwc[1] * c {
+        return out;
+    }
+    let zrow = vec![p.zp; c.div_ceil(DW_CB) * DW_CB];
+    crate::parallel::chunks_mut(&mut out, ow * c, |row, out| {
+        let (b, oy) = (row / oh, row % oh);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a DwPacked exists only when the CPU has AVX-512 (checked in `new`); the
+        // input length was checked above.
+        unsafe {
+            if p.pairs == 5 {
+                dw_row_packed::<5>(x, p, g, &zrow, b, oy, out)
+            } else {
+                dw_row_packed::<0>(x, p, g, &zrow, b, oy, out)
+            }
+        };
+    });
+    out
+}
+
+/// One output row of the packed depthwise kernel.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+unsafe fn dw_row_packed<const PAIRS: usize>(
+    x: &[i8],
+    p: &DwPacked,
+    g: &ConvGeom,
+    zrow: &[i8],
+    b: usize,
+    oy: usize,
+    out: &mut [i8],
+) {
+    use std::arch::x86_64::*;
+    let [ih, iw, c] = g.in_hwc;
+    let [_, ow, _] = g.out_hwc;
+    let [kh, kw] = g.k;
+    // A constant pair count (3×3 filters: 5) lets the tap loop unroll.
+    let pairs = if PAIRS > 0 { PAIRS } else { p.pairs };
+    let mut ptrs: Vec<*const i8> = vec![zrow.as_ptr(); 2 * pairs];
+    // Lanes of the lo/hi accumulators back in channel order (see DwPacked).
+    let idx = |base: i32| {
+        let mut v = [0i32; 16];
+        for (j, v) in v.iter_mut().enumerate() {
+            let (l, r) = (base + j as i32 / 8, j as i32 % 8);
+            *v = if r < 4 { 4 * l + r } else { 16 + 4 * l + r - 4 };
+        }
+        // SAFETY: 16 i32 lanes read from a 16-element array.
+        unsafe { _mm512_loadu_si512(v.as_ptr().cast()) }
+    };
+    let (idx0, idx1) = (idx(0), idx(2));
+    for ox in 0..ow {
+        for ky in 0..kh {
+            let y = (oy * g.stride[0] + ky * g.dilation[0]) as isize - g.pad[0] as isize;
+            for kx in 0..kw {
+                let xx = (ox * g.stride[1] + kx * g.dilation[1]) as isize - g.pad[1] as isize;
+                ptrs[ky * kw + kx] = if y >= 0 && (y as usize) < ih && xx >= 0 && (xx as usize) < iw
+                {
+                    // SAFETY: an in-bounds pixel of image b (x.len() checked by the caller).
+                    unsafe {
+                        x.as_ptr()
+                            .add(((b * ih + y as usize) * iw + xx as usize) * c)
+                    }
+                } else {
+                    zrow.as_ptr()
+                };
+            }
+        }
+        let mut c0 = 0;
+        while c0 < c {
+            let cb = (c - c0).min(DW_CB);
+            let m32: __mmask32 = if cb == DW_CB { !0 } else { (1u32 << cb) - 1 };
+            let wb = &p.w[c0 / DW_CB * pairs * 2 * DW_CB..][..pairs * 2 * DW_CB];
+            let (mut lo, mut hi) = (_mm512_setzero_si512(), _mm512_setzero_si512());
+            for (pi, wp) in wb.chunks_exact(2 * DW_CB).enumerate() {
+                // SAFETY: masked loads read `cb` bytes of a pixel (or of `zrow`, which is
+                // padded to whole blocks); the weight block holds 64 i16.
+                unsafe {
+                    let xa =
+                        _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m32, ptrs[2 * pi].add(c0)));
+                    let xb = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(
+                        m32,
+                        ptrs[2 * pi + 1].add(c0),
+                    ));
+                    let wl = _mm512_loadu_si512(wp.as_ptr().cast());
+                    let wh = _mm512_loadu_si512(wp.as_ptr().add(DW_CB).cast());
+                    lo = _mm512_add_epi32(lo, _mm512_madd_epi16(_mm512_unpacklo_epi16(xa, xb), wl));
+                    hi = _mm512_add_epi32(hi, _mm512_madd_epi16(_mm512_unpackhi_epi16(xa, xb), wh));
+                }
+            }
+            let o = &mut out[ox * c + c0..ox * c + c0 + cb];
+            // SAFETY: `bias` (c entries) is read under the channel mask; `o` has cb bytes and
+            // is written under the same mask (or whole when cb = 32).
+            unsafe {
+                let m0 = m32 as __mmask16;
+                let m1 = (m32 >> 16) as __mmask16;
+                let bias = p.rq.bias.as_ptr().add(c0);
+                let a0 = _mm512_add_epi32(
+                    _mm512_permutex2var_epi32(lo, idx0, hi),
+                    _mm512_maskz_loadu_epi32(m0, bias),
+                );
+                let r0 = _mm512_cvtepi32_epi8(simd512::requant16(&p.rq, a0, c0));
+                let r1 = if cb > 16 {
+                    let a1 = _mm512_add_epi32(
+                        _mm512_permutex2var_epi32(lo, idx1, hi),
+                        _mm512_maskz_loadu_epi32(m1, bias.add(16)),
+                    );
+                    _mm512_cvtepi32_epi8(simd512::requant16(&p.rq, a1, c0 + 16))
+                } else {
+                    _mm_setzero_si128()
+                };
+                let r = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(r0), r1);
+                if cb == DW_CB {
+                    _mm256_storeu_si256(o.as_mut_ptr().cast(), r);
+                } else {
+                    _mm256_mask_storeu_epi8(o.as_mut_ptr().cast(), m32, r);
+                }
+            }
+            c0 += cb;
+        }
+    }
+}
+
+/// Depthwise convolution by rows with the generic register-blocked loops (no AVX-512, or
+/// parameters [`DwPacked`] does not take).
+fn depthwise_generic(
+    x: &[i8],
+    w: &[i8],
+    bias: Option<&[i32]>,
+    g: &ConvGeom,
+    q: &ConvQuant,
+) -> Vec<i8> {
     let [_, _, c] = g.in_hwc;
     let [oh, ow, _] = g.out_hwc;
     let bias: Vec<i32> = (0..c)
@@ -358,22 +590,18 @@ pub fn depthwise(x: &[i8], w: &[i8], bias: Option<&[i32]>, g: &ConvGeom, q: &Con
     let rq = Requant::with_bias(bias, q, c);
     let lv = level();
     let mut out = vec![0i8; g.n * oh * ow * c];
-    out.par_chunks_mut(ow * c)
-        .enumerate()
-        .for_each(|(row, out)| {
-            let (b, oy) = (row / oh, row % oh);
-            match lv {
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: only selected when the CPU reports these features.
-                Level::Avx512Vnni => unsafe {
-                    dw_row_avx512(x, w, g, q.input_offset, &rq, b, oy, out)
-                },
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: only selected when the CPU reports AVX2.
-                Level::Avx2 => unsafe { dw_row_avx2(x, w, g, q.input_offset, &rq, b, oy, out) },
-                _ => dw_row::<false>(x, w, g, q.input_offset, &rq, b, oy, out),
-            }
-        });
+    crate::parallel::chunks_mut(&mut out, ow * c, |row, out| {
+        let (b, oy) = (row / oh, row % oh);
+        match lv {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: only selected when the CPU reports these features.
+            Level::Avx512Vnni => unsafe { dw_row_avx512(x, w, g, q.input_offset, &rq, b, oy, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: only selected when the CPU reports AVX2.
+            Level::Avx2 => unsafe { dw_row_avx2(x, w, g, q.input_offset, &rq, b, oy, out) },
+            _ => dw_row::<false>(x, w, g, q.input_offset, &rq, b, oy, out),
+        }
+    });
     out
 }
 
@@ -599,30 +827,72 @@ pub(crate) mod simd512 {
         out
     }
 
-    /// [`Requant::row`] on 16 channels at a time.
+    /// `MultiplyByQuantizedMultiplier(v, M, shift) + z_out`, clamped, for the 16 channels
+    /// `c0..c0 + 16` (`c0` a multiple of 16; `v` holds accumulators with the bias added).
+    ///
+    /// One rounding step in 64-bit lanes instead of gemmlowp's two: with `p = (v·2^left)·M`,
+    /// SRDHM is `s = ⌊(p + 2^30) / 2^31⌋` (its sign-dependent nudge and truncation toward zero
+    /// agree with that floor for either sign), and `RoundingDivideByPOT(s, e)` is
+    /// `⌊(s + h − [s < 0]·[e > 0]) / 2^e⌋` with `h = ⌊2^(e−1)⌋`. Because `s` is itself a floor,
+    /// both collapse into `⌊(p + 2^30 + (h − [s < 0]·[e > 0])·2^31) / 2^(31+e)⌋`, and
+    /// `s < 0 ⇔ p + 2^30 < 0`. Exact for every input except `v·2^left = M = i32::MIN` (checked
+    /// by [`Requant::simd_ok`]); the tests compare it with the scalar code.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    pub(crate) fn requant16(rq: &Requant, v: __m512i, c0: usize) -> __m512i {
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+        fn lanes(a: __m512i, rq: &Requant, i: usize) -> __m512i {
+            // SAFETY: the 64-bit tables are padded to whole 16-channel blocks and `i` is a
+            // block start (+8 for the odd lanes), so 8 lanes are in bounds.
+            unsafe {
+                let ld = |t: &[i64]| _mm512_loadu_si512(t[i..i + 8].as_ptr().cast());
+                let p = _mm512_mul_epi32(a, ld(&rq.m64));
+                let t = _mm512_add_epi64(p, _mm512_set1_epi64(1 << 30));
+                let neg = _mm512_and_si512(_mm512_srai_epi64(t, 63), ld(&rq.nb64));
+                let u = _mm512_sub_epi64(_mm512_add_epi64(p, ld(&rq.k64)), neg);
+                _mm512_srav_epi64(u, ld(&rq.s64))
+            }
+        }
+        // SAFETY: `left` is padded to whole 16-channel blocks.
+        let left = unsafe { _mm512_loadu_si512(rq.left[c0..c0 + 16].as_ptr().cast()) };
+        let v = _mm512_sllv_epi32(v, left);
+        let even = lanes(v, rq, c0);
+        let odd = lanes(_mm512_srli_epi64(v, 32), rq, c0 + 8);
+        let r = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+        let r = _mm512_add_epi32(r, _mm512_set1_epi32(rq.out_offset));
+        _mm512_min_epi32(
+            _mm512_max_epi32(r, _mm512_set1_epi32(rq.lo)),
+            _mm512_set1_epi32(rq.hi),
+        )
+    }
+
+    /// [`Requant::row`] on 16 channels at a time (`c0` a multiple of 16).
+    #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
     pub(crate) fn requant_row(rq: &Requant, acc: &[i32], c0: usize, out: &mut [i8]) {
         let n = acc.len().min(out.len());
-        let (b, m, l, r) = (
-            &rq.bias[c0..c0 + n],
-            &rq.mult[c0..c0 + n],
-            &rq.left[c0..c0 + n],
-            &rq.right[c0..c0 + n],
-        );
-        let zo = _mm512_set1_epi32(rq.out_offset);
-        let (lo, hi) = (_mm512_set1_epi32(rq.lo), _mm512_set1_epi32(rq.hi));
+        if !rq.simd_ok || c0 % 16 != 0 {
+            return rq.row(&acc[..n], c0, &mut out[..n]);
+        }
+        let b = &rq.bias[c0..c0 + n];
         let mut i = 0;
         while i < n {
             let k = (n - i).min(16);
             let mask: __mmask16 = if k == 16 { 0xffff } else { (1u16 << k) - 1 };
             // SAFETY: masked loads/stores touch only lanes < k, inside every slice.
             unsafe {
-                let ld = |s: &[i32]| _mm512_maskz_loadu_epi32(mask, s.as_ptr().add(i));
-                let v = _mm512_add_epi32(ld(acc), ld(b));
-                let v = _mm512_sllv_epi32(v, ld(l));
-                let v = rdivpot(srdhm(v, ld(m)), ld(r));
-                let v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, zo), lo), hi);
-                _mm512_mask_cvtepi32_storeu_epi8(out.as_mut_ptr().add(i).cast(), mask, v);
+                let v = _mm512_add_epi32(
+                    _mm512_maskz_loadu_epi32(mask, acc.as_ptr().add(i)),
+                    _mm512_maskz_loadu_epi32(mask, b.as_ptr().add(i)),
+                );
+                let r = _mm512_cvtepi32_epi8(requant16(rq, v, c0 + i));
+                // (A register narrowing and a plain store: the memory form of vpmovdb is slow.)
+                if k == 16 {
+                    _mm_storeu_si128(out.as_mut_ptr().add(i).cast(), r);
+                } else {
+                    _mm_mask_storeu_epi8(out.as_mut_ptr().add(i).cast(), mask, r);
+                }
             }
             i += k;
         }
@@ -936,6 +1206,66 @@ mod tests {
         }
     }
 
+    /// The one-rounding SIMD requantization against gemmlowp's two roundings, lane for lane:
+    /// random and extreme accumulators, every shift from −31 to +3 (and the clamped ±40),
+    /// multipliers across their range.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn simd_requantization_matches_the_scalar_code() {
+        if level() != Level::Avx512Vnni {
+            return;
+        }
+        let n = 48;
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 32) as u32
+        };
+        for round in 0..400 {
+            let shifts: Vec<i32> = (0..n)
+                .map(|o| match (round + o) % 37 {
+                    35 => -40,
+                    36 => 40,
+                    k => k as i32 - 31,
+                })
+                .collect();
+            let mults: Vec<i32> = (0..n)
+                .map(|o| match o % 5 {
+                    0 => (1 << 30) + (next() >> 2) as i32,
+                    1 => i32::MAX,
+                    2 => 1 << 30,
+                    3 => (next() >> 1) as i32,
+                    _ => -((next() >> 1) as i32),
+                })
+                .collect();
+            let q = ConvQuant {
+                multipliers: mults,
+                shifts,
+                ..quant(n, 0, Activation::None, 1)
+            };
+            let bias: Vec<i32> = (0..n).map(|_| next() as i32 >> 8).collect();
+            let rq = Requant::with_bias(bias, &q, n);
+            let acc: Vec<i32> = (0..n)
+                .map(|o| match (o + round) % 7 {
+                    0 => i32::MAX - 1000,
+                    1 => i32::MIN + 1000,
+                    2 => (next() as i32) >> 20,
+                    _ => next() as i32 >> (round % 31),
+                })
+                .collect();
+            let mut want = vec![0i8; n];
+            rq.row(&acc, 0, &mut want);
+            for (c0, len) in [(0, n), (16, 32), (32, 5)] {
+                let mut got = vec![0i8; len];
+                // SAFETY: the level check above.
+                unsafe { simd512::requant_row(&rq, &acc[c0..c0 + len], c0, &mut got) };
+                assert_eq!(got, want[c0..c0 + len], "round {round} c0 {c0}");
+            }
+        }
+    }
+
     #[test]
     fn depthwise_matches_the_reference() {
         let cases = [
@@ -956,6 +1286,15 @@ mod tests {
                 let q = quant(c, z_in, Activation::Relu, 70 + i as u64);
                 let want = reference::depthwise(&x, &w, Some(&bias), &g, &q);
                 assert_eq!(depthwise(&x, &w, Some(&bias), &g, &q), want, "case {i}");
+                assert_eq!(
+                    depthwise_generic(&x, &w, Some(&bias), &g, &q),
+                    want,
+                    "case {i} generic"
+                );
+                if level() == Level::Avx512Vnni {
+                    let p = DwPacked::new(&w, Some(&bias), &g, &q).expect("packed");
+                    assert_eq!(depthwise_packed(&x, &p, &g), want, "case {i} packed");
+                }
             }
         }
     }

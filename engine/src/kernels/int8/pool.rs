@@ -130,6 +130,24 @@ fn reduce_sums(
     }
     let mut sums = vec![0i32; acc];
     let count: usize = axes.iter().map(|&a| shape[a]).product();
+    // Reduced axes in one contiguous run (global pooling, last-axis sums): `[outer, red, inner]`.
+    let (lo, hi) = (
+        axes.iter().copied().min().unwrap_or(0),
+        axes.iter().copied().max().unwrap_or(0),
+    );
+    if !axes.is_empty() && hi - lo + 1 == axes.len() && x.len() >= shape.iter().product() {
+        let inner: usize = shape[hi + 1..].iter().product();
+        let outer: usize = shape[..lo].iter().product();
+        for o in 0..outer {
+            let dst = &mut sums[o * inner..(o + 1) * inner];
+            for rrow in x[o * count * inner..(o + 1) * count * inner].chunks_exact(inner.max(1)) {
+                for (s, &v) in dst.iter_mut().zip(rrow) {
+                    *s = s.wrapping_add(f(v));
+                }
+            }
+        }
+        return (sums, count);
+    }
     let mut idx = vec![0usize; r];
     for &v in x.iter().take(shape.iter().product()) {
         let o: usize = (0..r).map(|d| idx[d] * ostr[d]).sum();
