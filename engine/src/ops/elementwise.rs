@@ -125,11 +125,12 @@ fn quantize(x: &[f32], shape: &[usize], q: &QuantParams, dt: DType) -> Result<Da
         DType::I16 => (-32768.0, 32767.0),
         _ => return Err(format!("cannot quantize to {dt}")),
     };
-    if dt == DType::I8 && q.scale.len() == 1 {
-        return Ok(Data::I8(quantize_i8_per_tensor(
-            x,
-            q.scale[0],
-            q.zero_point[0] as f32,
+    if dt == DType::I8
+        && q.scale.len() == 1
+        && let Ok(zp) = i32::try_from(q.zero_point[0])
+    {
+        return Ok(Data::I8(crate::kernels::int8::elementwise::quantize_f32(
+            x, q.scale[0], zp,
         )));
     }
     let qv = |i: usize, v: f32| -> f32 {
@@ -142,29 +143,6 @@ fn quantize(x: &[f32], shape: &[usize], q: &QuantParams, dt: DType) -> Result<Da
         DType::U8 => Data::U8(it.map(|v| v as u8).collect()),
         _ => Data::I16(it.map(|v| v as i16).collect()),
     })
-}
-
-/// `clamp(round(v / scale) + zero_point)` (LiteRT's `AffineQuantize`; `round` is half away from
-/// zero), vectorized where the CPU allows (LLVM lowers `round` to an exact
-/// `trunc(v + copysign(0.49999997, v))` on SIMD lanes).
-fn quantize_i8_per_tensor(x: &[f32], scale: f32, zp: f32) -> Vec<i8> {
-    #[inline(always)]
-    fn go(x: &[f32], scale: f32, zp: f32) -> Vec<i8> {
-        x.iter()
-            .map(|&v| ((v / scale).round() + zp).clamp(-128.0, 127.0) as i8)
-            .collect()
-    }
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn go_avx2(x: &[f32], scale: f32, zp: f32) -> Vec<i8> {
-        go(x, scale, zp)
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU reports AVX2 and FMA.
-        return unsafe { go_avx2(x, scale, zp) };
-    }
-    go(x, scale, zp)
 }
 
 /// Dequantize any integer value with `q`; f16 converts to f32.

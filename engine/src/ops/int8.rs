@@ -63,8 +63,9 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 .flatten()
                 .ok_or("int8 weights without scales")?;
             let act = op.activation().unwrap_or_default();
-            let q =
-                qconv::ConvQuant::per_channel(iq(0)?, &wq.scale, oq()?, qact(act), g.out_hwc[2]);
+            let (iqv, oqv) = (iq(0)?, oq()?);
+            // Made per call only when no prepared state carries it.
+            let q = || qconv::ConvQuant::per_channel(iqv, &wq.scale, oqv, qact(act), g.out_hwc[2]);
             let (xs, ws, b) = (i8s(x, "input")?, i8s(w, "weights")?, i32s(ins, 2)?);
             let [_, _, ic] = g.in_hwc;
             let [_, _, oc] = g.out_hwc;
@@ -74,23 +75,23 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 Op::Conv2d(_) if ws.len() == oc * depth => {
                     let build = || {
                         let p = fast::Packed::new(ws, oc, depth);
-                        let rq = fast::Requant::for_gemm(&p, b, &q);
+                        let rq = fast::Requant::for_gemm(&p, b, &q());
                         Prepared::Int8Conv(p, rq)
                     };
                     ctx.prepared(build, |prep| match prep {
-                        Prepared::Int8Conv(p, rq) => fast::conv2d(xs, p, rq, &g, -q.input_offset),
-                        _ => qconv::conv2d(xs, ws, b, &g, &q),
+                        Prepared::Int8Conv(p, rq) => fast::conv2d(xs, p, rq, &g, iqv.1),
+                        _ => qconv::conv2d(xs, ws, b, &g, &q()),
                     })
                 }
-                Op::Conv2d(_) => qconv::conv2d(xs, ws, b, &g, &q),
+                Op::Conv2d(_) => qconv::conv2d(xs, ws, b, &g, &q()),
                 _ if oc == ic && ws.len() == g.k[0] * g.k[1] * oc => {
-                    let build = || Prepared::Int8Dw(fast::DwPacked::new(ws, b, &g, &q));
+                    let build = || Prepared::Int8Dw(fast::DwPacked::new(ws, b, &g, &q()));
                     ctx.prepared(build, |prep| match prep {
                         Prepared::Int8Dw(Some(p)) => fast::depthwise_packed(xs, p, &g),
-                        _ => fast::depthwise(xs, ws, b, &g, &q),
+                        _ => fast::depthwise(xs, ws, b, &g, &q()),
                     })
                 }
-                _ => qconv::depthwise(xs, ws, b, &g, &q),
+                _ => qconv::depthwise(xs, ws, b, &g, &q()),
             };
             out(vec![g.n, g.out_hwc[0], g.out_hwc[1], g.out_hwc[2]], y)
         })(),

@@ -488,13 +488,43 @@ pub fn requantize(x: &[i8], p: &RequantizeParams) -> Vec<i8> {
 
 /// `reference_ops::AffineQuantize` (f32 → int8): `clamp(round(x / scale) + zp)`, f32 division,
 /// ties away from zero (NaN maps to `zp`).
+///
+/// Vectorized where the CPU allows: `round` is written as `trunc(t + copysign(½⁻, t))` with `½⁻`
+/// the float just below ½ (exact for every f32; the lowering LLVM uses itself, which its loop
+/// vectorizer does not apply to `round` calls), and the rounded value is clamped to ±256 before
+/// the integer conversion (the same final clamp for any zero point in int8's range).
 pub fn quantize_f32(x: &[f32], scale: f32, zp: i32) -> Vec<i8> {
-    x.iter()
-        .map(|&v| {
-            let q = ((v / scale).round() as i32).saturating_add(zp);
-            q.clamp(i8::MIN as i32, i8::MAX as i32) as i8
-        })
-        .collect()
+    if !(-128..=127).contains(&zp) {
+        return x
+            .iter()
+            .map(|&v| {
+                let q = ((v / scale).round() as i32).saturating_add(zp);
+                q.clamp(i8::MIN as i32, i8::MAX as i32) as i8
+            })
+            .collect();
+    }
+    #[inline(always)]
+    fn go(x: &[f32], scale: f32, zp: i32) -> Vec<i8> {
+        let below_half = f32::from_bits(0x3EFF_FFFF);
+        x.iter()
+            .map(|&v| {
+                let t = v / scale;
+                let r = (t + below_half.copysign(t)).trunc().clamp(-256.0, 256.0);
+                ((r as i32) + zp).clamp(i8::MIN as i32, i8::MAX as i32) as i8
+            })
+            .collect()
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn go_avx2(x: &[f32], scale: f32, zp: i32) -> Vec<i8> {
+        go(x, scale, zp)
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU reports AVX2 and FMA.
+        return unsafe { go_avx2(x, scale, zp) };
+    }
+    go(x, scale, zp)
 }
 
 /// `reference_ops::Dequantize` (int8 → f32): `(f32)((double)scale · (q − zp))`.
@@ -782,6 +812,48 @@ pub fn relu_x(x: &[i8], p: &ReluParams) -> Vec<i8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The vectorized rounding against `f32::round` on halves, their neighbours, huge values,
+    /// infinities and NaN, for zero points in and out of int8's range.
+    #[test]
+    fn fast_quantize_rounds_like_round() {
+        let mut xs: Vec<f32> = Vec::new();
+        for k in -300..300 {
+            let h = k as f32 + 0.5;
+            xs.extend([
+                h,
+                f32::from_bits(h.to_bits() + 1),
+                f32::from_bits(h.to_bits() - 1),
+            ]);
+            xs.push(k as f32 * 0.37);
+        }
+        xs.extend([
+            0.0,
+            -0.0,
+            0.49999997,
+            -0.49999997,
+            8388607.5,
+            4194303.5,
+            1e30,
+            -1e30,
+        ]);
+        xs.extend([
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            f32::MIN_POSITIVE,
+        ]);
+        for (scale, zp) in [(1.0, 0), (0.5, -3), (0.0123, 17), (3.0, -128), (0.7, 300)] {
+            let want: Vec<i8> = xs
+                .iter()
+                .map(|&v| {
+                    let q = ((v / scale).round() as i32).saturating_add(zp);
+                    q.clamp(-128, 127) as i8
+                })
+                .collect();
+            assert_eq!(quantize_f32(&xs, scale, zp), want, "scale {scale} zp {zp}");
+        }
+    }
 
     #[test]
     fn activation_ranges() {

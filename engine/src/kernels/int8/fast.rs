@@ -255,18 +255,23 @@ mod vnni {
 
     use super::{MR, PANEL, Packed, Requant};
 
-    /// `MR` rows × `NR` panels of 16 channels over the whole depth.
+    /// `MR` rows × `NR` panels of 16 channels over the whole depth, requantized in registers
+    /// and stored: rows `0..rows` of `out` (row stride `n`) at channels `c0..c0 + width`.
     #[inline]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx512dq,avx512vl")]
+    #[allow(clippy::too_many_arguments)]
     unsafe fn tile<const NR: usize>(
         a: &[u8],
         kp: usize,
         b: &[i8],
         pstride: usize,
-        acc_out: &mut [[i32; 32]; MR],
+        rq: &Requant,
+        (c0, width, rows, n): (usize, usize, usize, usize),
+        out: &mut [i8],
     ) {
         let groups = kp / 4;
         assert!(a.len() >= MR * kp && b.len() >= (NR - 1) * pstride + groups * 64);
+        assert!(rows <= MR && width <= NR * PANEL && out.len() >= (rows - 1) * n + c0 + width);
         let (ap, bp) = (a.as_ptr(), b.as_ptr());
         let mut acc = [[_mm512_setzero_si512(); NR]; MR];
         for g in 0..groups {
@@ -285,10 +290,36 @@ mod vnni {
                 }
             }
         }
-        for (r, accr) in acc.iter().enumerate() {
-            for (j, v) in accr.iter().enumerate() {
-                // SAFETY: 16 i32 lanes into acc_out[r][16j..16j+16] (NR <= 2).
-                unsafe { _mm512_storeu_si512(acc_out[r].as_mut_ptr().add(j * PANEL).cast(), *v) };
+        for j in 0..NR {
+            let cj = c0 + j * PANEL;
+            let k = (c0 + width).saturating_sub(cj).min(PANEL);
+            if k == 0 {
+                break;
+            }
+            let mask: __mmask16 = if k == 16 { 0xffff } else { (1u16 << k) - 1 };
+            // SAFETY: masked bias load of k channels below n; stores of k bytes at row r,
+            // channel cj, inside `out` by the assertion above.
+            unsafe {
+                if !rq.simd_ok {
+                    for (r, accr) in acc.iter().enumerate().take(rows) {
+                        let mut v = [0i32; PANEL];
+                        _mm512_storeu_si512(v.as_mut_ptr().cast(), accr[j]);
+                        let o = r * n + cj;
+                        rq.row(&v[..k], cj, &mut out[o..o + k]);
+                    }
+                    continue;
+                }
+                let bias = _mm512_maskz_loadu_epi32(mask, rq.bias.as_ptr().add(cj));
+                for (r, accr) in acc.iter().enumerate().take(rows) {
+                    let v = _mm512_add_epi32(accr[j], bias);
+                    let q = _mm512_cvtepi32_epi8(super::simd512::requant16(rq, v, cj));
+                    let dst = out.as_mut_ptr().add(r * n + cj);
+                    if k == 16 {
+                        _mm_storeu_si128(dst.cast(), q);
+                    } else {
+                        _mm_mask_storeu_epi8(dst, mask, q);
+                    }
+                }
             }
         }
     }
@@ -298,7 +329,6 @@ mod vnni {
         let (kp, n) = (p.kp, p.n);
         let np = n.div_ceil(PANEL);
         let pstride = kp / 4 * 64;
-        let mut acc = [[0i32; 32]; MR];
         let mut pad = Vec::new();
         let mut r0 = 0;
         while r0 < m {
@@ -312,23 +342,20 @@ mod vnni {
                 pad.resize(MR * kp, 0);
                 &pad
             };
+            let o = &mut out[r0 * n..];
             let mut pi = 0;
             while pi < np {
                 let nr = if np - pi >= 2 { 2 } else { 1 };
                 let b = &p.panels[pi * pstride..];
+                let c0 = pi * PANEL;
+                let width = (nr * PANEL).min(n - c0);
                 // SAFETY: this function's target features are enabled by its caller's check.
                 unsafe {
                     if nr == 2 {
-                        tile::<2>(at, kp, b, pstride, &mut acc);
+                        tile::<2>(at, kp, b, pstride, rq, (c0, width, rows, n), o);
                     } else {
-                        tile::<1>(at, kp, b, pstride, &mut acc);
+                        tile::<1>(at, kp, b, pstride, rq, (c0, width, rows, n), o);
                     }
-                }
-                let c0 = pi * PANEL;
-                let width = (nr * PANEL).min(n - c0);
-                for (r, accr) in acc.iter().enumerate().take(rows) {
-                    let o = (r0 + r) * n + c0;
-                    super::simd512::requant_row(rq, &accr[..width], c0, &mut out[o..o + width]);
                 }
                 pi += nr;
             }
@@ -345,11 +372,26 @@ pub fn conv2d(x: &[i8], p: &Packed, rq: &Requant, g: &ConvGeom, z_in: i32) -> Ve
     let (kp, m) = (p.kp, g.n * oh * ow);
     let pad_u8 = (z_in.clamp(-128, 127) + 128) as u8;
     let lv = level();
+    let pointwise = kh == 1
+        && kw == 1
+        && g.stride == [1, 1]
+        && g.pad == [0, 0]
+        && [oh, ow] == [ih, iw]
+        && kp == ic
+        && x.len() >= m * ic;
     let mut out = vec![0i8; m * oc];
     crate::parallel::chunks_mut(&mut out, MC * oc, |blk, out| {
         let r0 = blk * MC;
         let rows = out.len() / oc.max(1);
         let mut a = vec![0u8; rows * kp];
+        if pointwise {
+            // 1×1, stride 1, no padding: the block's pixels are contiguous input rows.
+            for (o, &v) in a.iter_mut().zip(&x[r0 * ic..(r0 + rows) * ic]) {
+                *o = (v as u8) ^ 0x80;
+            }
+            gemm_block(&a, rows, p, rq, out, lv);
+            return;
+        }
         for r in 0..rows {
             let pix = r0 + r;
             let (b, oy, ox) = (pix / (oh * ow), pix / ow % oh, pix % ow);
@@ -473,7 +515,7 @@ pub fn depthwise_packed(x: &[i8], p: &DwPacked, g: &ConvGeom) -> Vec<i8> {
 
 /// One output row of the packed depthwise kernel.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")]
 unsafe fn dw_row_packed<const PAIRS: usize>(
     x: &[i8],
     p: &DwPacked,
@@ -536,8 +578,8 @@ unsafe fn dw_row_packed<const PAIRS: usize>(
                     ));
                     let wl = _mm512_loadu_si512(wp.as_ptr().cast());
                     let wh = _mm512_loadu_si512(wp.as_ptr().add(DW_CB).cast());
-                    lo = _mm512_add_epi32(lo, _mm512_madd_epi16(_mm512_unpacklo_epi16(xa, xb), wl));
-                    hi = _mm512_add_epi32(hi, _mm512_madd_epi16(_mm512_unpackhi_epi16(xa, xb), wh));
+                    lo = _mm512_dpwssd_epi32(lo, _mm512_unpacklo_epi16(xa, xb), wl);
+                    hi = _mm512_dpwssd_epi32(hi, _mm512_unpackhi_epi16(xa, xb), wh);
                 }
             }
             let o = &mut out[ox * c + c0..ox * c + c0 + cb];
