@@ -150,6 +150,27 @@ pub fn depthwise(
     let mult = oc / ic.max(1);
     let mut out = vec![0.0f32; g.n * oh * ow * oc];
     let lv = super::int8::fast::level();
+    #[cfg(target_arch = "x86_64")]
+    if lv == super::int8::fast::Level::Avx512Vnni
+        && mult == 1
+        && w.len() >= kh * kw * oc
+        && x.len() >= g.n * ih * iw * ic
+    {
+        let zero = vec![0f32; oc.div_ceil(16) * 16];
+        let clamp = match act {
+            Act::Clamp(lo, hi) => Some((lo, hi)),
+            _ => None,
+        };
+        super::for_chunks(&mut out, ow * oc, threads > 1, |row, o| {
+            let (b, oy) = (row / oh, row % oh);
+            // SAFETY: the level says the CPU has AVX-512 F; lengths were checked above.
+            unsafe { dw_row_f32_avx512(x, w, bias, g, &zero, (b, oy), clamp, o) };
+            if matches!(act, Act::Tanh) {
+                act.apply_slice(o);
+            }
+        });
+        return out;
+    }
     super::for_chunks(&mut out, ow * oc, threads > 1, |row, o| {
         let (b, oy) = (row / oh, row % oh);
         let args = DwRow {
@@ -174,6 +195,89 @@ pub fn depthwise(
     });
     let _ = (ih, iw, kh, kw);
     out
+}
+
+/// One output row of a float depthwise convolution (channel multiplier 1) with AVX-512: per
+/// pixel one input pointer per tap (padding reads a zero row), channels in blocks of 32
+/// (masked at the end), bias preloaded, fused multiply-add, clamp in registers.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn dw_row_f32_avx512(
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    g: &ConvGeom,
+    zero: &[f32],
+    (b, oy): (usize, usize),
+    clamp: Option<(f32, f32)>,
+    o: &mut [f32],
+) {
+    use std::arch::x86_64::*;
+    let [ih, iw, c] = g.in_hwc;
+    let [_, ow, _] = g.out_hwc;
+    let [kh, kw] = g.k;
+    let taps = kh * kw;
+    let mut ptrs: Vec<*const f32> = vec![zero.as_ptr(); taps];
+    let bias = bias.filter(|b| b.len() >= c);
+    for ox in 0..ow {
+        for ky in 0..kh {
+            let y = g.in_coord(0, oy, ky);
+            for kx in 0..kw {
+                ptrs[ky * kw + kx] = match (y, g.in_coord(1, ox, kx)) {
+                    // SAFETY: an in-bounds pixel of image b (the caller checked x's length).
+                    (Some(y), Some(xx)) => unsafe { x.as_ptr().add(((b * ih + y) * iw + xx) * c) },
+                    _ => zero.as_ptr(),
+                };
+            }
+        }
+        let dst = &mut o[ox * c..(ox + 1) * c];
+        let mut c0 = 0;
+        while c0 < c {
+            let m = |off: usize| -> __mmask16 {
+                let k = c.saturating_sub(c0 + off).min(16);
+                if k == 16 { 0xffff } else { (1u16 << k) - 1 }
+            };
+            let (m0, m1) = (m(0), m(16));
+            // SAFETY: every load and store is masked to channels below c: of a pixel, of the
+            // zero row (padded to whole 16-lane blocks), of tap t's weights, of the bias, of
+            // this output pixel.
+            unsafe {
+                let (mut a0, mut a1) = match bias {
+                    Some(bs) => (
+                        _mm512_maskz_loadu_ps(m0, bs.as_ptr().add(c0)),
+                        _mm512_maskz_loadu_ps(m1, bs.as_ptr().add(c0 + 16)),
+                    ),
+                    None => (_mm512_setzero_ps(), _mm512_setzero_ps()),
+                };
+                for (t, &p) in ptrs.iter().enumerate() {
+                    let wp = w.as_ptr().add(t * c + c0);
+                    a0 = _mm512_fmadd_ps(
+                        _mm512_maskz_loadu_ps(m0, p.add(c0)),
+                        _mm512_maskz_loadu_ps(m0, wp),
+                        a0,
+                    );
+                    if m1 != 0 {
+                        a1 = _mm512_fmadd_ps(
+                            _mm512_maskz_loadu_ps(m1, p.add(c0 + 16)),
+                            _mm512_maskz_loadu_ps(m1, wp.add(16)),
+                            a1,
+                        );
+                    }
+                }
+                if let Some((lo, hi)) = clamp {
+                    let (lo, hi) = (_mm512_set1_ps(lo), _mm512_set1_ps(hi));
+                    a0 = _mm512_min_ps(_mm512_max_ps(a0, lo), hi);
+                    a1 = _mm512_min_ps(_mm512_max_ps(a1, lo), hi);
+                }
+                _mm512_mask_storeu_ps(dst.as_mut_ptr().add(c0), m0, a0);
+                if m1 != 0 {
+                    _mm512_mask_storeu_ps(dst.as_mut_ptr().add(c0 + 16), m1, a1);
+                }
+            }
+            c0 += 32;
+        }
+    }
 }
 
 /// One output row of a float depthwise convolution.
@@ -409,6 +513,54 @@ mod tests {
             let fast = depthwise(&x, &wd, Some(&bd), &gd, Act::None, 2);
             let slow = reference::conv2d(&x, &wd, Some(&bd), &gd, true);
             assert!(fast.iter().zip(&slow).all(|(a, b)| (a - b).abs() < 1e-4));
+        }
+    }
+
+    /// Channel multiplier 1 (the AVX-512 row kernel where present): channel counts around the
+    /// 16/32-lane blocks, padding, strides, with and without bias, clamped and tanh.
+    #[test]
+    fn depthwise_multiplier_one_matches_reference() {
+        for (i, &(c, k, stride, same)) in [
+            (5, 3, 1, true),
+            (16, 3, 2, true),
+            (37, 3, 1, false),
+            (48, 5, 2, true),
+            (144, 3, 1, true),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let (h, w) = (11, 8);
+            let (oh, pt) = super::super::conv_out_and_pad(h, k, stride, 1, same);
+            let (ow, pl) = super::super::conv_out_and_pad(w, k, stride, 1, same);
+            let g = ConvGeom {
+                n: 2,
+                in_hwc: [h, w, c],
+                out_hwc: [oh, ow, c],
+                k: [k, k],
+                stride: [stride; 2],
+                dilation: [1; 2],
+                pad: [pt, pl],
+            };
+            let x = data(2 * h * w * c, 10 + i);
+            let wd = data(k * k * c, 20 + i);
+            let bd = data(c, 30 + i);
+            for (bias, act) in [
+                (Some(&bd[..]), Act::Clamp(0.0, 0.5)),
+                (None, Act::None),
+                (Some(&bd[..]), Act::Tanh),
+            ] {
+                let mut slow = reference::conv2d(&x, &wd, bias, &g, true);
+                act.apply_slice(&mut slow);
+                for threads in [1, 2] {
+                    let fast = depthwise(&x, &wd, bias, &g, act, threads);
+                    assert_eq!(fast.len(), slow.len());
+                    assert!(
+                        fast.iter().zip(&slow).all(|(a, b)| (a - b).abs() < 1e-5),
+                        "c {c} k {k} {act:?}"
+                    );
+                }
+            }
         }
     }
 }

@@ -14,6 +14,9 @@ pub fn transpose<T: Copy>(x: &[T], shape: &[usize], perm: &[usize]) -> Vec<T> {
     if r == 0 || n == 0 {
         return x.to_vec();
     }
+    if let Some((batch, rows, cols)) = batched_2d(shape, perm) {
+        return transpose_2d(x, batch, rows, cols);
+    }
     let last = oshape[r - 1];
     let ls = ps[r - 1];
     let mut idx = vec![0usize; r];
@@ -30,6 +33,59 @@ pub fn transpose<T: Copy>(x: &[T], shape: &[usize], perm: &[usize]) -> Vec<T> {
                 break;
             }
             idx[d] = 0;
+        }
+    }
+    out
+}
+
+/// A permutation that keeps leading axes and swaps the two groups of axes after them (NCHW ↔
+/// NHWC and every rotation): `(batch, rows, cols)` of the input seen as `[batch][rows][cols]`,
+/// whose output is `[batch][cols][rows]`.
+fn batched_2d(shape: &[usize], perm: &[usize]) -> Option<(usize, usize, usize)> {
+    let r = perm.len();
+    let a = perm
+        .iter()
+        .enumerate()
+        .take_while(|&(i, &p)| i == p)
+        .count();
+    if a >= r {
+        return None;
+    }
+    let k = perm[a];
+    let tail = r - k;
+    let ok = k > a
+        && k < r
+        && (0..tail).all(|i| perm[a + i] == k + i)
+        && (0..k - a).all(|i| perm[a + tail + i] == a + i);
+    ok.then(|| {
+        (
+            shape[..a].iter().product(),
+            shape[a..k].iter().product(),
+            shape[k..].iter().product(),
+        )
+    })
+}
+
+/// Batched 2-D transpose in cache-sized tiles.
+fn transpose_2d<T: Copy>(x: &[T], batch: usize, rows: usize, cols: usize) -> Vec<T> {
+    const TB: usize = 32;
+    let plane = rows * cols;
+    let Some(&first) = x.first() else {
+        return Vec::new();
+    };
+    let mut out = vec![first; batch * plane];
+    for (xi, oi) in x.chunks_exact(plane).zip(out.chunks_exact_mut(plane)) {
+        for r0 in (0..rows).step_by(TB) {
+            let r1 = (r0 + TB).min(rows);
+            for c0 in (0..cols).step_by(TB) {
+                let c1 = (c0 + TB).min(cols);
+                for c in c0..c1 {
+                    let dst = &mut oi[c * rows + r0..c * rows + r1];
+                    for (d, r) in dst.iter_mut().zip(r0..r1) {
+                        *d = xi[r * cols + c];
+                    }
+                }
+            }
         }
     }
     out
@@ -175,5 +231,83 @@ mod tests {
             strided(&x, &[2, 3], &[1, 2], &[-1, -1], &[2, 2]),
             vec![5, 4, 2, 1]
         );
+    }
+
+    /// Element by element: output index → input index.
+    fn naive_transpose(x: &[i32], shape: &[usize], perm: &[usize]) -> Vec<i32> {
+        let oshape: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
+        let (is, os) = (strides(shape), strides(&oshape));
+        (0..x.len())
+            .map(|o| {
+                let i: usize = (0..perm.len())
+                    .map(|d| (o / os[d] % oshape[d]) * is[perm[d]])
+                    .sum();
+                x[i]
+            })
+            .collect()
+    }
+
+    fn perms(n: usize) -> Vec<Vec<usize>> {
+        if n == 0 {
+            return vec![vec![]];
+        }
+        let mut out = Vec::new();
+        for p in perms(n - 1) {
+            for at in 0..=p.len() {
+                let mut q = p.clone();
+                q.insert(at, n - 1);
+                out.push(q);
+            }
+        }
+        out
+    }
+
+    /// Every permutation of 3-, 4- and 5-D shapes (the tiled 2-D path and the general one).
+    #[test]
+    fn transpose_matches_index_arithmetic_for_every_permutation() {
+        for shape in [vec![3, 40, 37], vec![2, 3, 33, 34], vec![2, 1, 3, 4, 5]] {
+            let x: Vec<i32> = (0..shape.iter().product::<usize>() as i32).collect();
+            for perm in perms(shape.len()) {
+                assert_eq!(
+                    transpose(&x, &shape, &perm),
+                    naive_transpose(&x, &shape, &perm),
+                    "{shape:?} {perm:?}"
+                );
+            }
+        }
+    }
+
+    /// Padding on every subset of axes against a per-element definition.
+    #[test]
+    fn pad_matches_index_arithmetic() {
+        let shape = [2, 3, 4, 5];
+        let x: Vec<i32> = (1..=120).collect();
+        for mask in 0..16u32 {
+            let pads: Vec<(usize, usize)> = (0..4)
+                .map(|d| {
+                    if mask >> d & 1 == 1 {
+                        (d % 2 + 1, 2 - d % 2)
+                    } else {
+                        (0, 0)
+                    }
+                })
+                .collect();
+            let oshape: Vec<usize> = (0..4).map(|d| shape[d] + pads[d].0 + pads[d].1).collect();
+            let (is, os) = (strides(&shape), strides(&oshape));
+            let want: Vec<i32> = (0..oshape.iter().product::<usize>())
+                .map(|o| {
+                    let mut i = 0;
+                    for d in 0..4 {
+                        let c = (o / os[d] % oshape[d]) as isize - pads[d].0 as isize;
+                        if c < 0 || c >= shape[d] as isize {
+                            return -1;
+                        }
+                        i += c as usize * is[d];
+                    }
+                    x[i]
+                })
+                .collect();
+            assert_eq!(pad(&x, &shape, &pads, -1), want, "{pads:?}");
+        }
     }
 }

@@ -51,13 +51,27 @@ fn gemm_block(
     out: &mut [f32],
     lv: Level,
 ) {
-    match lv {
+    match (lv, act) {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the level is only Avx512Vnni when the CPU reports AVX-512 F/BW.
-        Level::Avx512Vnni => unsafe { avx512::gemm_block(a, m, p, bias, out) },
-        _ => portable(a, m, p, bias, out),
+        (Level::Avx512Vnni, Act::None | Act::Clamp(..)) => unsafe {
+            let clamp = match act {
+                Act::Clamp(lo, hi) => Some((lo, hi)),
+                _ => None,
+            };
+            avx512::gemm_block(a, m, p, bias, clamp, out)
+        },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        (Level::Avx512Vnni, _) => unsafe {
+            avx512::gemm_block(a, m, p, bias, None, out);
+            act.apply_slice(&mut out[..m * p.n]);
+        },
+        _ => {
+            portable(a, m, p, bias, out);
+            act.apply_slice(&mut out[..m * p.n]);
+        }
     }
-    act.apply_slice(&mut out[..m * p.n]);
 }
 
 fn portable(a: &[f32], m: usize, p: &PackedF32, bias: &[f32], out: &mut [f32]) {
@@ -81,23 +95,35 @@ mod avx512 {
 
     use super::{MR, PANEL, PackedF32};
 
+    /// `MR` rows × `NR` panels over the whole depth, bias preloaded, clamped (when `clamp` is
+    /// set) and stored straight into rows `0..rows` of `out` (row stride `n`) at channels
+    /// `c0..c0 + width`.
     #[inline]
     #[target_feature(enable = "avx512f")]
+    #[allow(clippy::too_many_arguments)]
     fn tile<const NR: usize>(
         a: &[f32],
         k: usize,
         b: &[f32],
         pstride: usize,
-        bias: &[f32; 32],
-        acc_out: &mut [[f32; 32]; MR],
+        bias: &[f32],
+        (c0, width, rows, n): (usize, usize, usize, usize),
+        clamp: Option<(f32, f32)>,
+        out: &mut [f32],
     ) {
         assert!(a.len() >= MR * k && b.len() >= (NR - 1) * pstride + k * PANEL);
+        assert!(rows <= MR && width <= NR * PANEL && bias.len() >= c0 + width);
+        assert!(rows > 0 && out.len() >= (rows - 1) * n + c0 + width);
         let (ap, bp) = (a.as_ptr(), b.as_ptr());
+        let masks: [__mmask16; NR] = std::array::from_fn(|j| {
+            let k = width.saturating_sub(j * PANEL).min(PANEL);
+            if k == PANEL { 0xffff } else { (1u16 << k) - 1 }
+        });
         let mut acc = [[_mm512_setzero_ps(); NR]; MR];
         for r in acc.iter_mut() {
             for (j, v) in r.iter_mut().enumerate() {
-                // SAFETY: 16 floats of the 32-float bias block.
-                *v = unsafe { _mm512_loadu_ps(bias.as_ptr().add(j * PANEL)) };
+                // SAFETY: masked load of the channels below c0 + width (checked above).
+                *v = unsafe { _mm512_maskz_loadu_ps(masks[j], bias.as_ptr().add(c0 + j * PANEL)) };
             }
         }
         for kk in 0..k {
@@ -114,20 +140,39 @@ mod avx512 {
                 }
             }
         }
-        for (r, accr) in acc.iter().enumerate() {
-            for (j, v) in accr.iter().enumerate() {
-                // SAFETY: 16 floats into acc_out[r][16j..16j+16] (NR <= 2).
-                unsafe { _mm512_storeu_ps(acc_out[r].as_mut_ptr().add(j * PANEL), *v) };
+        for (r, accr) in acc.iter().enumerate().take(rows) {
+            for (j, &v) in accr.iter().enumerate() {
+                if masks[j] == 0 {
+                    break;
+                }
+                let v = match clamp {
+                    // vmaxps returns its second operand for NaN, like f32::max.
+                    Some((lo, hi)) => {
+                        _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(lo)), _mm512_set1_ps(hi))
+                    }
+                    None => v,
+                };
+                // SAFETY: row r, channels c0 + 16j.. under the lane mask, inside `out`.
+                unsafe {
+                    _mm512_mask_storeu_ps(out.as_mut_ptr().add(r * n + c0 + j * PANEL), masks[j], v)
+                };
             }
         }
     }
 
+    /// The block's rows; returns whether the activation clamp was applied.
     #[target_feature(enable = "avx512f")]
-    pub(super) fn gemm_block(a: &[f32], m: usize, p: &PackedF32, bias: &[f32], out: &mut [f32]) {
+    pub(super) fn gemm_block(
+        a: &[f32],
+        m: usize,
+        p: &PackedF32,
+        bias: &[f32],
+        clamp: Option<(f32, f32)>,
+        out: &mut [f32],
+    ) {
         let (k, n) = (p.k, p.n);
         let np = n.div_ceil(PANEL);
         let pstride = k * PANEL;
-        let mut acc = [[0f32; 32]; MR];
         let mut pad = Vec::new();
         let mut r0 = 0;
         while r0 < m {
@@ -140,22 +185,18 @@ mod avx512 {
                 pad.resize(MR * k, 0.0);
                 &pad
             };
+            let o = &mut out[r0 * n..];
             let mut pi = 0;
             while pi < np {
                 let nr = if np - pi >= 2 { 2 } else { 1 };
                 let c0 = pi * PANEL;
                 let width = (nr * PANEL).min(n - c0);
-                let mut bb = [0f32; 32];
-                bb[..width].copy_from_slice(&bias[c0..c0 + width]);
                 let b = &p.panels[pi * pstride..];
+                let geo = (c0, width, rows, n);
                 if nr == 2 {
-                    tile::<2>(at, k, b, pstride, &bb, &mut acc);
+                    tile::<2>(at, k, b, pstride, bias, geo, clamp, o);
                 } else {
-                    tile::<1>(at, k, b, pstride, &bb, &mut acc);
-                }
-                for (r, accr) in acc.iter().enumerate().take(rows) {
-                    let o = (r0 + r) * n + c0;
-                    out[o..o + width].copy_from_slice(&accr[..width]);
+                    tile::<1>(at, k, b, pstride, bias, geo, clamp, o);
                 }
                 pi += nr;
             }
@@ -241,6 +282,16 @@ mod tests {
                     .map(|(a, b)| (a - b).abs() / b.abs().max(1.0))
                     .fold(0.0, f32::max);
                 assert!(e < 1e-5, "case {i}: error {e}");
+                // The activation clamp fused into the stores, and tanh after them.
+                for act in [Act::Clamp(-0.25, 0.5), Act::Tanh] {
+                    let mut w2 = want.clone();
+                    act.apply_slice(&mut w2);
+                    let got = conv2d(&x, &p, Some(&b), &g, act, t);
+                    assert!(
+                        got.iter().zip(&w2).all(|(a, b)| (a - b).abs() < 1e-5),
+                        "case {i} {act:?}"
+                    );
+                }
                 let mut pw = vec![0f32; want.len()];
                 portable(
                     &{
