@@ -5,6 +5,7 @@
 //! {`formats`, `runtime`}.
 #![warn(missing_docs)]
 
+pub mod arena;
 pub mod data;
 pub mod error;
 pub mod eval;

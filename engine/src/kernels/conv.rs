@@ -148,7 +148,6 @@ pub fn depthwise(
     let [oh, ow, oc] = g.out_hwc;
     let [kh, kw] = g.k;
     let mult = oc / ic.max(1);
-    let mut out = vec![0.0f32; g.n * oh * ow * oc];
     let lv = super::int8::fast::level();
     #[cfg(target_arch = "x86_64")]
     if lv == super::int8::fast::Level::Avx512Vnni
@@ -161,6 +160,8 @@ pub fn depthwise(
             Act::Clamp(lo, hi) => Some((lo, hi)),
             _ => None,
         };
+        // Every output element is written by the row kernel.
+        let mut out = crate::arena::take::<f32>(g.n * oh * ow * oc);
         super::for_chunks(&mut out, ow * oc, threads > 1, |row, o| {
             let (b, oy) = (row / oh, row % oh);
             // SAFETY: the level says the CPU has AVX-512 F; lengths were checked above.
@@ -171,6 +172,7 @@ pub fn depthwise(
         });
         return out;
     }
+    let mut out = vec![0.0f32; g.n * oh * ow * oc];
     super::for_chunks(&mut out, ow * oc, threads > 1, |row, o| {
         let (b, oy) = (row / oh, row % oh);
         let args = DwRow {

@@ -224,7 +224,8 @@ pub fn conv2d(
     let lv = level();
     let pointwise =
         kh == 1 && kw == 1 && g.stride == [1, 1] && g.pad == [0, 0] && oh == ih && ow == iw;
-    let mut out = vec![0f32; m * oc];
+    // Every output element is written by gemm_block.
+    let mut out = crate::arena::take::<f32>(m * oc);
     let task = |blk: usize, o: &mut [f32]| {
         let r0 = blk * MC;
         let rows = o.len() / oc.max(1);

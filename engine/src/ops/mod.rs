@@ -67,10 +67,19 @@ impl In<'_> {
     }
 
     /// Take the value, cloning a borrowed one.
-    pub fn into_value(self) -> Value {
-        match self {
-            In::Ref(v) => v.clone(),
-            In::Own(v) => v,
+    pub fn into_value(mut self) -> Value {
+        match &mut self {
+            In::Ref(v) => (*v).clone(),
+            In::Own(v) => std::mem::replace(v, Value::f32(Vec::new(), Vec::new())),
+        }
+    }
+}
+
+/// An owned input nobody took goes back to the session's buffer arena.
+impl Drop for In<'_> {
+    fn drop(&mut self) {
+        if let In::Own(v) = self {
+            crate::arena::recycle(std::mem::replace(v, Value::f32(Vec::new(), Vec::new())));
         }
     }
 }

@@ -51,6 +51,8 @@ pub struct Session {
     /// For each tensor, the step index of its last consumer (`usize::MAX` if kept to the end).
     last_use: Vec<usize>,
     threads: usize,
+    /// Buffers of dropped intermediate tensors, reused by the next kernels and runs.
+    arena: std::sync::Mutex<crate::arena::Arena>,
     /// Per-node state from constant weights (packed int8 weights), made on first use.
     prepared: Vec<std::sync::OnceLock<ops::Prepared>>,
 }
@@ -192,6 +194,7 @@ impl Session {
             steps,
             last_use,
             threads,
+            arena: Default::default(),
             prepared: (0..graph.nodes.len()).map(|_| Default::default()).collect(),
             graph,
         })
@@ -276,7 +279,12 @@ impl Session {
             }
             values[t] = Some(v);
         }
-        crate::parallel::with_threads(self.threads, || self.execute(&mut values, hooks))?;
+        let arena = std::mem::take(&mut *self.arena.lock().unwrap_or_else(|e| e.into_inner()));
+        let (r, arena) = crate::arena::with(arena, || {
+            crate::parallel::with_threads(self.threads, || self.execute(&mut values, hooks))
+        });
+        *self.arena.lock().unwrap_or_else(|e| e.into_inner()) = arena;
+        r?;
         g.outputs
             .iter()
             .map(|&o| {
@@ -356,13 +364,17 @@ impl Session {
                 values[o] = Some(v);
             }
             for &t in n.inputs.iter().flatten() {
-                if self.last_use[t] == s {
-                    values[t] = None;
+                if self.last_use[t] == s
+                    && let Some(v) = values[t].take()
+                {
+                    crate::arena::recycle(v);
                 }
             }
             for &o in &n.outputs {
-                if self.last_use[o] == UNUSED {
-                    values[o] = None;
+                if self.last_use[o] == UNUSED
+                    && let Some(v) = values[o].take()
+                {
+                    crate::arena::recycle(v);
                 }
             }
             if let Some(p) = hooks.progress {

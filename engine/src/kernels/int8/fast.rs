@@ -379,7 +379,8 @@ pub fn conv2d(x: &[i8], p: &Packed, rq: &Requant, g: &ConvGeom, z_in: i32) -> Ve
         && [oh, ow] == [ih, iw]
         && kp == ic
         && x.len() >= m * ic;
-    let mut out = vec![0i8; m * oc];
+    // Every output element is written below.
+    let mut out = crate::arena::take::<i8>(m * oc);
     crate::parallel::chunks_mut(&mut out, MC * oc, |blk, out| {
         let r0 = blk * MC;
         let rows = out.len() / oc.max(1);
@@ -492,10 +493,11 @@ pub fn depthwise(x: &[i8], w: &[i8], bias: Option<&[i32]>, g: &ConvGeom, q: &Con
 pub fn depthwise_packed(x: &[i8], p: &DwPacked, g: &ConvGeom) -> Vec<i8> {
     let [_, _, c] = g.in_hwc;
     let [oh, ow, _] = g.out_hwc;
-    let mut out = vec![0i8; g.n * oh * ow * c];
     if x.len() < g.n * g.in_hwc[0] * g.in_hwc[1] * c {
-        return out;
+        return vec![0i8; g.n * oh * ow * c];
     }
+    // Every output element is written below.
+    let mut out = crate::arena::take::<i8>(g.n * oh * ow * c);
     let zrow = vec![p.zp; c.div_ceil(DW_CB) * DW_CB];
     crate::parallel::chunks_mut(&mut out, ow * c, |row, out| {
         let (b, oy) = (row / oh, row % oh);

@@ -60,10 +60,42 @@ pub fn average_pool(x: &[i8], g: &ConvGeom, act_min: i32, act_max: i32) -> Vec<i
 /// `reference_integer_ops::MaxPool` (int8): raw maximum of the in-bounds taps (−128 if none),
 /// clamped to `[act_min, act_max]`.
 pub fn max_pool(x: &[i8], g: &ConvGeom, act_min: i32, act_max: i32) -> Vec<i8> {
-    pool(x, g, |it| {
-        let m = it.fold(i8::MIN, i8::max) as i32;
-        m.max(act_min).min(act_max)
-    })
+    let [ih, iw, c] = g.in_hwc;
+    let [oh, ow, _] = g.out_hwc;
+    let [kh, kw] = g.k;
+    if x.len() < g.n * ih * iw * c {
+        return pool(x, g, |it| {
+            let m = it.fold(i8::MIN, i8::max) as i32;
+            m.max(act_min).min(act_max)
+        });
+    }
+    let (lo, hi) = (
+        act_min.clamp(-128, 127) as i8,
+        act_max.clamp(-128, 127) as i8,
+    );
+    let mut out = vec![0i8; g.n * oh * ow * c];
+    // Whole channel rows at a time (the running maximum vectorizes).
+    crate::parallel::chunks_mut(&mut out, (ow * c).max(1), |row, o| {
+        let (b, oy) = (row / oh, row % oh);
+        let y0 = (oy * g.stride[0]) as isize - g.pad[0] as isize;
+        let ys = y0.max(0) as usize;
+        let ye = ((y0 + kh as isize).max(0) as usize).min(ih);
+        for ox in 0..ow {
+            let x0 = (ox * g.stride[1]) as isize - g.pad[1] as isize;
+            let xs = x0.max(0) as usize;
+            let xe = ((x0 + kw as isize).max(0) as usize).min(iw);
+            let acc = &mut o[ox * c..(ox + 1) * c];
+            acc.fill(i8::MIN);
+            for y in ys..ye {
+                for xx in xs..xe {
+                    let s = &x[((b * ih + y) * iw + xx) * c..][..c];
+                    acc.iter_mut().zip(s).for_each(|(a, &v)| *a = (*a).max(v));
+                }
+            }
+            acc.iter_mut().for_each(|a| *a = (*a).max(lo).min(hi));
+        }
+    });
+    out
 }
 
 /// Quantization parameters of int8 MEAN / SUM.
@@ -427,6 +459,32 @@ mod tests {
             stride: [stride; 2],
             dilation: [1, 1],
             pad: [pad; 2],
+        }
+    }
+
+    /// The row-wise max pool against the per-window definition, with padding at every edge.
+    #[test]
+    fn max_pool_matches_the_window_definition() {
+        for (c, k, stride, pad) in [(3, 3, 2, 1), (17, 2, 2, 0), (64, 3, 1, 1)] {
+            let (h, w) = (9, 7);
+            let out = |n: usize| (n + 2 * pad - k) / stride + 1;
+            let g = ConvGeom {
+                n: 2,
+                in_hwc: [h, w, c],
+                out_hwc: [out(h), out(w), c],
+                k: [k, k],
+                stride: [stride; 2],
+                dilation: [1; 2],
+                pad: [pad; 2],
+            };
+            let x: Vec<i8> = (0..2 * h * w * c).map(|i| (i * 7919 % 251) as i8).collect();
+            for (lo, hi) in [(-128, 127), (0, 6), (-3, 50)] {
+                let want = pool(&x, &g, |it| {
+                    let m = it.fold(i8::MIN, i8::max) as i32;
+                    m.max(lo).min(hi)
+                });
+                assert_eq!(max_pool(&x, &g, lo, hi), want, "c {c} k {k} ({lo}, {hi})");
+            }
         }
     }
 
