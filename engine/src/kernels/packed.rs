@@ -102,17 +102,17 @@ mod avx512 {
     #[target_feature(enable = "avx512f")]
     #[allow(clippy::too_many_arguments)]
     fn tile<const NR: usize>(
-        a: &[f32],
-        k: usize,
+        (a, lda, k): (&[f32], usize, usize),
         b: &[f32],
         pstride: usize,
-        bias: &[f32],
+        bias: Option<&[f32]>,
         (c0, width, rows, n): (usize, usize, usize, usize),
         clamp: Option<(f32, f32)>,
         out: &mut [f32],
     ) {
-        assert!(a.len() >= MR * k && b.len() >= (NR - 1) * pstride + k * PANEL);
-        assert!(rows <= MR && width <= NR * PANEL && bias.len() >= c0 + width);
+        assert!(k <= lda && a.len() >= (MR - 1) * lda + k);
+        assert!(b.len() >= (NR - 1) * pstride + k * PANEL);
+        assert!(rows <= MR && width <= NR * PANEL && bias.is_none_or(|b| b.len() >= c0 + width));
         assert!(rows > 0 && out.len() >= (rows - 1) * n + c0 + width);
         let (ap, bp) = (a.as_ptr(), b.as_ptr());
         let masks: [__mmask16; NR] = std::array::from_fn(|j| {
@@ -120,10 +120,22 @@ mod avx512 {
             if k == PANEL { 0xffff } else { (1u16 << k) - 1 }
         });
         let mut acc = [[_mm512_setzero_ps(); NR]; MR];
-        for r in acc.iter_mut() {
-            for (j, v) in r.iter_mut().enumerate() {
-                // SAFETY: masked load of the channels below c0 + width (checked above).
-                *v = unsafe { _mm512_maskz_loadu_ps(masks[j], bias.as_ptr().add(c0 + j * PANEL)) };
+        for (r, accr) in acc.iter_mut().enumerate() {
+            for (j, v) in accr.iter_mut().enumerate() {
+                // SAFETY: masked loads of the channels below c0 + width (checked above): the
+                // bias on the first depth block, else this row's partial sums (rows < `rows`).
+                *v = unsafe {
+                    match bias {
+                        Some(bs) => {
+                            _mm512_maskz_loadu_ps(masks[j], bs.as_ptr().add(c0 + j * PANEL))
+                        }
+                        None if r < rows => _mm512_maskz_loadu_ps(
+                            masks[j],
+                            out.as_ptr().add(r * n + c0 + j * PANEL),
+                        ),
+                        None => _mm512_setzero_ps(),
+                    }
+                };
             }
         }
         for kk in 0..k {
@@ -134,7 +146,7 @@ mod avx512 {
             }
             for (r, accr) in acc.iter_mut().enumerate() {
                 // SAFETY: within `a` by the assertion above.
-                let av = _mm512_set1_ps(unsafe { *ap.add(r * k + kk) });
+                let av = _mm512_set1_ps(unsafe { *ap.add(r * lda + kk) });
                 for j in 0..NR {
                     accr[j] = _mm512_fmadd_ps(av, bv[j], accr[j]);
                 }
@@ -160,7 +172,12 @@ mod avx512 {
         }
     }
 
-    /// The block's rows; returns whether the activation clamp was applied.
+    /// Depth per block: a 32-channel panel pair of `KC` (32 KiB) stays in L1 and the row
+    /// block's `MC × KC` patch (96 KiB) in L2 while the whole weight matrix would not.
+    const KC: usize = 256;
+
+    /// The block's rows, in depth blocks of [`KC`] (panel pairs outer, row tiles inner);
+    /// partial sums live in `out`, the bias enters with the first block, the clamp with the last.
     #[target_feature(enable = "avx512f")]
     pub(super) fn gemm_block(
         a: &[f32],
@@ -173,34 +190,43 @@ mod avx512 {
         let (k, n) = (p.k, p.n);
         let np = n.div_ceil(PANEL);
         let pstride = k * PANEL;
-        let mut pad = Vec::new();
-        let mut r0 = 0;
-        while r0 < m {
-            let rows = (m - r0).min(MR);
-            let at: &[f32] = if rows == MR {
-                &a[r0 * k..(r0 + MR) * k]
-            } else {
-                pad.clear();
-                pad.extend_from_slice(&a[r0 * k..(r0 + rows) * k]);
-                pad.resize(MR * k, 0.0);
-                &pad
-            };
-            let o = &mut out[r0 * n..];
+        // Rows past the last full tile, zero padded to a whole tile.
+        let full = m / MR * MR;
+        let mut pad = vec![0f32; MR * k];
+        pad[..(m - full) * k].copy_from_slice(&a[full * k..m * k]);
+        let mut k0 = 0;
+        while k0 < k {
+            let kl = KC.min(k - k0);
+            let first = k0 == 0;
+            let last = k0 + kl == k;
             let mut pi = 0;
             while pi < np {
                 let nr = if np - pi >= 2 { 2 } else { 1 };
                 let c0 = pi * PANEL;
                 let width = (nr * PANEL).min(n - c0);
-                let b = &p.panels[pi * pstride..];
-                let geo = (c0, width, rows, n);
-                if nr == 2 {
-                    tile::<2>(at, k, b, pstride, bias, geo, clamp, o);
-                } else {
-                    tile::<1>(at, k, b, pstride, bias, geo, clamp, o);
+                let b = &p.panels[pi * pstride + k0 * PANEL..];
+                let bias = first.then_some(bias);
+                let clamp = if last { clamp } else { None };
+                let mut r0 = 0;
+                while r0 < m {
+                    let rows = (m - r0).min(MR);
+                    let at: &[f32] = if rows == MR {
+                        &a[r0 * k + k0..]
+                    } else {
+                        &pad[k0..]
+                    };
+                    let o = &mut out[r0 * n..];
+                    let geo = (c0, width, rows, n);
+                    if nr == 2 {
+                        tile::<2>((at, k, kl), b, pstride, bias, geo, clamp, o);
+                    } else {
+                        tile::<1>((at, k, kl), b, pstride, bias, geo, clamp, o);
+                    }
+                    r0 += rows;
                 }
                 pi += nr;
             }
-            r0 += rows;
+            k0 += kl;
         }
     }
 }
@@ -253,6 +279,8 @@ mod tests {
             (2, [6, 6], 16, 37, [1, 1], 1, 1, 0),
             (1, [8, 5], 5, 17, [3, 2], 1, 2, 1),
             (1, [13, 11], 7, 70, [5, 5], 1, 1, 2),
+            // Depth 3·3·70 = 630: three depth blocks.
+            (1, [7, 9], 70, 40, [3, 3], 1, 1, 1),
         ];
         for (i, &(n, hw, ic, oc, k, s, d, pad)) in cases.iter().enumerate() {
             let eff = |j: usize| (k[j] - 1) * d + 1;

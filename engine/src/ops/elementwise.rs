@@ -41,6 +41,32 @@ pub(super) fn infer(op: &Op, ins: &[Option<Fact<'_>>], out_dtypes: &[DType]) -> 
     }
 }
 
+/// `d[i] = act(d[i] ∘ c[i])` for same-shape operands, with the common operators and clamps
+/// inlined so that the loop vectorizes (a function pointer per element does not).
+fn same_shape_f32(d: &mut [f32], c: &[f32], kind: BinaryKind, a: crate::kernels::act::Act) {
+    use crate::kernels::act::Act;
+    #[inline(always)]
+    fn go(d: &mut [f32], c: &[f32], f: impl Fn(f32, f32) -> f32, a: Act) {
+        match a {
+            Act::None => d.iter_mut().zip(c).for_each(|(p, &q)| *p = f(*p, q)),
+            Act::Clamp(lo, hi) => d
+                .iter_mut()
+                .zip(c)
+                .for_each(|(p, &q)| *p = f(*p, q).max(lo).min(hi)),
+            Act::Tanh => d
+                .iter_mut()
+                .zip(c)
+                .for_each(|(p, &q)| *p = a.apply(f(*p, q))),
+        }
+    }
+    match kind {
+        BinaryKind::Add => go(d, c, |x, y| x + y, a),
+        BinaryKind::Sub => go(d, c, |x, y| x - y, a),
+        BinaryKind::Mul => go(d, c, |x, y| x * y, a),
+        k => go(d, c, binary_f32(k), a),
+    }
+}
+
 fn binary_f32(kind: BinaryKind) -> fn(f32, f32) -> f32 {
     match kind {
         BinaryKind::Add => |a, b| a + b,
@@ -203,11 +229,14 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<V
                         let mut owned = owned_f32(&mut ins)?;
                         let c = f32_arg(&ins, 1)?;
                         if let Data::F32(d) = &mut owned.data {
-                            d.iter_mut()
-                                .zip(c)
-                                .for_each(|(p, &q)| *p = a2.apply(f(*p, q)));
+                            same_shape_f32(d, c, b.kind, a2);
                         }
                         return Ok(vec![owned]);
+                    }
+                    if x.shape == shape && y.shape == shape {
+                        let mut d = a.clone();
+                        same_shape_f32(&mut d, c, b.kind, a2);
+                        return Ok(vec![Value::f32(shape, d)]);
                     }
                     let mut o = broadcast(a, &x.shape, c, &y.shape, &shape, f);
                     a2.apply_slice(&mut o);
