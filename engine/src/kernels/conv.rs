@@ -118,7 +118,21 @@ pub(crate) fn im2col(
             let r = r0 + i;
             let (b, rem) = (r / (oh * ow), r % (oh * ow));
             let (oy, ox) = (rem / ow, rem % ow);
+            // Start of the window's row in x (dilation 1: its kw taps are contiguous).
+            let x0 = (ox * g.stride[1]) as isize - g.pad[1] as isize;
+            let row_inside = g.dilation[1] == 1 && x0 >= 0 && x0 as usize + kw <= iw;
             for ky in 0..kh {
+                if row_inside {
+                    let dst = &mut patch[ky * kw * ic..(ky + 1) * kw * ic];
+                    match g.in_coord(0, oy, ky) {
+                        Some(y) => {
+                            let s = ((b * ih + y) * iw + x0 as usize) * ic;
+                            dst.copy_from_slice(&x[s..s + kw * ic]);
+                        }
+                        None => dst.fill(0.0),
+                    }
+                    continue;
+                }
                 for kx in 0..kw {
                     let dst = &mut patch[(ky * kw + kx) * ic..(ky * kw + kx + 1) * ic];
                     match (g.in_coord(0, oy, ky), g.in_coord(1, ox, kx)) {

@@ -398,8 +398,24 @@ pub fn conv2d(x: &[i8], p: &Packed, rq: &Requant, g: &ConvGeom, z_in: i32) -> Ve
             let (b, oy, ox) = (pix / (oh * ow), pix / ow % oh, pix % ow);
             let dst = &mut a[r * kp..(r + 1) * kp];
             let mut d = 0;
+            // Start of the window's row in x (dilation 1: its kw taps are contiguous).
+            let x0 = (ox * g.stride[1]) as isize - g.pad[1] as isize;
+            let row_inside = g.dilation[1] == 1 && x0 >= 0 && x0 as usize + kw <= iw;
             for ky in 0..kh {
                 let y = (oy * g.stride[0] + ky * g.dilation[0]) as isize - g.pad[0] as isize;
+                if row_inside {
+                    let seg = &mut dst[d..d + kw * ic];
+                    if y >= 0 && (y as usize) < ih {
+                        let s = ((b * ih + y as usize) * iw + x0 as usize) * ic;
+                        for (o, &v) in seg.iter_mut().zip(&x[s..s + kw * ic]) {
+                            *o = (v as u8) ^ 0x80;
+                        }
+                    } else {
+                        seg.fill(pad_u8);
+                    }
+                    d += kw * ic;
+                    continue;
+                }
                 for kx in 0..kw {
                     let xx = (ox * g.stride[1] + kx * g.dilation[1]) as isize - g.pad[1] as isize;
                     let seg = &mut dst[d..d + ic];
