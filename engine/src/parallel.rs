@@ -46,6 +46,17 @@ pub fn threads() -> usize {
     THREADS.with(|t| t.get())
 }
 
+/// Rows per parallel block: at most `max`, a multiple of `align`, and small enough that `rows`
+/// splits into about four blocks per thread (so small late layers still use every thread).
+pub fn block_rows(rows: usize, max: usize, align: usize) -> usize {
+    let t = threads();
+    if t <= 1 {
+        return max;
+    }
+    let want = rows.div_ceil(4 * t).div_ceil(align.max(1)) * align.max(1);
+    want.clamp(align.max(1), max.max(align.max(1)))
+}
+
 /// Run `f(i, chunk)` over the chunks of `out` (`chunk` elements each, the last one shorter), in
 /// parallel on the pool when the current thread count is above 1.
 pub fn chunks_mut<T: Send>(out: &mut [T], chunk: usize, f: impl Fn(usize, &mut [T]) + Sync) {

@@ -226,14 +226,59 @@ fn whole_cnns_match_onnx_runtime_and_convert_to_int8_tflite_for_litert() {
                 reference: false,
             },
             oracle::Job {
-                model: qpath,
+                model: qpath.clone(),
                 inputs: vec![input.clone()],
                 out: scratch.join("lq"),
                 threads: 1,
                 reference: false,
             },
+            oracle::Job {
+                model: qpath,
+                inputs: vec![input.clone()],
+                out: scratch.join("lr"),
+                threads: 1,
+                reference: true,
+            },
         ];
         let res = oracle::run(&jobs, &scratch);
+        // Our int8 run of the whole network equals LiteRT's reference kernels bit for bit, with
+        // the session's folded PADs (plain run) and without (an observer sees every node).
+        let lr = res[2]
+            .as_ref()
+            .expect("LiteRT reference kernels run the int8 export");
+        let sq = Session::new(&q, &SessionOptions { threads: 2 }).expect("int8 session");
+        let plain = sq.run(vec![x.clone()]).expect("int8 run");
+        let mut seen = 0usize;
+        let mut obs = |_: usize, _: &pocket_engine::Node, _: &[&Value]| seen += 1;
+        let observed = sq
+            .run_with(
+                vec![x.clone()],
+                &mut pocket_engine::runtime::RunHooks {
+                    observer: Some(&mut obs),
+                    ..Default::default()
+                },
+            )
+            .expect("observed int8 run");
+        assert_eq!(
+            f32s(&plain[0]),
+            f32s(&lr[0]),
+            "{name}: int8 vs LiteRT reference"
+        );
+        assert_eq!(
+            f32s(&observed[0]),
+            f32s(&lr[0]),
+            "{name}: observed int8 run"
+        );
+        assert!(seen > 0);
+        let fused_pads = q
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.op, Op::Pad { .. }))
+            .count();
+        assert!(
+            fused_pads > 0,
+            "{name}: the fixture has explicit PADs to fold"
+        );
         let lf = res[0].as_ref().expect("LiteRT runs the float export");
         let lq = res[1].as_ref().expect("LiteRT runs the int8 export");
         assert!(

@@ -252,8 +252,13 @@ pub fn conv2d(
         kh == 1 && kw == 1 && g.stride == [1, 1] && g.pad == [0, 0] && oh == ih && ow == iw;
     // Every output element is written by gemm_block.
     let mut out = crate::arena::take::<f32>(m * oc);
+    let mc = if threads > 1 {
+        crate::parallel::block_rows(m, MC, MR)
+    } else {
+        MC
+    };
     let task = |blk: usize, o: &mut [f32]| {
-        let r0 = blk * MC;
+        let r0 = blk * mc;
         let rows = o.len() / oc.max(1);
         if pointwise {
             gemm_block(&x[r0 * ic..(r0 + rows) * ic], rows, p, bias, act, o, lv);
@@ -263,7 +268,7 @@ pub fn conv2d(
         super::conv::im2col(x, g, r0, r0 + rows, &mut a, 1);
         gemm_block(&a, rows, p, bias, act, o, lv);
     };
-    super::for_chunks(&mut out, MC * oc, threads > 1, task);
+    super::for_chunks(&mut out, mc * oc, threads > 1, task);
     out
 }
 

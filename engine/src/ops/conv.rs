@@ -73,6 +73,23 @@ pub(super) fn conv_geom(op: &Op, x: [usize; 4], w: [usize; 4]) -> Result<ConvGeo
     }
 }
 
+/// [`conv_geom`] of a VALID convolution reading through a folded PAD (`pads` = `[top,
+/// bottom, left, right]`): the output size of the padded input, the padding in the geometry.
+pub(super) fn conv_geom_padded(
+    op: &Op,
+    x: [usize; 4],
+    w: [usize; 4],
+    pads: Option<[usize; 4]>,
+) -> Result<ConvGeom, String> {
+    let Some([t, b, l, r]) = pads else {
+        return conv_geom(op, x, w);
+    };
+    let mut g = conv_geom(op, [x[0], x[1] + t + b, x[2] + l + r, x[3]], w)?;
+    g.in_hwc = [x[1], x[2], x[3]];
+    g.pad = [g.pad[0] + t, g.pad[1] + l];
+    Ok(g)
+}
+
 /// Transposed convolution geometry: `in_hwc` is the (small) input, `out_hwc` the output.
 pub(super) fn tconv_geom(
     out: [usize; 4],
@@ -243,7 +260,7 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
         }
         Op::Conv2d(_) | Op::DepthwiseConv2d(_) => {
             let (x, w) = (arg(&ins, 0)?, arg(&ins, 1)?);
-            let g = conv_geom(op, shape4(x)?, shape4(w)?)?;
+            let g = conv_geom_padded(op, shape4(x)?, shape4(w)?, ctx.input_pad)?;
             let (xs, ws, b) = (f32_arg(&ins, 0)?, f32_arg(&ins, 1)?, bias(&ins, 2)?);
             let depth = g.k[0] * g.k[1] * g.in_hwc[2];
             let oc = g.out_hwc[2];

@@ -55,7 +55,7 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
     let r = match op {
         Op::Conv2d(_) | Op::DepthwiseConv2d(_) => (|| {
             let (x, w) = (arg(ins, 0)?, arg(ins, 1)?);
-            let g = super::conv::conv_geom(op, shape4(x)?, shape4(w)?)?;
+            let g = super::conv::conv_geom_padded(op, shape4(x)?, shape4(w)?, ctx.input_pad)?;
             let wq = ctx
                 .in_quant
                 .get(1)

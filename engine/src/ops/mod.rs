@@ -97,6 +97,9 @@ pub struct EvalCtx<'a> {
     /// Per-node state computed on the first run and kept by the session (packed weights),
     /// offered only when the node's weights and bias are constants.
     pub cache: Option<&'a std::sync::OnceLock<Prepared>>,
+    /// Spatial padding `[top, bottom, left, right]` of a PAD the session folded into this
+    /// convolution (its input 0 is then the PAD's unpadded input).
+    pub input_pad: Option<[usize; 4]>,
 }
 
 /// Per-node state derived from constant weights, computed once per session.
@@ -131,6 +134,7 @@ impl<'a> EvalCtx<'a> {
                 .map(|&o| g.tensors[o].quant.as_ref())
                 .collect(),
             cache: None,
+            input_pad: None,
         }
     }
 

@@ -12,6 +12,8 @@ pub use crate::ir::Value;
 use crate::ir::{DType, Graph, Node, Op};
 use crate::ops::{self, EvalCtx, In};
 
+mod fuse;
+
 /// Options of a session.
 #[derive(Debug, Clone)]
 pub struct SessionOptions {
@@ -51,6 +53,8 @@ pub struct Session {
     /// For each tensor, the step index of its last consumer (`usize::MAX` if kept to the end).
     last_use: Vec<usize>,
     threads: usize,
+    /// The plan with explicit PADs folded into convolutions, used by runs without an observer.
+    fused: Option<fuse::Plan>,
     /// Buffers of dropped intermediate tensors, reused by the next kernels and runs.
     arena: std::sync::Mutex<crate::arena::Arena>,
     /// Per-node state from constant weights (packed int8 weights), made on first use.
@@ -189,7 +193,9 @@ impl Session {
             last_use[o] = usize::MAX;
         }
         let threads = opts.threads.max(1);
+        let fused = fuse::fold_pads(&graph, &consts, &steps, UNUSED);
         Ok(Session {
+            fused,
             consts,
             steps,
             last_use,
@@ -300,8 +306,13 @@ impl Session {
 
     fn execute(&self, values: &mut [Option<Value>], hooks: &mut RunHooks<'_>) -> Result<()> {
         let g = &self.graph;
-        let total = self.steps.len();
-        for (s, &ni) in self.steps.iter().enumerate() {
+        // Folded PADs skip nodes, so an observer (which sees every node) gets the plain plan.
+        let (steps, last_use, folded) = match (&self.fused, hooks.observer.is_none()) {
+            (Some(p), true) => (&p.steps[..], &p.last_use[..], Some(&p.folded[..])),
+            _ => (&self.steps[..], &self.last_use[..], None),
+        };
+        let total = steps.len();
+        for (s, &ni) in steps.iter().enumerate() {
             if hooks.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                 return Err(Error::Cancelled);
             }
@@ -311,20 +322,23 @@ impl Session {
                 op: n.op.name(),
                 msg,
             };
+            let fold = folded.and_then(|f| f[ni]);
+            let mut inputs = n.inputs.clone();
+            if let (Some(f), Some(first)) = (fold, inputs.first_mut()) {
+                *first = Some(f.src);
+            }
             // Inputs this node consumes last (and only once) are handed over for reuse.
-            let mut owned: Vec<Option<Value>> = n
-                .inputs
+            let mut owned: Vec<Option<Value>> = inputs
                 .iter()
                 .map(|t| {
                     let t = (*t)?;
-                    let once = n.inputs.iter().filter(|x| **x == Some(t)).count() == 1;
-                    (self.last_use[t] == s && once && self.consts[t].is_none())
+                    let once = inputs.iter().filter(|x| **x == Some(t)).count() == 1;
+                    (last_use[t] == s && once && self.consts[t].is_none())
                         .then(|| values[t].take())
                         .flatten()
                 })
                 .collect();
-            let ins: Vec<Option<In<'_>>> = n
-                .inputs
+            let ins: Vec<Option<In<'_>>> = inputs
                 .iter()
                 .zip(owned.iter_mut())
                 .map(|(t, o)| match (t, o.take()) {
@@ -337,7 +351,9 @@ impl Session {
                         .ok_or_else(|| err(format!("input tensor {t} has no value"))),
                 })
                 .collect::<Result<_>>()?;
-            let ctx = EvalCtx::for_node(g, n, self.threads).with_cache(g, n, &self.prepared[ni]);
+            let mut ctx =
+                EvalCtx::for_node(g, n, self.threads).with_cache(g, n, &self.prepared[ni]);
+            ctx.input_pad = fold.map(|f| f.pads);
             let outs = ops::eval(&n.op, ins, &ctx).map_err(err)?;
             if outs.len() != n.outputs.len() {
                 return Err(err(format!(
@@ -363,15 +379,15 @@ impl Session {
             for (v, &o) in outs.into_iter().zip(&n.outputs) {
                 values[o] = Some(v);
             }
-            for &t in n.inputs.iter().flatten() {
-                if self.last_use[t] == s
+            for &t in inputs.iter().flatten() {
+                if last_use[t] == s
                     && let Some(v) = values[t].take()
                 {
                     crate::arena::recycle(v);
                 }
             }
             for &o in &n.outputs {
-                if self.last_use[o] == UNUSED
+                if last_use[o] == UNUSED
                     && let Some(v) = values[o].take()
                 {
                     crate::arena::recycle(v);

@@ -381,8 +381,9 @@ pub fn conv2d(x: &[i8], p: &Packed, rq: &Requant, g: &ConvGeom, z_in: i32) -> Ve
         && x.len() >= m * ic;
     // Every output element is written below.
     let mut out = crate::arena::take::<i8>(m * oc);
-    crate::parallel::chunks_mut(&mut out, MC * oc, |blk, out| {
-        let r0 = blk * MC;
+    let mc = crate::parallel::block_rows(m, MC, MR);
+    crate::parallel::chunks_mut(&mut out, mc * oc, |blk, out| {
+        let r0 = blk * mc;
         let rows = out.len() / oc.max(1);
         let mut a = vec![0u8; rows * kp];
         if pointwise {
