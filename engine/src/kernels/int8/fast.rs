@@ -562,75 +562,132 @@ unsafe fn dw_row_packed<const PAIRS: usize>(
         unsafe { _mm512_loadu_si512(v.as_ptr().cast()) }
     };
     let (idx0, idx1) = (idx(0), idx(2));
-    for ox in 0..ow {
-        for ky in 0..kh {
+    // Start of each kernel row's image row (None: the row is padding).
+    let rows: Vec<Option<*const i8>> = (0..kh)
+        .map(|ky| {
             let y = (oy * g.stride[0] + ky * g.dilation[0]) as isize - g.pad[0] as isize;
-            for kx in 0..kw {
-                let xx = (ox * g.stride[1] + kx * g.dilation[1]) as isize - g.pad[1] as isize;
-                ptrs[ky * kw + kx] = if y >= 0 && (y as usize) < ih && xx >= 0 && (xx as usize) < iw
-                {
-                    // SAFETY: an in-bounds pixel of image b (x.len() checked by the caller).
-                    unsafe {
-                        x.as_ptr()
-                            .add(((b * ih + y as usize) * iw + xx as usize) * c)
-                    }
-                } else {
-                    zrow.as_ptr()
-                };
+            // SAFETY: row y of image b is inside x (length checked by the caller).
+            (y >= 0 && (y as usize) < ih)
+                .then(|| unsafe { x.as_ptr().add((b * ih + y as usize) * iw * c) })
+        })
+        .collect();
+    let (sx, dx) = (g.stride[1], g.dilation[1]);
+    for ox in 0..ow {
+        let x0 = (ox * sx) as isize - g.pad[1] as isize;
+        if x0 >= 0 && x0 as usize + (kw - 1) * dx < iw {
+            // Interior column: every tap of a valid row is inside; pointers by addition.
+            for (ky, row) in rows.iter().enumerate() {
+                for kx in 0..kw {
+                    ptrs[ky * kw + kx] = match row {
+                        // SAFETY: column x0 + kx·dx < iw of a valid row.
+                        Some(r) => unsafe { r.add((x0 as usize + kx * dx) * c) },
+                        None => zrow.as_ptr(),
+                    };
+                }
             }
+        } else {
+            dw_border_ptrs(x, g, zrow, (b, oy, ox), &mut ptrs);
         }
-        let mut c0 = 0;
-        while c0 < c {
-            let cb = (c - c0).min(DW_CB);
-            let m32: __mmask32 = if cb == DW_CB { !0 } else { (1u32 << cb) - 1 };
-            let wb = &p.w[c0 / DW_CB * pairs * 2 * DW_CB..][..pairs * 2 * DW_CB];
-            let (mut lo, mut hi) = (_mm512_setzero_si512(), _mm512_setzero_si512());
-            for (pi, wp) in wb.chunks_exact(2 * DW_CB).enumerate() {
-                // SAFETY: masked loads read `cb` bytes of a pixel (or of `zrow`, which is
-                // padded to whole blocks); the weight block holds 64 i16.
+        // SAFETY: every pointer is a pixel of x or zrow with at least c readable bytes (zrow
+        // is padded to whole blocks); the features are this function's.
+        unsafe { dw_pixel::<PAIRS>(p, &ptrs, (idx0, idx1), &mut out[ox * c..(ox + 1) * c]) };
+    }
+}
+
+/// Tap pointers of an output pixel near the image edge (padding reads `zrow`).
+fn dw_border_ptrs(
+    x: &[i8],
+    g: &ConvGeom,
+    zrow: &[i8],
+    (b, oy, ox): (usize, usize, usize),
+    ptrs: &mut [*const i8],
+) {
+    let [ih, iw, c] = g.in_hwc;
+    let [kh, kw] = g.k;
+    for ky in 0..kh {
+        let y = (oy * g.stride[0] + ky * g.dilation[0]) as isize - g.pad[0] as isize;
+        for kx in 0..kw {
+            let xx = (ox * g.stride[1] + kx * g.dilation[1]) as isize - g.pad[1] as isize;
+            ptrs[ky * kw + kx] = if y >= 0 && (y as usize) < ih && xx >= 0 && (xx as usize) < iw {
+                // SAFETY: an in-bounds pixel of image b (x.len() checked by the caller).
                 unsafe {
-                    let xa =
-                        _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m32, ptrs[2 * pi].add(c0)));
-                    let xb = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(
-                        m32,
-                        ptrs[2 * pi + 1].add(c0),
-                    ));
-                    let wl = _mm512_loadu_si512(wp.as_ptr().cast());
-                    let wh = _mm512_loadu_si512(wp.as_ptr().add(DW_CB).cast());
-                    lo = _mm512_dpwssd_epi32(lo, _mm512_unpacklo_epi16(xa, xb), wl);
-                    hi = _mm512_dpwssd_epi32(hi, _mm512_unpackhi_epi16(xa, xb), wh);
+                    x.as_ptr()
+                        .add(((b * ih + y as usize) * iw + xx as usize) * c)
                 }
-            }
-            let o = &mut out[ox * c + c0..ox * c + c0 + cb];
-            // SAFETY: `bias` (c entries) is read under the channel mask; `o` has cb bytes and
-            // is written under the same mask (or whole when cb = 32).
-            unsafe {
-                let m0 = m32 as __mmask16;
-                let m1 = (m32 >> 16) as __mmask16;
-                let bias = p.rq.bias.as_ptr().add(c0);
-                let a0 = _mm512_add_epi32(
-                    _mm512_permutex2var_epi32(lo, idx0, hi),
-                    _mm512_maskz_loadu_epi32(m0, bias),
-                );
-                let r0 = _mm512_cvtepi32_epi8(simd512::requant16(&p.rq, a0, c0));
-                let r1 = if cb > 16 {
-                    let a1 = _mm512_add_epi32(
-                        _mm512_permutex2var_epi32(lo, idx1, hi),
-                        _mm512_maskz_loadu_epi32(m1, bias.add(16)),
-                    );
-                    _mm512_cvtepi32_epi8(simd512::requant16(&p.rq, a1, c0 + 16))
-                } else {
-                    _mm_setzero_si128()
-                };
-                let r = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(r0), r1);
-                if cb == DW_CB {
-                    _mm256_storeu_si256(o.as_mut_ptr().cast(), r);
-                } else {
-                    _mm256_mask_storeu_epi8(o.as_mut_ptr().cast(), m32, r);
-                }
-            }
-            c0 += cb;
+            } else {
+                zrow.as_ptr()
+            };
         }
+    }
+}
+
+/// One output pixel of the packed depthwise kernel from its tap pointers.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")]
+unsafe fn dw_pixel<const PAIRS: usize>(
+    p: &DwPacked,
+    ptrs: &[*const i8],
+    (idx0, idx1): (std::arch::x86_64::__m512i, std::arch::x86_64::__m512i),
+    o: &mut [i8],
+) {
+    use std::arch::x86_64::*;
+    let c = o.len();
+    let pairs = if PAIRS > 0 { PAIRS } else { p.pairs };
+    let mut c0 = 0;
+    while c0 < c {
+        let cb = (c - c0).min(DW_CB);
+        let m32: __mmask32 = if cb == DW_CB { !0 } else { (1u32 << cb) - 1 };
+        let wb = &p.w[c0 / DW_CB * pairs * 2 * DW_CB..][..pairs * 2 * DW_CB];
+        let (mut lo, mut hi) = (_mm512_setzero_si512(), _mm512_setzero_si512());
+        for (pi, wp) in wb.chunks_exact(2 * DW_CB).enumerate() {
+            // SAFETY: masked loads read `cb` bytes of a pixel (or of `zrow`, which is
+            // padded to whole blocks); the weight block holds 64 i16.
+            unsafe {
+                let ld = |q: *const i8| {
+                    if cb == DW_CB {
+                        _mm256_loadu_si256(q.add(c0).cast())
+                    } else {
+                        _mm256_maskz_loadu_epi8(m32, q.add(c0))
+                    }
+                };
+                let xa = _mm512_cvtepi8_epi16(ld(ptrs[2 * pi]));
+                let xb = _mm512_cvtepi8_epi16(ld(ptrs[2 * pi + 1]));
+                let wl = _mm512_loadu_si512(wp.as_ptr().cast());
+                let wh = _mm512_loadu_si512(wp.as_ptr().add(DW_CB).cast());
+                lo = _mm512_dpwssd_epi32(lo, _mm512_unpacklo_epi16(xa, xb), wl);
+                hi = _mm512_dpwssd_epi32(hi, _mm512_unpackhi_epi16(xa, xb), wh);
+            }
+        }
+        let o = &mut o[c0..c0 + cb];
+        // SAFETY: `bias` (c entries) is read under the channel mask; `o` has cb bytes and
+        // is written under the same mask (or whole when cb = 32).
+        unsafe {
+            let m0 = m32 as __mmask16;
+            let m1 = (m32 >> 16) as __mmask16;
+            let bias = p.rq.bias.as_ptr().add(c0);
+            let a0 = _mm512_add_epi32(
+                _mm512_permutex2var_epi32(lo, idx0, hi),
+                _mm512_maskz_loadu_epi32(m0, bias),
+            );
+            let r0 = _mm512_cvtepi32_epi8(simd512::requant16(&p.rq, a0, c0));
+            let r1 = if cb > 16 {
+                let a1 = _mm512_add_epi32(
+                    _mm512_permutex2var_epi32(lo, idx1, hi),
+                    _mm512_maskz_loadu_epi32(m1, bias.add(16)),
+                );
+                _mm512_cvtepi32_epi8(simd512::requant16(&p.rq, a1, c0 + 16))
+            } else {
+                _mm_setzero_si128()
+            };
+            let r = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(r0), r1);
+            if cb == DW_CB {
+                _mm256_storeu_si256(o.as_mut_ptr().cast(), r);
+            } else {
+                _mm256_mask_storeu_epi8(o.as_mut_ptr().cast(), m32, r);
+            }
+        }
+        c0 += cb;
     }
 }
 
