@@ -520,6 +520,56 @@ pub fn quantize_f32(x: &[f32], scale: f32, zp: i32) -> Vec<i8> {
         go(x, scale, zp)
     }
     #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn go_avx512(x: &[f32], scale: f32, zp: i32) -> Vec<i8> {
+        use std::arch::x86_64::*;
+        let mut out = vec![0i8; x.len()];
+        let (s, bh) = (
+            _mm512_set1_ps(scale),
+            _mm512_set1_ps(f32::from_bits(0x3EFF_FFFF)),
+        );
+        let (lim, z) = (_mm512_set1_ps(256.0), _mm512_set1_epi32(zp));
+        let sign = _mm512_set1_epi32(i32::MIN);
+        for (xs, os) in x.chunks(16).zip(out.chunks_mut(16)) {
+            let m: __mmask16 = if xs.len() == 16 {
+                0xffff
+            } else {
+                (1u16 << xs.len()) - 1
+            };
+            // SAFETY: masked load and store of this chunk's lanes.
+            unsafe {
+                let t = _mm512_div_ps(_mm512_maskz_loadu_ps(m, xs.as_ptr()), s);
+                let h = _mm512_or_si512(
+                    _mm512_castps_si512(bh),
+                    _mm512_and_si512(_mm512_castps_si512(t), sign),
+                );
+                let r = _mm512_roundscale_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(
+                    _mm512_add_ps(t, _mm512_castsi512_ps(h)),
+                );
+                let r = _mm512_min_ps(
+                    _mm512_max_ps(r, _mm512_sub_ps(_mm512_setzero_ps(), lim)),
+                    lim,
+                );
+                // NaN lanes become 0 (like `NaN as i32`).
+                let r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask::<_CMP_ORD_Q>(t, t), r);
+                let q = _mm512_add_epi32(_mm512_cvttps_epi32(r), z);
+                let q = _mm512_min_epi32(
+                    _mm512_max_epi32(q, _mm512_set1_epi32(-128)),
+                    _mm512_set1_epi32(127),
+                );
+                _mm512_mask_cvtepi32_storeu_epi8(os.as_mut_ptr().cast(), m, q);
+            }
+        }
+        out
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+    {
+        // SAFETY: the CPU reports AVX-512 F and BW.
+        return unsafe { go_avx512(x, scale, zp) };
+    }
+    #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU reports AVX2 and FMA.
         return unsafe { go_avx2(x, scale, zp) };

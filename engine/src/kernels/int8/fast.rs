@@ -886,6 +886,27 @@ pub(crate) mod simd512 {
         _mm512_mask_add_epi32(_mm512_srav_epi32(x, e), up, _mm512_srav_epi32(x, e), one)
     }
 
+    /// `MultiplyByQuantizedMultiplier` with one multiplier `m` (not `i32::MIN`) and right shift
+    /// `e` (0..=31) for all 16 lanes, by [`requant16`]'s single rounding in 64-bit lanes.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    pub(crate) fn mbqm_uniform(v: __m512i, m: i32, e: i32) -> __m512i {
+        let e = e.clamp(0, 31) as i64;
+        let mm = _mm512_set1_epi64(m as i64);
+        let k = _mm512_set1_epi64((1i64 << 30) + if e > 0 { 1i64 << (30 + e) } else { 0 });
+        let nb = _mm512_set1_epi64(if e > 0 { 1i64 << 31 } else { 0 });
+        let sh = _mm512_set1_epi64(31 + e);
+        let half = |a: __m512i| {
+            let p = _mm512_mul_epi32(a, mm);
+            let t = _mm512_add_epi64(p, _mm512_set1_epi64(1 << 30));
+            let neg = _mm512_and_si512(_mm512_srai_epi64(t, 63), nb);
+            _mm512_srav_epi64(_mm512_sub_epi64(_mm512_add_epi64(p, k), neg), sh)
+        };
+        let even = half(v);
+        let odd = half(_mm512_srli_epi64(v, 32));
+        _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32))
+    }
+
     /// Int8 ADD (or SUB) of same-shape inputs, 16 lanes at a time: LiteRT's
     /// `AddElementwise` arithmetic with `p`'s constants.
     #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
@@ -914,6 +935,13 @@ pub(crate) mod simd512 {
             set((-p.output_shift).clamp(0, 31)),
         );
         let ls = set(p.left_shift.clamp(0, 31));
+        // The single-rounding form needs multipliers other than i32::MIN.
+        let one_rounding = ![
+            p.input1_multiplier,
+            p.input2_multiplier,
+            p.output_multiplier,
+        ]
+        .contains(&i32::MIN);
         let (lo, hi) = (set(p.act_min.max(-128)), set(p.act_max.min(127)));
         let mut i = 0;
         while i < n {
@@ -923,20 +951,39 @@ pub(crate) mod simd512 {
             unsafe {
                 let xa = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, a.as_ptr().add(i)));
                 let xb = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, b.as_ptr().add(i)));
-                let sa = rdivpot(
-                    srdhm(_mm512_sllv_epi32(_mm512_add_epi32(xa, o1), ls), m1),
-                    r1,
-                );
-                let sb = rdivpot(
-                    srdhm(_mm512_sllv_epi32(_mm512_add_epi32(xb, o2), ls), m2),
-                    r2,
-                );
+                let (sa, sb, fin);
+                if one_rounding {
+                    sa = mbqm_uniform(
+                        _mm512_sllv_epi32(_mm512_add_epi32(xa, o1), ls),
+                        p.input1_multiplier,
+                        -p.input1_shift,
+                    );
+                    sb = mbqm_uniform(
+                        _mm512_sllv_epi32(_mm512_add_epi32(xb, o2), ls),
+                        p.input2_multiplier,
+                        -p.input2_shift,
+                    );
+                } else {
+                    sa = rdivpot(
+                        srdhm(_mm512_sllv_epi32(_mm512_add_epi32(xa, o1), ls), m1),
+                        r1,
+                    );
+                    sb = rdivpot(
+                        srdhm(_mm512_sllv_epi32(_mm512_add_epi32(xb, o2), ls), m2),
+                        r2,
+                    );
+                }
                 let raw = if sub {
                     _mm512_sub_epi32(sa, sb)
                 } else {
                     _mm512_add_epi32(sa, sb)
                 };
-                let v = _mm512_add_epi32(rdivpot(srdhm(raw, mo), ro), zo);
+                if one_rounding {
+                    fin = mbqm_uniform(raw, p.output_multiplier, -p.output_shift);
+                } else {
+                    fin = rdivpot(srdhm(raw, mo), ro);
+                }
+                let v = _mm512_add_epi32(fin, zo);
                 let v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
                 _mm512_mask_cvtepi32_storeu_epi8(out.as_mut_ptr().add(i).cast(), mask, v);
             }
@@ -1273,7 +1320,13 @@ mod tests {
         let a = bytes(1000, 1);
         let b = bytes(1000, 2);
         let shape = [1, 10, 100];
-        for (s1, s2, so) in [(0.05, 0.02, 0.07), (0.01, 0.3, 0.2), (0.5, 0.5, 0.9)] {
+        let mut scales = vec![(0.05, 0.02, 0.07), (0.01, 0.3, 0.2), (0.5, 0.5, 0.9)];
+        // Scale ratios across several octaves (both roundings, every shift they give).
+        for i in 0..30u32 {
+            let f = |k: u32| 0.001 * 1.37f32.powi(((i * 7 + k * 13) % 23) as i32);
+            scales.push((f(1), f(2), f(3)));
+        }
+        for (s1, s2, so) in scales {
             for act in [Activation::None, Activation::Relu6] {
                 let p = AddParams::new((s1, -3), (s2, 17), (so, 5), act);
                 let f = |x: i8, y: i8, s: bool| {
