@@ -364,6 +364,26 @@ mod vnni {
     }
 }
 
+/// `dst[i] = src[i] + 128` as unsigned bytes, 8 at a time (im2col segments are often short:
+/// a 3-channel image row of 3 taps is 9 bytes).
+#[inline]
+fn to_unsigned(dst: &mut [u8], src: &[i8]) {
+    const FLIP: u64 = 0x8080_8080_8080_8080;
+    let n = dst.len().min(src.len());
+    let (d8, dr) = dst[..n].split_at_mut(n / 8 * 8);
+    let (s8, sr) = src[..n].split_at(n / 8 * 8);
+    for (d, s) in d8.chunks_exact_mut(8).zip(s8.chunks_exact(8)) {
+        let mut b = [0u8; 8];
+        for (o, &v) in b.iter_mut().zip(s) {
+            *o = v as u8;
+        }
+        d.copy_from_slice(&(u64::from_ne_bytes(b) ^ FLIP).to_ne_bytes());
+    }
+    for (d, &s) in dr.iter_mut().zip(sr) {
+        *d = (s as u8) ^ 0x80;
+    }
+}
+
 /// Fast path of [`super::conv::conv2d`] for ungrouped convolutions (`w` packed as `[oc, kh·kw·ic]`).
 pub fn conv2d(x: &[i8], p: &Packed, rq: &Requant, g: &ConvGeom, z_in: i32) -> Vec<i8> {
     let [ih, iw, ic] = g.in_hwc;
@@ -388,9 +408,7 @@ pub fn conv2d(x: &[i8], p: &Packed, rq: &Requant, g: &ConvGeom, z_in: i32) -> Ve
         let mut a = vec![0u8; rows * kp];
         if pointwise {
             // 1×1, stride 1, no padding: the block's pixels are contiguous input rows.
-            for (o, &v) in a.iter_mut().zip(&x[r0 * ic..(r0 + rows) * ic]) {
-                *o = (v as u8) ^ 0x80;
-            }
+            to_unsigned(&mut a, &x[r0 * ic..(r0 + rows) * ic]);
             gemm_block(&a, rows, p, rq, out, lv);
             return;
         }
@@ -408,9 +426,7 @@ pub fn conv2d(x: &[i8], p: &Packed, rq: &Requant, g: &ConvGeom, z_in: i32) -> Ve
                     let seg = &mut dst[d..d + kw * ic];
                     if y >= 0 && (y as usize) < ih {
                         let s = ((b * ih + y as usize) * iw + x0 as usize) * ic;
-                        for (o, &v) in seg.iter_mut().zip(&x[s..s + kw * ic]) {
-                            *o = (v as u8) ^ 0x80;
-                        }
+                        to_unsigned(seg, &x[s..s + kw * ic]);
                     } else {
                         seg.fill(pad_u8);
                     }
@@ -422,9 +438,7 @@ pub fn conv2d(x: &[i8], p: &Packed, rq: &Requant, g: &ConvGeom, z_in: i32) -> Ve
                     let seg = &mut dst[d..d + ic];
                     if y >= 0 && (y as usize) < ih && xx >= 0 && (xx as usize) < iw {
                         let s = ((b * ih + y as usize) * iw + xx as usize) * ic;
-                        for (o, &v) in seg.iter_mut().zip(&x[s..s + ic]) {
-                            *o = (v as u8) ^ 0x80;
-                        }
+                        to_unsigned(seg, &x[s..s + ic]);
                     } else {
                         seg.fill(pad_u8);
                     }
