@@ -13,6 +13,7 @@ activations). Each latency is the median of --runs timed inferences after warm-u
 Usage: .venv/bin/python scripts/bench_vs.py [--rounds 3] [--runs 30] [--threads 1 2]
 """
 import argparse
+import gc
 import glob
 import json
 import os
@@ -55,6 +56,9 @@ def litert_ms(model, x, threads, runs):
         a = time.perf_counter()
         it.invoke()
         t.append((time.perf_counter() - a) * 1e3)
+    # Tear the interpreter (and its spinning thread pool) down before the next measurement.
+    del it
+    gc.collect()
     return statistics.median(t)
 
 
@@ -71,6 +75,8 @@ def ort_ms(model, x, threads, runs):
         a = time.perf_counter()
         s.run(None, {name: x})
         t.append((time.perf_counter() - a) * 1e3)
+    del s
+    gc.collect()
     return statistics.median(t)
 
 
