@@ -62,7 +62,6 @@ pub fn average_pool(x: &[i8], g: &ConvGeom, act_min: i32, act_max: i32) -> Vec<i
 pub fn max_pool(x: &[i8], g: &ConvGeom, act_min: i32, act_max: i32) -> Vec<i8> {
     let [ih, iw, c] = g.in_hwc;
     let [oh, ow, _] = g.out_hwc;
-    let [kh, kw] = g.k;
     if x.len() < g.n * ih * iw * c {
         return pool(x, g, |it| {
             let m = it.fold(i8::MIN, i8::max) as i32;
@@ -77,17 +76,12 @@ pub fn max_pool(x: &[i8], g: &ConvGeom, act_min: i32, act_max: i32) -> Vec<i8> {
     // Whole channel rows at a time (the running maximum vectorizes).
     crate::parallel::chunks_mut(&mut out, (ow * c).max(1), |row, o| {
         let (b, oy) = (row / oh, row % oh);
-        let y0 = (oy * g.stride[0]) as isize - g.pad[0] as isize;
-        let ys = y0.max(0) as usize;
-        let ye = ((y0 + kh as isize).max(0) as usize).min(ih);
         for ox in 0..ow {
-            let x0 = (ox * g.stride[1]) as isize - g.pad[1] as isize;
-            let xs = x0.max(0) as usize;
-            let xe = ((x0 + kw as isize).max(0) as usize).min(iw);
+            let (ys, xs) = super::super::pool::window(g, oy, ox);
             let acc = &mut o[ox * c..(ox + 1) * c];
             acc.fill(i8::MIN);
-            for y in ys..ye {
-                for xx in xs..xe {
+            for y in ys {
+                for xx in xs.clone() {
                     let s = &x[((b * ih + y) * iw + xx) * c..][..c];
                     acc.iter_mut().zip(s).for_each(|(a, &v)| *a = (*a).max(v));
                 }
