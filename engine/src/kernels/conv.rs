@@ -494,6 +494,28 @@ mod tests {
             .collect()
     }
 
+    /// Batch-2 geometry of a k×k window with the same stride and dilation on both axes.
+    fn square_geom(
+        [h, w, ic]: [usize; 3],
+        oc: usize,
+        k: usize,
+        stride: usize,
+        dil: usize,
+        same: bool,
+    ) -> ConvGeom {
+        let (oh, pt) = super::super::conv_out_and_pad(h, k, stride, dil, same);
+        let (ow, pl) = super::super::conv_out_and_pad(w, k, stride, dil, same);
+        ConvGeom {
+            n: 2,
+            in_hwc: [h, w, ic],
+            out_hwc: [oh, ow, oc],
+            k: [k, k],
+            stride: [stride; 2],
+            dilation: [dil; 2],
+            pad: [pt, pl],
+        }
+    }
+
     #[test]
     fn conv_and_depthwise_match_reference() {
         for &(same, stride, dil, k, ic, oc) in &[
@@ -503,17 +525,8 @@ mod tests {
             (true, 1, 1, 1, 6, 7),
         ] {
             let (h, w) = (9, 7);
-            let (oh, pt) = super::super::conv_out_and_pad(h, k, stride, dil, same);
-            let (ow, pl) = super::super::conv_out_and_pad(w, k, stride, dil, same);
-            let g = ConvGeom {
-                n: 2,
-                in_hwc: [h, w, ic],
-                out_hwc: [oh, ow, oc],
-                k: [k, k],
-                stride: [stride; 2],
-                dilation: [dil; 2],
-                pad: [pt, pl],
-            };
+            let g = square_geom([h, w, ic], oc, k, stride, dil, same);
+            let [oh, ow, _] = g.out_hwc;
             let x = data(2 * h * w * ic, 1);
             let wt = data(oc * k * k * ic, 2);
             let b = data(oc, 3);
@@ -547,17 +560,7 @@ mod tests {
         .enumerate()
         {
             let (h, w) = (11, 8);
-            let (oh, pt) = super::super::conv_out_and_pad(h, k, stride, 1, same);
-            let (ow, pl) = super::super::conv_out_and_pad(w, k, stride, 1, same);
-            let g = ConvGeom {
-                n: 2,
-                in_hwc: [h, w, c],
-                out_hwc: [oh, ow, c],
-                k: [k, k],
-                stride: [stride; 2],
-                dilation: [1; 2],
-                pad: [pt, pl],
-            };
+            let g = square_geom([h, w, c], c, k, stride, 1, same);
             let x = data(2 * h * w * c, 10 + i);
             let wd = data(k * k * c, 20 + i);
             let bd = data(c, 30 + i);
