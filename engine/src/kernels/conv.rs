@@ -179,7 +179,13 @@ pub fn depthwise(
         super::for_chunks(&mut out, ow * oc, threads > 1, |row, o| {
             let (b, oy) = (row / oh, row % oh);
             // SAFETY: the level says the CPU has AVX-512 F; lengths were checked above.
-            unsafe { dw_row_f32_avx512(x, w, bias, g, &zero, (b, oy), clamp, o) };
+            unsafe {
+                if kh * kw == 9 {
+                    dw_row_f32_avx512::<9>(x, w, bias, g, &zero, (b, oy), clamp, o)
+                } else {
+                    dw_row_f32_avx512::<0>(x, w, bias, g, &zero, (b, oy), clamp, o)
+                }
+            };
             if matches!(act, Act::Tanh) {
                 act.apply_slice(o);
             }
@@ -219,7 +225,7 @@ pub fn depthwise(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn dw_row_f32_avx512(
+unsafe fn dw_row_f32_avx512<const TAPS: usize>(
     x: &[f32],
     w: &[f32],
     bias: Option<&[f32]>,
@@ -233,18 +239,44 @@ unsafe fn dw_row_f32_avx512(
     let [ih, iw, c] = g.in_hwc;
     let [_, ow, _] = g.out_hwc;
     let [kh, kw] = g.k;
-    let taps = kh * kw;
+    // A constant tap count (3×3: 9) lets the tap loop unroll.
+    let taps = if TAPS > 0 { TAPS } else { kh * kw };
     let mut ptrs: Vec<*const f32> = vec![zero.as_ptr(); taps];
     let bias = bias.filter(|b| b.len() >= c);
+    // Start of each kernel row's image row (None: the row is padding).
+    let rows: Vec<Option<*const f32>> = (0..kh)
+        .map(|ky| {
+            // SAFETY: row y of image b is inside x (the caller checked x's length).
+            g.in_coord(0, oy, ky)
+                .map(|y| unsafe { x.as_ptr().add((b * ih + y) * iw * c) })
+        })
+        .collect();
+    let (sx, dx) = (g.stride[1], g.dilation[1]);
     for ox in 0..ow {
-        for ky in 0..kh {
-            let y = g.in_coord(0, oy, ky);
-            for kx in 0..kw {
-                ptrs[ky * kw + kx] = match (y, g.in_coord(1, ox, kx)) {
-                    // SAFETY: an in-bounds pixel of image b (the caller checked x's length).
-                    (Some(y), Some(xx)) => unsafe { x.as_ptr().add(((b * ih + y) * iw + xx) * c) },
-                    _ => zero.as_ptr(),
-                };
+        let x0 = (ox * sx) as isize - g.pad[1] as isize;
+        if x0 >= 0 && x0 as usize + (kw - 1) * dx < iw {
+            // Interior column: pointers by addition.
+            for (ky, row) in rows.iter().enumerate() {
+                for kx in 0..kw {
+                    ptrs[ky * kw + kx] = match row {
+                        // SAFETY: column x0 + kx·dx < iw of a valid row.
+                        Some(r) => unsafe { r.add((x0 as usize + kx * dx) * c) },
+                        None => zero.as_ptr(),
+                    };
+                }
+            }
+        } else {
+            for ky in 0..kh {
+                let y = g.in_coord(0, oy, ky);
+                for kx in 0..kw {
+                    ptrs[ky * kw + kx] = match (y, g.in_coord(1, ox, kx)) {
+                        // SAFETY: an in-bounds pixel of image b (the caller checked x's length).
+                        (Some(y), Some(xx)) => unsafe {
+                            x.as_ptr().add(((b * ih + y) * iw + xx) * c)
+                        },
+                        _ => zero.as_ptr(),
+                    };
+                }
             }
         }
         let dst = &mut o[ox * c..(ox + 1) * c];
@@ -266,7 +298,7 @@ unsafe fn dw_row_f32_avx512(
                     ),
                     None => (_mm512_setzero_ps(), _mm512_setzero_ps()),
                 };
-                for (t, &p) in ptrs.iter().enumerate() {
+                for (t, &p) in ptrs[..taps].iter().enumerate() {
                     let wp = w.as_ptr().add(t * c + c0);
                     a0 = _mm512_fmadd_ps(
                         _mm512_maskz_loadu_ps(m0, p.add(c0)),
