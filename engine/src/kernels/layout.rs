@@ -75,6 +75,17 @@ fn transpose_2d<T: Copy>(x: &[T], batch: usize, rows: usize, cols: usize) -> Vec
     };
     let mut out = vec![first; batch * plane];
     for (xi, oi) in x.chunks_exact(plane).zip(out.chunks_exact_mut(plane)) {
+        if rows == 3 {
+            // An RGB image's planes, interleaved.
+            let (r, rest) = xi.split_at(cols);
+            let (g, b) = rest.split_at(cols);
+            for (o, ((&x0, &x1), &x2)) in oi.chunks_exact_mut(3).zip(r.iter().zip(g).zip(b)) {
+                o[0] = x0;
+                o[1] = x1;
+                o[2] = x2;
+            }
+            continue;
+        }
         if rows <= 4 {
             // Few rows (an NCHW image's colour planes): interleave them in one pass.
             let srcs: Vec<&[T]> = xi.chunks_exact(cols).collect();
