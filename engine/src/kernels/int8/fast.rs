@@ -290,6 +290,31 @@ mod vnni {
                 }
             }
         }
+        if NR == 2 && width == 2 * PANEL && rq.simd_ok {
+            // Two full panels: both halves of a row narrowed in registers and stored as one
+            // 32-byte vector (the memory form of vpmovdb, which LLVM picks for a lone
+            // narrowing store, is slow on AMD cores).
+            // SAFETY: bias has n ≥ c0 + 32 entries; each row's 32 bytes at channel c0 are
+            // inside `out` by the assertion above.
+            unsafe {
+                let b0 = _mm512_loadu_si512(rq.bias.as_ptr().add(c0).cast());
+                let b1 = _mm512_loadu_si512(rq.bias.as_ptr().add(c0 + PANEL).cast());
+                for (r, accr) in acc.iter().enumerate().take(rows) {
+                    let q0 = super::simd512::requant16(rq, _mm512_add_epi32(accr[0], b0), c0);
+                    let q1 = super::simd512::requant16(
+                        rq,
+                        _mm512_add_epi32(accr[NR - 1], b1),
+                        c0 + PANEL,
+                    );
+                    let q = _mm256_inserti128_si256::<1>(
+                        _mm256_castsi128_si256(_mm512_cvtepi32_epi8(q0)),
+                        _mm512_cvtepi32_epi8(q1),
+                    );
+                    _mm256_storeu_si256(out.as_mut_ptr().add(r * n + c0).cast(), q);
+                }
+            }
+            return;
+        }
         for j in 0..NR {
             let cj = c0 + j * PANEL;
             let k = (c0 + width).saturating_sub(cj).min(PANEL);
