@@ -164,9 +164,15 @@ mod avx512 {
                     }
                     None => v,
                 };
-                // SAFETY: row r, channels c0 + 16j.. under the lane mask, inside `out`.
+                let dst = out.as_mut_ptr().wrapping_add(r * n + c0 + j * PANEL);
+                // SAFETY: row r, channels c0 + 16j.. under the lane mask (all 16 when the
+                // mask is full), inside `out`.
                 unsafe {
-                    _mm512_mask_storeu_ps(out.as_mut_ptr().add(r * n + c0 + j * PANEL), masks[j], v)
+                    if masks[j] == 0xffff {
+                        _mm512_storeu_ps(dst, v)
+                    } else {
+                        _mm512_mask_storeu_ps(dst, masks[j], v)
+                    }
                 };
             }
         }
