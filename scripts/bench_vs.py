@@ -99,6 +99,9 @@ def ort_int8(model, calib, out):
 
 
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--make-ort-int8":
+        ort_int8(*sys.argv[2:])
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--runs", type=int, default=30)
@@ -122,7 +125,10 @@ def main():
             onnx_q = os.path.join(tmp, f"{name}_int8.onnx")
             sh(POCKET, "convert", onnx_f, "--mode", "float32", "-o", tfl_f)
             sh(POCKET, "convert", onnx_f, "--mode", "int8", "--calib", os.path.join(d, "calib"), "-o", tfl_q)
-            ort_int8(onnx_f, os.path.join(d, "calib"), onnx_q)
+            # In a child process: the calibration sessions' thread pools must not outlive it
+            # (lingering spinning pools slowed the next measurements of every runtime).
+            sh(sys.executable, os.path.abspath(__file__), "--make-ort-int8", onnx_f,
+               os.path.join(d, "calib"), onnx_q)
             for prec, tfl, onx in (("float32", tfl_f, onnx_f), ("int8", tfl_q, onnx_q)):
                 for t in a.threads:
                     p, l, o = [], [], []
