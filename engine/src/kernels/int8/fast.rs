@@ -584,9 +584,8 @@ unsafe fn dw_row_packed<const PAIRS: usize>(
     out: &mut [i8],
 ) {
     use std::arch::x86_64::*;
-    let [ih, iw, c] = g.in_hwc;
-    let [_, ow, _] = g.out_hwc;
-    let [kh, kw] = g.k;
+    let c = g.in_hwc[2];
+    let ow = g.out_hwc[1];
     // A constant pair count (3×3 filters: 5) lets the tap loop unroll.
     let pairs = if PAIRS > 0 { PAIRS } else { p.pairs };
     let mut ptrs: Vec<*const i8> = vec![zrow.as_ptr(); 2 * pairs];
@@ -601,62 +600,12 @@ unsafe fn dw_row_packed<const PAIRS: usize>(
         unsafe { _mm512_loadu_si512(v.as_ptr().cast()) }
     };
     let (idx0, idx1) = (idx(0), idx(2));
-    // Start of each kernel row's image row (None: the row is padding).
-    let rows: Vec<Option<*const i8>> = (0..kh)
-        .map(|ky| {
-            let y = (oy * g.stride[0] + ky * g.dilation[0]) as isize - g.pad[0] as isize;
-            // SAFETY: row y of image b is inside x (length checked by the caller).
-            (y >= 0 && (y as usize) < ih)
-                .then(|| unsafe { x.as_ptr().add((b * ih + y as usize) * iw * c) })
-        })
-        .collect();
-    let (sx, dx) = (g.stride[1], g.dilation[1]);
+    let taps_of = super::super::conv::DwTaps::new(x, g, b, oy);
     for ox in 0..ow {
-        let x0 = (ox * sx) as isize - g.pad[1] as isize;
-        if x0 >= 0 && x0 as usize + (kw - 1) * dx < iw {
-            // Interior column: every tap of a valid row is inside; pointers by addition.
-            for (ky, row) in rows.iter().enumerate() {
-                for kx in 0..kw {
-                    ptrs[ky * kw + kx] = match row {
-                        // SAFETY: column x0 + kx·dx < iw of a valid row.
-                        Some(r) => unsafe { r.add((x0 as usize + kx * dx) * c) },
-                        None => zrow.as_ptr(),
-                    };
-                }
-            }
-        } else {
-            dw_border_ptrs(x, g, zrow, (b, oy, ox), &mut ptrs);
-        }
+        taps_of.fill(x, g, zrow.as_ptr(), ox, &mut ptrs);
         // SAFETY: every pointer is a pixel of x or zrow with at least c readable bytes (zrow
         // is padded to whole blocks); the features are this function's.
         unsafe { dw_pixel::<PAIRS>(p, &ptrs, (idx0, idx1), &mut out[ox * c..(ox + 1) * c]) };
-    }
-}
-
-/// Tap pointers of an output pixel near the image edge (padding reads `zrow`).
-fn dw_border_ptrs(
-    x: &[i8],
-    g: &ConvGeom,
-    zrow: &[i8],
-    (b, oy, ox): (usize, usize, usize),
-    ptrs: &mut [*const i8],
-) {
-    let [ih, iw, c] = g.in_hwc;
-    let [kh, kw] = g.k;
-    for ky in 0..kh {
-        let y = (oy * g.stride[0] + ky * g.dilation[0]) as isize - g.pad[0] as isize;
-        for kx in 0..kw {
-            let xx = (ox * g.stride[1] + kx * g.dilation[1]) as isize - g.pad[1] as isize;
-            ptrs[ky * kw + kx] = if y >= 0 && (y as usize) < ih && xx >= 0 && (xx as usize) < iw {
-                // SAFETY: an in-bounds pixel of image b (x.len() checked by the caller).
-                unsafe {
-                    x.as_ptr()
-                        .add(((b * ih + y as usize) * iw + xx as usize) * c)
-                }
-            } else {
-                zrow.as_ptr()
-            };
-        }
     }
 }
 
