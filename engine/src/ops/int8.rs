@@ -88,7 +88,8 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                     let build = || Prepared::Int8Dw(fast::DwPacked::new(ws, b, &g, &q()));
                     ctx.prepared(build, |prep| match prep {
                         Prepared::Int8Dw(Some(p)) => fast::depthwise_packed(xs, p, &g),
-                        _ => fast::depthwise(xs, ws, b, &g, &q()),
+                        // Packing was tried once and declined: do not try again every run.
+                        _ => fast::depthwise_generic(xs, ws, b, &g, &q()),
                     })
                 }
                 _ => qconv::depthwise(xs, ws, b, &g, &q()),

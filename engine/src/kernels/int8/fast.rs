@@ -681,7 +681,7 @@ unsafe fn dw_pixel<const PAIRS: usize>(
 
 /// Depthwise convolution by rows with the generic register-blocked loops (no AVX-512, or
 /// parameters [`DwPacked`] does not take).
-fn depthwise_generic(
+pub fn depthwise_generic(
     x: &[i8],
     w: &[i8],
     bias: Option<&[i32]>,
