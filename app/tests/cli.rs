@@ -532,3 +532,77 @@ fn the_source_model_is_recognised_however_the_output_is_spelled() {
     );
     assert_eq!(std::fs::read(&copy).expect("read"), before);
 }
+
+#[test]
+fn run_top_on_a_quantized_model_prints_scores_not_raw_integers() {
+    let dir = scratch("top-int8");
+    let q = dir.join("q.tflite");
+    let calib = root().join("sample-models/digits/calib");
+    let o = pocket(&[
+        "convert",
+        &digits(),
+        "-o",
+        q.to_str().expect("p"),
+        "--mode",
+        "int8",
+        "--io",
+        "int8",
+        "--calib",
+        calib.to_str().expect("p"),
+        "--calib-samples",
+        "20",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let img = std::fs::read_dir(root().join("sample-models/digits/test/7"))
+        .expect("images")
+        .next()
+        .expect("one")
+        .expect("entry")
+        .path();
+    let o = pocket(&[
+        "run",
+        q.to_str().expect("p"),
+        "--input",
+        img.to_str().expect("p"),
+        "--top",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains(" i8 "), "the output is int8: {out}");
+    let scores: Vec<f64> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .filter_map(|l| l.split_whitespace().nth(3)?.parse().ok())
+        .collect();
+    assert_eq!(scores.len(), 3, "{out}");
+    assert!(out.contains("1. class 7"), "{out}");
+    // Softmax probabilities, dequantized: in [0, 1], the best one near 1 (raw int8 would be 127).
+    assert!(
+        scores.iter().all(|s| (0.0..=1.0).contains(s)) && scores[0] > 0.5,
+        "{scores:?}\n{out}"
+    );
+}
+
+#[test]
+fn an_input_has_one_name_in_every_message() {
+    let dir = scratch("names");
+    let bad = dir.join("bad.npy");
+    pocket_engine::formats::npy::write(
+        &bad,
+        &pocket_engine::Value::new(vec![1, 5], pocket_engine::ir::Data::F32(vec![0.0; 5])),
+    )
+    .expect("npy");
+    let count = pocket(&["run", &digits()]);
+    let shape = pocket(&["run", &digits(), "--input", bad.to_str().expect("p")]);
+    for o in [&count, &shape] {
+        assert!(!o.status.success());
+        let t = text(o);
+        // The name `inspect` shows (the signature's), never the raw tensor name.
+        assert!(
+            t.contains("image") && !t.contains("serving_default_image:0"),
+            "{t}"
+        );
+    }
+    assert!(text(&shape).contains("input 0 'image'"), "{}", text(&shape));
+}
