@@ -157,6 +157,9 @@ pub fn run(a: Args) -> Result<()> {
     if r.mode == Mode::Int8 && a.calib.is_none() {
         bail!("--mode int8 needs calibration data: --calib DIR (a folder of images or .npy files)");
     }
+    if r.mode != Mode::Int8 && a.calib.is_some() {
+        eprintln!("note: --calib is used by int8 quantization only; ignored");
+    }
     if r.preprocess.is_some() && a.pre.any() {
         eprintln!(
             "warning: the recipe names its preprocessing; --mean/--std/--color/--resize are ignored"
