@@ -1,6 +1,7 @@
-//! A recipe the studio saves replays through `pocket convert` to the same bytes: the studio's
-//! worker quantizes and exports (model + recipe) exactly as the Quantize and Export buttons do,
-//! then the CLI converts the same model with that recipe and the same calibration folder.
+//! The studio's worker against the CLI: a recipe the studio saves replays through `pocket
+//! convert` to the same bytes (the worker quantizes and exports model + recipe exactly as the
+//! Quantize and Export buttons do, then the CLI converts the same model with that recipe and the
+//! same calibration folder), and a studio export never overwrites its source, however spelled.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -135,4 +136,34 @@ fn a_recipe_saved_by_the_studio_replays_to_identical_bytes() {
     let cli2 = dir.join("cli2.tflite");
     convert(&model, &saved2, &calib, &cli2);
     assert!(read(&cli2) == read(&studio2), "the second replay differs");
+}
+
+#[test]
+fn the_studio_never_exports_over_its_source_however_the_path_is_spelled() {
+    let dir = scratch("source");
+    let model = dir.join("model.tflite");
+    std::fs::copy(root().join("sample-models/digits/model.tflite"), &model).expect("copy");
+    let before = read(&model);
+    std::fs::create_dir(dir.join("sub")).expect("sub");
+    let odd = dir.join("sub").join("..").join(".").join("model.tflite");
+    let mut w = Worker::new(egui::Context::default());
+    let id = w.spawn(Job::Export {
+        bytes: Arc::new(b"not a model".to_vec()),
+        recipe: Some(Recipe::new(pocket_engine::quant::Mode::Float16)),
+        report: None,
+        path: odd,
+        source: Some(model.clone()),
+    });
+    let kind = loop {
+        let e = w.rx.recv_timeout(Duration::from_secs(60)).expect("event");
+        if e.job == id && !matches!(e.kind, EventKind::Progress(..)) {
+            break e.kind;
+        }
+    };
+    let EventKind::Failed(msg) = kind else {
+        panic!("the export over the source succeeded")
+    };
+    assert!(msg.contains("refusing to overwrite"), "{msg}");
+    assert_eq!(read(&model), before);
+    assert!(!dir.join("model.recipe.json").exists());
 }
