@@ -3,6 +3,7 @@
 pub mod camera;
 pub mod cli;
 pub mod gui;
+pub mod tasks;
 
 /// Keep freed tensor buffers in the process heap instead of returning them to the kernel after
 /// every inference (glibc: large blocks are otherwise fresh `mmap`s, and every run pays page

@@ -329,3 +329,280 @@ fn eval_json_and_compare_report() {
         text(&o)
     );
 }
+
+/// Run `bin` with `args`, killing it after 60 s (a window that opened would never return).
+fn run_bounded(bin: &str, args: &[&str]) -> Output {
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let t0 = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if t0.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{bin} {args:?} did not exit (did it open a window?)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn studio_help_and_version_print_and_exit_without_a_window() {
+    let studio = env!("CARGO_BIN_EXE_pocket-studio");
+    for flag in ["--help", "-h"] {
+        let o = run_bounded(studio, &[flag]);
+        assert!(o.status.success(), "{flag}: {}", text(&o));
+        let t = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            t.contains("Usage: pocket-studio [MODEL]") && t.contains("MODEL"),
+            "{flag}: {t}"
+        );
+    }
+    let o = run_bounded(studio, &["--version"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains(env!("CARGO_PKG_VERSION")),
+        "{}",
+        text(&o)
+    );
+    // An unknown flag is an error, not a model path and not a window.
+    let o = run_bounded(studio, &["--no-such-flag"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("--no-such-flag"), "{}", text(&o));
+}
+
+#[test]
+fn zero_threads_is_refused_by_every_subcommand() {
+    let data = root().join("sample-models/digits/test");
+    let img = std::fs::read_dir(data.join("7"))
+        .expect("images")
+        .next()
+        .expect("one")
+        .expect("entry")
+        .path();
+    let (d, i, m) = (data.to_string_lossy(), img.to_string_lossy(), digits());
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["bench", &m, "--threads", "0", "--runs", "1"],
+        vec!["run", &m, "--input", &i, "--threads", "0"],
+        vec!["eval", &m, "--data", &d, "--threads", "0"],
+        vec!["compare", &m, &m, "--data", &d, "--threads", "0"],
+        vec!["bench", &m, "--runs", "0"],
+    ];
+    for args in cases {
+        let o = pocket(&args);
+        assert!(!o.status.success(), "{args:?} succeeded: {}", text(&o));
+        assert!(text(&o).contains("at least 1"), "{args:?}: {}", text(&o));
+    }
+}
+
+#[test]
+fn missing_data_says_it_does_not_exist() {
+    let nope = scratch("nope").join("no_such_folder");
+    let (n, m) = (nope.to_string_lossy(), digits());
+    for refs in [
+        vec!["eval", &m, "--data", &n],
+        vec!["compare", &m, &m, "--data", &n],
+    ] {
+        let o = pocket(&refs);
+        assert!(!o.status.success(), "{refs:?}");
+        let t = text(&o);
+        assert!(
+            t.contains("does not exist") && t.contains("no_such_folder"),
+            "{refs:?}: {t}"
+        );
+        assert!(!t.contains("neither a folder"), "{t}");
+    }
+}
+
+#[test]
+fn eval_help_names_both_model_formats() {
+    let o = pocket(&["eval", "--help"]);
+    assert!(o.status.success());
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert!(t.contains(".tflite or .onnx"), "{t}");
+}
+
+#[test]
+fn an_unusable_output_fails_before_the_conversion_and_says_it_is_the_output() {
+    let dir = scratch("badout");
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).expect("dir");
+    let e = empty.to_string_lossy().into_owned();
+    // The calibration folder is empty too: the output must be reported first, which shows it
+    // is checked before any work.
+    let missing = dir.join("no_such_dir/out.tflite");
+    for (out, needle) in [
+        (missing.to_string_lossy().into_owned(), "does not exist"),
+        (e.clone(), "is a folder"),
+    ] {
+        let o = pocket(&[
+            "convert",
+            &digits(),
+            "-o",
+            &out,
+            "--mode",
+            "int8",
+            "--calib",
+            &e,
+        ]);
+        assert!(!o.status.success(), "{out}");
+        let t = text(&o);
+        assert!(
+            t.contains("output") && t.contains(needle) && !t.contains("holds no samples"),
+            "{out}: {t}"
+        );
+    }
+    assert!(!dir.join("no_such_dir").exists());
+}
+
+#[test]
+fn a_failed_recipe_write_leaves_no_half_export() {
+    let dir = scratch("half");
+    let out = dir.join("m.tflite");
+    std::fs::write(&out, b"the previous export").expect("old model");
+    // The recipe's path is a folder holding a user's file, so the recipe cannot be written.
+    let recipe = dir.join("m.recipe.json");
+    std::fs::create_dir(&recipe).expect("dir");
+    std::fs::write(recipe.join("notes.txt"), b"mine").expect("user file");
+    let o = pocket(&[
+        "convert",
+        &digits(),
+        "-o",
+        out.to_str().expect("p"),
+        "--mode",
+        "float16",
+    ]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("m.recipe.json"), "{}", text(&o));
+    assert_eq!(
+        std::fs::read(&out).expect("old model"),
+        b"the previous export"
+    );
+    assert_eq!(
+        std::fs::read(recipe.join("notes.txt")).expect("kept"),
+        b"mine"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("e").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["m.recipe.json", "m.tflite"],
+        "no temporary files left"
+    );
+    // Without an old model, none appears.
+    std::fs::remove_file(&out).expect("rm");
+    let o = pocket(&[
+        "convert",
+        &digits(),
+        "-o",
+        out.to_str().expect("p"),
+        "--mode",
+        "float16",
+    ]);
+    assert!(!o.status.success() && !out.exists(), "{}", text(&o));
+}
+
+#[test]
+fn the_source_model_is_recognised_however_the_output_is_spelled() {
+    let dir = scratch("spelled");
+    let copy = dir.join("model.tflite");
+    std::fs::copy(digits(), &copy).expect("copy");
+    let before = std::fs::read(&copy).expect("read");
+    let sub = dir.join("sub");
+    std::fs::create_dir(&sub).expect("sub");
+    let odd = sub.join("..").join(".").join("model.tflite");
+    let o = pocket(&[
+        "convert",
+        copy.to_str().expect("p"),
+        "-o",
+        odd.to_str().expect("p"),
+        "--mode",
+        "float16",
+    ]);
+    assert!(
+        !o.status.success() && text(&o).contains("refusing to overwrite"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(std::fs::read(&copy).expect("read"), before);
+}
+
+#[test]
+fn run_top_on_a_quantized_model_prints_scores_not_raw_integers() {
+    let dir = scratch("top-int8");
+    let q = dir.join("q.tflite");
+    let calib = root().join("sample-models/digits/calib");
+    let o = pocket(&[
+        "convert",
+        &digits(),
+        "-o",
+        q.to_str().expect("p"),
+        "--mode",
+        "int8",
+        "--io",
+        "int8",
+        "--calib",
+        calib.to_str().expect("p"),
+        "--calib-samples",
+        "20",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let img = std::fs::read_dir(root().join("sample-models/digits/test/7"))
+        .expect("images")
+        .next()
+        .expect("one")
+        .expect("entry")
+        .path();
+    let o = pocket(&[
+        "run",
+        q.to_str().expect("p"),
+        "--input",
+        img.to_str().expect("p"),
+        "--top",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains(" i8 "), "the output is int8: {out}");
+    let scores: Vec<f64> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .filter_map(|l| l.split_whitespace().nth(3)?.parse().ok())
+        .collect();
+    assert_eq!(scores.len(), 3, "{out}");
+    assert!(out.contains("1. class 7"), "{out}");
+    // Softmax probabilities, dequantized: in [0, 1], the best one near 1 (raw int8 would be 127).
+    assert!(
+        scores.iter().all(|s| (0.0..=1.0).contains(s)) && scores[0] > 0.5,
+        "{scores:?}\n{out}"
+    );
+}
+
+#[test]
+fn an_input_has_one_name_in_every_message() {
+    let dir = scratch("names");
+    let bad = dir.join("bad.npy");
+    pocket_engine::formats::npy::write(
+        &bad,
+        &pocket_engine::Value::new(vec![1, 5], pocket_engine::ir::Data::F32(vec![0.0; 5])),
+    )
+    .expect("npy");
+    let count = pocket(&["run", &digits()]);
+    let shape = pocket(&["run", &digits(), "--input", bad.to_str().expect("p")]);
+    for o in [&count, &shape] {
+        assert!(!o.status.success());
+        let t = text(o);
+        // The name `inspect` shows (the signature's), never the raw tensor name.
+        assert!(
+            t.contains("image") && !t.contains("serving_default_image:0"),
+            "{t}"
+        );
+    }
+    assert!(text(&shape).contains("input 0 'image'"), "{}", text(&shape));
+}

@@ -1,11 +1,12 @@
 //! `pocket compare FLOAT QUANT --data DIR [--report OUT_DIR] [--json]`.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Result;
-use pocket_engine::data::dataset::Dataset;
 use pocket_engine::data::image::Preprocess;
-use pocket_engine::eval::{self, Hooks};
+
+use crate::tasks::{self, compare::Pair};
 
 /// Arguments of `pocket compare`.
 #[derive(clap::Args, Debug)]
@@ -24,44 +25,34 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Worker threads for inference (default: all cores).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::at_least_one)]
     threads: Option<usize>,
     #[command(flatten)]
     pre: super::PreprocessArgs,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let fg = super::load_model(&a.float)?;
-    let qg = super::load_model(&a.quant)?;
-    let classes = eval::classifier_classes(&fg)?;
-    let labels = if fg.meta.labels.is_empty() {
-        &qg.meta.labels
-    } else {
-        &fg.meta.labels
-    };
-    let ds = Dataset::open(&a.data, labels, classes)?;
+    let fg = tasks::open::read(&a.float, false)?;
+    let qg = tasks::open::read(&a.quant, false)?;
     let pre = a.pre.apply(Preprocess::for_input(&fg, 0))?;
-    let bar = super::progress_bar("comparing", ds.samples.len());
-    let progress = |d: usize, _: usize| bar.set_position(d as u64);
-    let size = |p: &PathBuf| std::fs::metadata(p).map(|m| m.len() as usize).unwrap_or(0);
-    let threads = a
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let models = eval::Models {
-        float: &fg,
-        float_bytes: size(&a.float),
-        quant: &qg,
-        quant_bytes: size(&a.quant),
+    let bar = super::progress_bar("comparing", 0);
+    let progress = |d: usize, t: usize| {
+        bar.set_length(t as u64);
+        bar.set_position(d as u64);
     };
-    let r = eval::compare(
-        &models,
-        &ds,
-        &pre,
-        threads,
-        &Hooks {
-            progress: Some(&progress),
-            cancel: None,
-        },
+    let pair = Pair {
+        float: &fg,
+        float_bytes: tasks::open::file_size(&a.float),
+        quant: &qg,
+        quant_bytes: tasks::open::file_size(&a.quant),
+    };
+    let r = tasks::compare::compare(
+        &pair,
+        &a.data,
+        Some(pre),
+        a.threads,
+        &progress,
+        &AtomicBool::new(false),
     )?;
     bar.finish_and_clear();
     if let Some(dir) = &a.report {

@@ -1,16 +1,17 @@
 //! `pocket convert MODEL -o OUT.tflite [...]`: quantize (float16, dynamic-range int8, full
 //! int8) and write OUT.tflite plus OUT.recipe.json. Nothing is written when anything fails.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use pocket_engine::data::folder;
 use pocket_engine::data::image::Preprocess;
-use pocket_engine::formats::tflite;
 use pocket_engine::quant::calib::Method;
-use pocket_engine::quant::{self, Io, Mode, QuantHooks, Recipe, Weights};
+use pocket_engine::quant::{Io, Mode, Recipe, Weights};
+
+use crate::tasks::{self, defaults, export::Export, quantize::Request};
 
 /// Arguments of `pocket convert`.
 #[derive(clap::Args, Debug)]
@@ -72,12 +73,8 @@ enum IoArg {
 fn parse_method(s: &str) -> Result<Method> {
     Ok(match s.split_once('=') {
         None if s == "minmax" => Method::Minmax,
-        None if s == "moving_average" => Method::MovingAverage {
-            constant: quant::calib::default_ema(),
-        },
-        None if s == "percentile" => Method::Percentile {
-            p: quant::calib::default_p(),
-        },
+        None if s == "moving_average" => defaults::moving_average_method(),
+        None if s == "percentile" => defaults::percentile_method(),
         Some(("percentile", p)) => {
             let p: f32 = p
                 .parse()
@@ -97,9 +94,7 @@ fn parse_method(s: &str) -> Result<Method> {
 
 fn recipe(a: &Args) -> Result<Recipe> {
     if let Some(p) = &a.recipe {
-        let text = std::fs::read_to_string(p)
-            .with_context(|| format!("reading recipe {}", p.display()))?;
-        return Recipe::from_json(&text).with_context(|| format!("in {}", p.display()));
+        return tasks::quantize::read_recipe(p);
     }
     let Some(mode) = a.mode else {
         bail!("choose --mode float16|dynamic|int8, or give --recipe FILE")
@@ -136,94 +131,82 @@ fn recipe(a: &Args) -> Result<Recipe> {
     Ok(r)
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
-}
-
 pub fn run(a: Args) -> Result<()> {
-    if same_file(&a.model, &a.output) {
-        bail!(
-            "refusing to overwrite the input model {}; choose another --output",
-            a.model.display()
-        );
-    }
+    // The output is checked before any work, so a bad -o fails at once and says so.
+    tasks::export::check_destination(&a.output, Some(&a.model))?;
+    let t0 = Instant::now();
     if matches!(a.mode, Some(ModeArg::Float32)) {
-        let t0 = Instant::now();
-        let mut g = super::load_model_nhwc(&a.model, a.nhwc_input)?;
-        pocket_engine::passes::optimize(&mut g)?;
-        let bytes = tflite::to_bytes(&g)?;
-        pocket_engine::formats::write_atomic(&a.output, &bytes)?;
+        let g = super::load_model_nhwc(&a.model, a.nhwc_input)?;
+        let bytes = tasks::quantize::float32(g)?;
+        let w = tasks::export::export(&Export {
+            path: &a.output,
+            model: &bytes,
+            recipe: None,
+            report: None,
+            source: Some(&a.model),
+        })?;
         eprintln!(
             "wrote {} ({}, float32) in {:.1} s",
-            a.output.display(),
+            w.model.display(),
             super::fmt_bytes(bytes.len()),
             t0.elapsed().as_secs_f64()
         );
         return Ok(());
     }
     let r = recipe(&a)?;
-    let g = super::load_model_nhwc(&a.model, a.nhwc_input)?;
-    let t0 = Instant::now();
-    let items = match (&a.calib, r.mode) {
-        (Some(dir), _) => folder::list(dir, g.inputs.len())?,
-        (None, Mode::Int8) => bail!(
-            "--mode int8 needs calibration data: --calib DIR (a folder of images or .npy files)"
-        ),
-        (None, _) => Vec::new(),
-    };
-    // Preprocessing: the recipe's when it has one (replay), else the model's own + flags; the
-    // spec used for calibration is saved in the recipe.
-    let mut r = r;
-    let pre: Vec<Preprocess> = match &r.preprocess {
-        Some(p) => vec![p.clone(); g.inputs.len()],
-        None => (0..g.inputs.len())
-            .map(|i| a.pre.apply(Preprocess::for_input(&g, i)))
-            .collect::<Result<_>>()?,
-    };
-    if r.mode == Mode::Int8 && items.iter().any(|it| matches!(it, folder::Item::Image(..))) {
-        r.preprocess = pre.first().cloned();
+    if r.mode == Mode::Int8 && a.calib.is_none() {
+        bail!("--mode int8 needs calibration data: --calib DIR (a folder of images or .npy files)");
     }
-    let planned = items.len().min(r.calibration.max_samples);
-    let bar = ProgressBar::new(planned as u64);
+    if r.mode != Mode::Int8 && a.calib.is_some() {
+        eprintln!("note: --calib is used by int8 quantization only; ignored");
+    }
+    if r.preprocess.is_some() && a.pre.any() {
+        eprintln!(
+            "warning: the recipe names its preprocessing; --mean/--std/--color/--resize are ignored"
+        );
+    }
+    let g = super::load_model_nhwc(&a.model, a.nhwc_input)?;
+    let pre: Vec<Preprocess> = (0..g.inputs.len())
+        .map(|i| a.pre.apply(Preprocess::for_input(&g, i)))
+        .collect::<Result<_>>()?;
+    let bar = ProgressBar::hidden();
     bar.set_style(
         ProgressStyle::with_template("calibrating {bar:30} {pos}/{len} samples {elapsed_precise}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    if r.mode != Mode::Int8 {
-        bar.finish_and_clear();
-    }
-    let progress = |done: usize, _: usize| bar.set_position(done as u64);
-    let mut samples = items.iter().map(|it| folder::load(it, &g, &pre));
-    let qg = quant::quantize(
-        &g,
-        &r,
-        &mut samples,
-        &QuantHooks {
-            progress: Some(&progress),
-            cancel: None,
+    let progress = |done: usize, total: usize| {
+        if bar.is_hidden() {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let q = tasks::quantize::quantize(
+        Request {
+            graph: &g,
+            recipe: r,
+            calib: a.calib.as_deref(),
+            preprocess: Some(pre),
         },
+        &progress,
+        &AtomicBool::new(false),
     )?;
     bar.finish_and_clear();
-    let bytes = tflite::to_bytes(&qg)?;
-    let recipe_path = recipe_path(&a.output);
-    pocket_engine::formats::write_atomic(&a.output, &bytes)?;
-    pocket_engine::formats::write_atomic(&recipe_path, r.to_json().as_bytes())?;
-    let before = std::fs::metadata(&a.model).map(|m| m.len()).unwrap_or(0);
+    let w = tasks::export::export(&Export {
+        path: &a.output,
+        model: &q.bytes,
+        recipe: Some(&q.recipe),
+        report: None,
+        source: Some(&a.model),
+    })?;
+    let before = tasks::open::file_size(&a.model);
     eprintln!(
         "wrote {} ({}, {:.2}x the float file) and {} in {:.1} s",
-        a.output.display(),
-        super::fmt_bytes(bytes.len()),
-        bytes.len() as f64 / before.max(1) as f64,
-        recipe_path.display(),
+        w.model.display(),
+        super::fmt_bytes(q.bytes.len()),
+        q.bytes.len() as f64 / before.max(1) as f64,
+        w.recipe.as_deref().unwrap_or(&a.output).display(),
         t0.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// `OUT.tflite` -> `OUT.recipe.json`.
-pub fn recipe_path(out: &Path) -> PathBuf {
-    out.with_extension("recipe.json")
 }

@@ -1,16 +1,17 @@
 //! `pocket eval MODEL --data DIR [--json] [--report OUT_DIR]`.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Result;
-use pocket_engine::data::dataset::Dataset;
 use pocket_engine::data::image::Preprocess;
-use pocket_engine::eval::{self, Hooks};
+
+use crate::tasks;
 
 /// Arguments of `pocket eval`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Classifier model (.tflite).
+    /// Classifier model (.tflite or .onnx).
     model: PathBuf,
     /// Labelled data: a folder with one sub-folder per class, a folder with labels.csv, or a
     /// .npz with arrays x and y.
@@ -23,35 +24,28 @@ pub struct Args {
     #[arg(long, value_name = "OUT_DIR")]
     report: Option<PathBuf>,
     /// Worker threads for inference (default: all cores).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::at_least_one)]
     threads: Option<usize>,
     #[command(flatten)]
     pre: super::PreprocessArgs,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let g = super::load_model(&a.model)?;
-    let classes = eval::classifier_classes(&g)?;
-    let ds = Dataset::open(&a.data, &g.meta.labels, classes)?;
+    let g = tasks::open::read(&a.model, false)?;
     let pre = a.pre.apply(Preprocess::for_input(&g, 0))?;
-    let bar = super::progress_bar("evaluating", ds.samples.len());
-    let progress = |d: usize, _: usize| bar.set_position(d as u64);
-    let bytes = std::fs::metadata(&a.model)
-        .map(|m| m.len() as usize)
-        .unwrap_or(0);
-    let threads = a
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let r = eval::evaluate(
+    let bar = super::progress_bar("evaluating", 0);
+    let progress = |d: usize, t: usize| {
+        bar.set_length(t as u64);
+        bar.set_position(d as u64);
+    };
+    let r = tasks::compare::evaluate(
         &g,
-        bytes,
-        &ds,
-        &pre,
-        threads,
-        &Hooks {
-            progress: Some(&progress),
-            cancel: None,
-        },
+        tasks::open::file_size(&a.model),
+        &a.data,
+        Some(pre),
+        a.threads,
+        &progress,
+        &AtomicBool::new(false),
     )?;
     bar.finish_and_clear();
     if let Some(dir) = &a.report {

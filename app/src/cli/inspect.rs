@@ -2,10 +2,9 @@
 
 use std::path::PathBuf;
 
+use super::{fmt_bytes, fmt_shape};
+use crate::tasks;
 use anyhow::Result;
-use pocket_engine::summary::summarize;
-
-use super::{fmt_bytes, fmt_shape, load_model};
 
 /// Arguments of `pocket inspect`.
 #[derive(clap::Args, Debug)]
@@ -18,8 +17,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let g = load_model(&a.model)?;
-    let s = summarize(&g);
+    let s = tasks::open::open(&a.model, &tasks::no_progress)?.summary;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
         return Ok(());

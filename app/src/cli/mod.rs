@@ -60,28 +60,21 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Load a model file (.tflite or .onnx; other names are recognised by their bytes).
-pub fn load_model(path: &Path) -> Result<Graph> {
-    // Engine errors already name the file.
-    Ok(pocket_engine::formats::read_model(path)?)
-}
-
-/// [`load_model`]; ONNX inputs are made NHWC when `nhwc_input` is set.
+/// Read a model file; ONNX inputs are made NHWC when `nhwc_input` (`--nhwc-input`) is set.
 pub fn load_model_nhwc(path: &Path, nhwc_input: bool) -> Result<Graph> {
-    let onnx = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("onnx"));
-    if nhwc_input && onnx {
-        let opts = pocket_engine::formats::onnx::ImportOptions {
-            nhwc_input: true,
-            ..Default::default()
-        };
-        return Ok(pocket_engine::formats::onnx::read_file_with(path, &opts)?);
-    }
-    if nhwc_input {
+    if nhwc_input && !crate::tasks::open::is_onnx(path) {
         anyhow::bail!("--nhwc-input applies to .onnx models (TFLite inputs are NHWC already)");
     }
-    load_model(path)
+    crate::tasks::open::read(path, nhwc_input)
+}
+
+/// Parse a count that must be at least 1 (`--threads`, `--runs`).
+pub fn at_least_one(s: &str) -> std::result::Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Format a shape with dynamic dims as `?`.
@@ -135,17 +128,18 @@ enum ResizeArg {
 }
 
 impl PreprocessArgs {
+    /// Whether any override is given.
+    pub fn any(&self) -> bool {
+        self.mean.is_some() || self.std.is_some() || self.color.is_some() || self.resize.is_some()
+    }
+
     /// Apply the overrides to the model's defaults.
     pub fn apply(
         &self,
         mut p: pocket_engine::data::image::Preprocess,
     ) -> Result<pocket_engine::data::image::Preprocess> {
         use pocket_engine::data::image::{Color, ResizeMode};
-        if self.mean.is_some()
-            || self.std.is_some()
-            || self.color.is_some()
-            || self.resize.is_some()
-        {
+        if self.any() {
             p.source = format!("{} + command line", p.source);
         }
         if let Some(m) = &self.mean {

@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     labels: Option<PathBuf>,
     /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::at_least_one)]
     threads: Option<usize>,
     #[command(flatten)]
     pre: super::PreprocessArgs,
@@ -55,7 +55,8 @@ fn load_input(a: &Args, g: &Graph, i: usize, path: &Path) -> Result<Value> {
     if is_image(path) {
         let p = a.pre.apply(Preprocess::for_input(g, i))?;
         eprintln!(
-            "input {i}: {} as {:?} ({:?}), (x - {:?}) / {:?} [{}]",
+            "input {i} '{}': {} as {:?} ({:?}), (x - {:?}) / {:?} [{}]",
+            g.input_name(i),
             path.display(),
             p.color,
             p.resize,
@@ -63,17 +64,20 @@ fn load_input(a: &Args, g: &Graph, i: usize, path: &Path) -> Result<Value> {
             p.std,
             p.source
         );
-        return Ok(p.load(path, g, i)?);
+        return p
+            .load(path, g, i)
+            .with_context(|| format!("input {i} '{}' from {}", g.input_name(i), path.display()));
     }
     let v = npy::read(path)?;
     let t = &g.tensors[g.inputs[i]];
-    let v = to_input(v, g, i).with_context(|| format!("input {i} from {}", path.display()))?;
+    let name = g.input_name(i);
+    let v =
+        to_input(v, g, i).with_context(|| format!("input {i} '{name}' from {}", path.display()))?;
     if v.shape.len() != t.shape.len() {
         bail!(
-            "{}: array has shape {:?}, input '{}' expects {:?}",
+            "{}: array has shape {:?}, input {i} '{name}' expects {:?}",
             path.display(),
             v.shape,
-            t.name,
             t.shape
         );
     }
@@ -110,13 +114,9 @@ pub fn run(a: Args) -> Result<()> {
         .enumerate()
         .map(|(i, p)| load_input(&a, &g, i, p))
         .collect::<Result<_>>()?;
-    let mut opts = SessionOptions::default();
-    if let Some(t) = a.threads {
-        if t == 0 {
-            bail!("--threads must be at least 1");
-        }
-        opts.threads = t;
-    }
+    let opts = SessionOptions {
+        threads: crate::tasks::defaults::threads(a.threads)?,
+    };
     let session = Session::new(&g, &opts)?;
     let t0 = Instant::now();
     let outputs = match &a.save_intermediates {
@@ -165,6 +165,8 @@ pub fn run(a: Args) -> Result<()> {
             o.shape
         );
         if let Some(k) = a.top {
+            // Scores, not raw integers: quantized outputs are dequantized first.
+            let vals = pocket_engine::eval::output_f32(o, &g, i);
             let n = o.shape.last().copied().unwrap_or(1).max(1);
             let mut idx: Vec<usize> = (0..n.min(vals.len())).collect();
             idx.sort_by(|&x, &y| vals[y].total_cmp(&vals[x]).then(x.cmp(&y)));

@@ -32,7 +32,7 @@ struct Note {
 struct Quantized {
     graph: Arc<Graph>,
     bytes: Arc<Vec<u8>>,
-    recipe: String,
+    recipe: pocket_engine::quant::Recipe,
 }
 
 /// The studio.
@@ -264,7 +264,11 @@ impl StudioApp {
             }
             Command::Export(path) => {
                 let Some(q) = &self.quant else { return };
-                if self.doc.as_ref().is_some_and(|d| d.path == path) {
+                let source = self.doc.as_ref().map(|d| d.path.clone());
+                if source
+                    .as_deref()
+                    .is_some_and(|s| crate::tasks::export::same_path(s, &path))
+                {
                     self.notify(
                         "Refusing to overwrite the source model",
                         path.display().to_string(),
@@ -277,6 +281,7 @@ impl StudioApp {
                     recipe: Some(q.recipe.clone()),
                     report: self.report.clone().map(Box::new),
                     path,
+                    source,
                 };
                 self.start_job(job, "exporting");
             }
@@ -418,24 +423,13 @@ impl StudioApp {
                         false,
                     );
                     if let Some(d) = &self.doc {
-                        self.export_path = d
-                            .path
-                            .with_file_name(format!(
-                                "{}_quant.tflite",
-                                d.path
-                                    .file_stem()
-                                    .map(|s| s.to_string_lossy().into_owned())
-                                    .unwrap_or_default()
-                            ))
+                        self.export_path = crate::tasks::defaults::export_path(&d.path)
                             .display()
                             .to_string();
                     }
                     // The live view restarts with both models; it uses the calibration's
                     // preprocessing when the recipe names one.
-                    if let Some(p) = serde_json::from_str::<pocket_engine::quant::Recipe>(&recipe)
-                        .ok()
-                        .and_then(|r| r.preprocess)
-                    {
+                    if let Some(p) = recipe.preprocess.clone() {
                         self.live.set_preprocess(p);
                     }
                     let restart = self.pipeline.is_some();

@@ -1,6 +1,7 @@
-//! Long work off the UI thread: typed jobs in, typed events out. Each job gets an id so stale
-//! results are dropped, a cancel token the engine checks between nodes and samples, and the UI
-//! is woken with `request_repaint` after every event.
+//! Long work off the UI thread: typed jobs in, typed events out. The work itself is done by the
+//! [`crate::tasks`] functions the CLI calls too; this file only threads and routes events. Each
+//! job gets an id so stale results are dropped, a cancel token the engine checks between nodes
+//! and samples, and the UI is woken with `request_repaint` after every event.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,15 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use pocket_engine::Graph;
-use pocket_engine::data::dataset::Dataset;
-use pocket_engine::data::folder;
-use pocket_engine::data::image::Preprocess;
-use pocket_engine::eval::{self, CompareReport, Hooks, Models};
-use pocket_engine::formats::tflite;
-use pocket_engine::quant::{self, QuantHooks, Recipe};
-use pocket_engine::summary::{Summary, summarize};
+use pocket_engine::eval::CompareReport;
+use pocket_engine::quant::Recipe;
+use pocket_engine::summary::Summary;
 
 use super::layout::{Layout, layout};
+use crate::tasks;
 
 /// Identifies a job.
 pub type JobId = u64;
@@ -39,14 +37,15 @@ pub enum Job {
         quant_bytes: usize,
         data: PathBuf,
     },
-    /// Write a model and its recipe.
     /// Write the model, its recipe (`.recipe.json`) and, when there is one, the comparison
-    /// report (`<stem>_report/`).
+    /// report (`<stem>_report/`), all or nothing; `source` (the open model) is never
+    /// overwritten.
     Export {
         bytes: Arc<Vec<u8>>,
-        recipe: Option<String>,
-        report: Option<Box<pocket_engine::eval::CompareReport>>,
+        recipe: Option<Recipe>,
+        report: Option<Box<CompareReport>>,
         path: PathBuf,
+        source: Option<PathBuf>,
     },
 }
 
@@ -70,11 +69,12 @@ pub enum EventKind {
     Progress(usize, usize, &'static str),
     /// A model is open.
     Loaded(Box<Loaded>),
-    /// Quantized model and its serialized bytes.
+    /// Quantized model, its serialized bytes and the recipe as applied (with the calibration
+    /// preprocessing recorded).
     Quantized {
         graph: Arc<Graph>,
         bytes: Arc<Vec<u8>>,
-        recipe: String,
+        recipe: Recipe,
     },
     /// Comparison finished.
     Compared(Box<CompareReport>),
@@ -148,22 +148,23 @@ fn run(
     send: &(dyn Fn(EventKind) + Sync),
     cancel: &AtomicBool,
 ) -> anyhow::Result<EventKind> {
-    use anyhow::Context as _;
     Ok(match job {
         Job::Load(path) => {
-            send(EventKind::Progress(0, 2, "reading"));
-            let graph = pocket_engine::formats::read_model(&path)?;
-            let bytes = std::fs::metadata(&path)
-                .map(|m| m.len() as usize)
-                .unwrap_or(0);
-            send(EventKind::Progress(1, 2, "laying out"));
-            let summary = summarize(&graph);
-            let layout = layout(&graph);
+            let what = ["reading", "laying out"];
+            let progress = |d: usize, t: usize| {
+                send(EventKind::Progress(
+                    d,
+                    t,
+                    what.get(d).copied().unwrap_or(""),
+                ));
+            };
+            let o = tasks::open::open(&path, &progress)?;
+            let layout = layout(&o.graph);
             EventKind::Loaded(Box::new(Loaded {
-                path,
-                bytes,
-                graph: Arc::new(graph),
-                summary,
+                path: o.path,
+                bytes: o.bytes,
+                graph: Arc::new(o.graph),
+                summary: o.summary,
                 layout,
             }))
         }
@@ -172,30 +173,18 @@ fn run(
             recipe,
             calib,
         } => {
-            let items = if recipe.mode == quant::Mode::Int8 {
-                folder::list(&calib, graph.inputs.len())?
-            } else {
-                Vec::new()
-            };
-            let pre: Vec<Preprocess> = (0..graph.inputs.len())
-                .map(|i| Preprocess::for_input(&graph, i))
-                .collect();
             let progress = |d: usize, t: usize| send(EventKind::Progress(d, t, "calibrating"));
-            let mut samples = items.iter().map(|it| folder::load(it, &graph, &pre));
-            let q = quant::quantize(
-                &graph,
-                &recipe,
-                &mut samples,
-                &QuantHooks {
-                    progress: Some(&progress),
-                    cancel: Some(cancel),
-                },
-            )?;
-            let bytes = tflite::to_bytes(&q)?;
+            let req = tasks::quantize::Request {
+                graph: &graph,
+                recipe,
+                calib: Some(&calib),
+                preprocess: None,
+            };
+            let q = tasks::quantize::quantize(req, &progress, cancel)?;
             EventKind::Quantized {
-                graph: Arc::new(q),
-                bytes: Arc::new(bytes),
-                recipe: recipe.to_json(),
+                graph: Arc::new(q.graph),
+                bytes: Arc::new(q.bytes),
+                recipe: q.recipe,
             }
         }
         Job::Compare {
@@ -205,32 +194,14 @@ fn run(
             quant_bytes,
             data,
         } => {
-            let classes = eval::classifier_classes(&float)?;
-            let labels = if float.meta.labels.is_empty() {
-                &quant.meta.labels
-            } else {
-                &float.meta.labels
-            };
-            let ds = Dataset::open(&data, labels, classes)?;
-            let pre = Preprocess::for_input(&float, 0);
             let progress = |d: usize, t: usize| send(EventKind::Progress(d, t, "comparing"));
-            let m = Models {
+            let pair = tasks::compare::Pair {
                 float: &float,
                 float_bytes,
                 quant: &quant,
                 quant_bytes,
             };
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let r = eval::compare(
-                &m,
-                &ds,
-                &pre,
-                threads,
-                &Hooks {
-                    progress: Some(&progress),
-                    cancel: Some(cancel),
-                },
-            )?;
+            let r = tasks::compare::compare(&pair, &data, None, None, &progress, cancel)?;
             EventKind::Compared(Box::new(r))
         }
         Job::Export {
@@ -238,24 +209,16 @@ fn run(
             recipe,
             report,
             path,
+            source,
         } => {
-            pocket_engine::formats::write_atomic(&path, &bytes)
-                .with_context(|| format!("writing {}", path.display()))?;
-            if let Some(r) = recipe {
-                pocket_engine::formats::write_atomic(
-                    &path.with_extension("recipe.json"),
-                    r.as_bytes(),
-                )?;
-            }
-            if let Some(r) = report {
-                let stem = path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                r.write(&path.with_file_name(format!("{stem}_report")))
-                    .context("writing the comparison report")?;
-            }
-            EventKind::Exported(path)
+            let w = tasks::export::export(&tasks::export::Export {
+                path: &path,
+                model: &bytes,
+                recipe: recipe.as_ref(),
+                report: report.as_deref(),
+                source: source.as_deref(),
+            })?;
+            EventKind::Exported(w.model)
         }
     })
 }

@@ -79,12 +79,16 @@ impl QuantizePanel {
                             .on_hover_text("Exact observed range, as the TFLite converter does.");
                         ui.selectable_value(
                             m,
-                            Method::MovingAverage { constant: 0.01 },
+                            crate::tasks::defaults::moving_average_method(),
                             "moving average",
                         )
                         .on_hover_text("Smooths out single unusual images.");
-                        ui.selectable_value(m, Method::Percentile { p: 99.99 }, "percentile")
-                            .on_hover_text("Ignores the rarest extreme values to gain resolution.");
+                        ui.selectable_value(
+                            m,
+                            crate::tasks::defaults::percentile_method(),
+                            "percentile",
+                        )
+                        .on_hover_text("Ignores the rarest extreme values to gain resolution.");
                         ui.selectable_value(m, Method::Mse, "MSE").on_hover_text(
                             "Picks the clipping range with the least squared error.",
                         );

@@ -1,0 +1,91 @@
+//! Evaluate a classifier, or compare a float model with its quantized version, on labelled
+//! data (a folder with class sub-folders, a folder with labels.csv, or a .npz).
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Result, bail};
+use pocket_engine::Graph;
+use pocket_engine::data::dataset::Dataset;
+use pocket_engine::data::image::Preprocess;
+use pocket_engine::eval::{self, CompareReport, EvalReport, Hooks, Models};
+
+use super::{Progress, defaults};
+
+/// The class names of a float/quantized pair: the float model's, else the quantized one's
+/// (a converter may have kept only one copy of the metadata).
+pub fn labels<'a>(float: &'a Graph, quant: &'a Graph) -> &'a [String] {
+    if float.meta.labels.is_empty() {
+        &quant.meta.labels
+    } else {
+        &float.meta.labels
+    }
+}
+
+/// Open labelled data for a classifier with these labels (empty: none stored) and classes.
+pub fn dataset(path: &Path, labels: &[String], classes: usize) -> Result<Dataset> {
+    if !path.exists() {
+        bail!("the data {} does not exist", path.display());
+    }
+    Ok(Dataset::open(path, labels, classes)?)
+}
+
+/// A float model and its quantized version, to compare.
+pub struct Pair<'a> {
+    /// The float model.
+    pub float: &'a Graph,
+    /// Its file size.
+    pub float_bytes: usize,
+    /// The quantized model.
+    pub quant: &'a Graph,
+    /// Its file size.
+    pub quant_bytes: usize,
+}
+
+/// Compare `pair` on the labelled data at `data`. `preprocess`: `None` for the float model's
+/// own; `threads`: `None` for every core. `progress` sees (samples done, total).
+pub fn compare(
+    pair: &Pair<'_>,
+    data: &Path,
+    preprocess: Option<Preprocess>,
+    threads: Option<usize>,
+    progress: Progress<'_>,
+    cancel: &AtomicBool,
+) -> Result<CompareReport> {
+    let threads = defaults::threads(threads)?;
+    let classes = eval::classifier_classes(pair.float)?;
+    let ds = dataset(data, labels(pair.float, pair.quant), classes)?;
+    let pre = preprocess.unwrap_or_else(|| Preprocess::for_input(pair.float, 0));
+    let m = Models {
+        float: pair.float,
+        float_bytes: pair.float_bytes,
+        quant: pair.quant,
+        quant_bytes: pair.quant_bytes,
+    };
+    let hooks = Hooks {
+        progress: Some(progress),
+        cancel: Some(cancel),
+    };
+    Ok(eval::compare(&m, &ds, &pre, threads, &hooks)?)
+}
+
+/// Accuracy of one classifier (`bytes`: its file size) on the labelled data at `data`.
+pub fn evaluate(
+    g: &Graph,
+    bytes: usize,
+    data: &Path,
+    preprocess: Option<Preprocess>,
+    threads: Option<usize>,
+    progress: Progress<'_>,
+    cancel: &AtomicBool,
+) -> Result<EvalReport> {
+    let threads = defaults::threads(threads)?;
+    let classes = eval::classifier_classes(g)?;
+    let ds = dataset(data, &g.meta.labels, classes)?;
+    let pre = preprocess.unwrap_or_else(|| Preprocess::for_input(g, 0));
+    let hooks = Hooks {
+        progress: Some(progress),
+        cancel: Some(cancel),
+    };
+    Ok(eval::evaluate(g, bytes, &ds, &pre, threads, &hooks)?)
+}
