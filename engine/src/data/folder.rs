@@ -97,7 +97,7 @@ pub fn load(item: &Item, g: &Graph, pre: &[Preprocess]) -> Result<Vec<Value>> {
                         "{}: array of shape {:?} does not fit input '{}' of shape {:?}",
                         p.display(),
                         v.shape,
-                        t.name,
+                        g.input_name(i),
                         t.shape
                     )));
                 }

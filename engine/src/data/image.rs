@@ -171,14 +171,14 @@ impl Preprocess {
         let (h, w, c, _) = geometry(&t.shape).ok_or_else(|| {
             Error::data(format!(
                 "input '{}' has shape {:?}; an image needs [1, H, W, C], [1, C, H, W] or [1, H, W]",
-                t.name, t.shape
+                g.input_name(i), t.shape
             ))
         })?;
         let want = if self.color == Color::Gray { 1 } else { 3 };
         if c != want {
             return Err(Error::data(format!(
                 "input '{}' has {c} channels but the colour mode {:?} gives {want}",
-                t.name, self.color
+                g.input_name(i), self.color
             )));
         }
         Ok((w, h))
@@ -232,7 +232,7 @@ pub fn to_input(v: Value, g: &Graph, i: usize) -> Result<Value> {
     let Data::F32(x) = &v.data else {
         return Err(Error::data(format!(
             "input '{}' is {}, got {}",
-            t.name,
+            g.input_name(i),
             t.dtype,
             v.dtype()
         )));
@@ -244,7 +244,7 @@ pub fn to_input(v: Value, g: &Graph, i: usize) -> Result<Value> {
         _ => {
             return Err(Error::data(format!(
                 "input '{}' is {}; cannot convert float data to it",
-                t.name, t.dtype
+                g.input_name(i), t.dtype
             )));
         }
     };
