@@ -36,7 +36,7 @@ fn finish(w: &mut Worker, job: Job) -> EventKind {
         }
         match kind {
             EventKind::Progress(..) => {}
-            EventKind::Failed(e) => panic!("studio job failed: {e}"),
+            EventKind::Failed(e) => panic!("studio job failed: {}", e.message),
             k => return k,
         }
     }
@@ -160,9 +160,10 @@ fn the_studio_never_exports_over_its_source_however_the_path_is_spelled() {
             break e.kind;
         }
     };
-    let EventKind::Failed(msg) = kind else {
+    let EventKind::Failed(failure) = kind else {
         panic!("the export over the source succeeded")
     };
+    let msg = failure.message;
     assert!(msg.contains("refusing to overwrite"), "{msg}");
     assert_eq!(read(&model), before);
     assert!(!dir.join("model.recipe.json").exists());

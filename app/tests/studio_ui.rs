@@ -141,7 +141,7 @@ fn a_corrupt_file_shows_a_notification() {
     let mut h = harness();
     drop_file(&mut h, &p);
     step_until(&mut h, "the load to fail", |a| !a.busy());
-    h.get_by_label_contains("cannot read model");
+    h.get_by_label_contains("Not a readable model");
     assert!(h.state().model().is_none());
     // The start screen is still there and works.
     h.get_by_label("Open Shapes").click();

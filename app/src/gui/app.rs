@@ -16,7 +16,7 @@ use super::panels::quantize::QuantizePanel;
 use super::panels::start::StartPanel;
 use super::panels::{Command, inspector};
 use super::settings::Settings;
-use super::worker::{Event, EventKind, Job, JobId, Loaded, Worker};
+use super::worker::{Event, EventKind, FailureKind, Job, JobId, Loaded, Worker};
 use crate::camera::pipeline::{LiveModel, LiveResult, Pipeline};
 
 const SETTINGS_KEY: &str = "pocket-studio-settings";
@@ -461,20 +461,14 @@ impl StudioApp {
                     self.running = None;
                     self.notify("Exported", p.display().to_string(), false);
                 }
-                EventKind::Failed(e) => {
+                EventKind::Failed(f) => {
                     self.running = None;
                     if self.timing.bench {
-                        eprintln!("error: {e}");
+                        eprintln!("error: {}", f.message);
                         std::process::exit(1);
                     }
-                    let short = e
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .chars()
-                        .take(120)
-                        .collect::<String>();
-                    self.notify(short, e, true);
+                    let error = f.kind != FailureKind::Cancelled;
+                    self.notify(f.title(), f.message, error);
                 }
             }
         }

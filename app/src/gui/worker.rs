@@ -80,8 +80,61 @@ pub enum EventKind {
     Compared(Box<CompareReport>),
     /// File written.
     Exported(PathBuf),
-    /// The job failed (message with its context).
-    Failed(String),
+    /// The job failed.
+    Failed(Failure),
+}
+
+/// What kind of failure a job ended with, read from the engine's typed error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The user cancelled it.
+    Cancelled,
+    /// The model uses ops the engine cannot run.
+    UnsupportedOps,
+    /// The file is not a readable model (corrupt, truncated, unknown format).
+    CorruptModel,
+    /// A data file or folder could not be used.
+    BadData,
+    /// Anything else.
+    Other,
+}
+
+/// A failed job: its kind and the whole message with its context chain.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The kind, for the title and whether it is an error at all.
+    pub kind: FailureKind,
+    /// The message with its context chain.
+    pub message: String,
+}
+
+impl Failure {
+    /// Classify an error by the engine error inside it.
+    pub fn of(e: &anyhow::Error) -> Failure {
+        use pocket_engine::Error as E;
+        let kind = match e.chain().find_map(|c| c.downcast_ref::<E>()) {
+            Some(E::Cancelled) => FailureKind::Cancelled,
+            Some(E::Unsupported { .. }) => FailureKind::UnsupportedOps,
+            Some(E::Import(_) | E::Graph(_)) => FailureKind::CorruptModel,
+            Some(E::Data(_)) => FailureKind::BadData,
+            _ => FailureKind::Other,
+        };
+        Failure {
+            kind,
+            message: format!("{e:#}"),
+        }
+    }
+
+    /// A short title for a notification.
+    pub fn title(&self) -> &'static str {
+        match self.kind {
+            FailureKind::Cancelled => "Cancelled",
+            FailureKind::UnsupportedOps => "The model uses ops that cannot run yet",
+            FailureKind::CorruptModel => "Not a readable model",
+            FailureKind::BadData => "The data cannot be used",
+            FailureKind::Other => "Failed",
+        }
+    }
 }
 
 /// An event of job `job`.
@@ -133,7 +186,7 @@ impl Worker {
             };
             let kind = match run(job, &send, &cancel) {
                 Ok(k) => k,
-                Err(e) => EventKind::Failed(format!("{e:#}")),
+                Err(e) => EventKind::Failed(Failure::of(&e)),
             };
             // Final events must arrive: block if the channel is momentarily full.
             let _ = tx.send(Event { job: id, kind });
@@ -221,4 +274,30 @@ fn run(
             EventKind::Exported(w.model)
         }
     })
+}
+
+#[cfg(test)]
+mod failure_tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_told_apart_by_the_engine_error() {
+        let wrap = |e: pocket_engine::Error| anyhow::Error::from(e).context("opening x.tflite");
+        assert_eq!(
+            Failure::of(&wrap(pocket_engine::Error::Cancelled)).kind,
+            FailureKind::Cancelled
+        );
+        let u = Failure::of(&wrap(pocket_engine::Error::Unsupported {
+            ops: vec!["LSTM (1 node)".into()],
+        }));
+        assert_eq!(u.kind, FailureKind::UnsupportedOps);
+        assert!(u.message.contains("LSTM (1 node)"), "{}", u.message);
+        let c = Failure::of(&wrap(pocket_engine::Error::import("truncated")));
+        assert_eq!(c.kind, FailureKind::CorruptModel);
+        assert!(c.message.contains("truncated"), "{}", c.message);
+        assert_eq!(
+            Failure::of(&anyhow::anyhow!("disk full")).kind,
+            FailureKind::Other
+        );
+    }
 }
