@@ -1,5 +1,6 @@
 //! Int8 models quantized by us: our int8 kernels must equal LiteRT's reference kernels
-//! (BUILTIN_REF) on every output element, and stay within 1 LSB of its default (XNNPACK) path.
+//! (BUILTIN_REF) on every output element, and each op stays within 1 LSB of LiteRT's default
+//! (XNNPACK) path; whole CNNs, where those 1-LSB differences add up, within a stated bound.
 
 use std::collections::BTreeMap;
 
@@ -75,21 +76,32 @@ fn lsb(g: &Graph, out: usize) -> Option<f64> {
     }
 }
 
-/// Elements of `ours` more than one `lsb` away from `reference`. Dequantized values are exact
-/// multiples of the scale, so `1 + 1e-3` LSB only absorbs the float rounding of the difference.
-fn beyond_one_lsb(ours: &Value, reference: &Value, lsb: f64) -> usize {
+/// (elements of `ours` more than one `lsb` away from `reference`, the largest distance in LSB).
+/// Dequantized values are exact multiples of the scale, so `1 + 1e-3` LSB only absorbs the
+/// float rounding of the difference.
+fn lsb_distance(ours: &Value, reference: &Value, lsb: f64) -> (usize, f64) {
     let (a, b) = (ours.data.to_f64(), reference.data.to_f64());
-    a.iter()
-        .zip(&b)
-        .filter(|(x, y)| !((**x - **y).abs() / lsb <= 1.0 + 1e-3))
-        .count()
+    a.iter().zip(&b).fold((0, 0.0), |(n, worst), (x, y)| {
+        let d = (x - y).abs() / lsb;
+        // A NaN distance counts as beyond.
+        let beyond = !(d <= 1.0 + 1e-3);
+        (
+            n + beyond as usize,
+            if d.is_nan() {
+                f64::INFINITY
+            } else {
+                worst.max(d)
+            },
+        )
+    })
 }
 
 /// Per op: (elements equal to BUILTIN_REF, elements compared, elements beyond 1 LSB of default).
 type Tally = BTreeMap<String, (usize, usize, usize)>;
 
-/// Run ours and LiteRT (reference and default) and tally exact / within-1 agreement per op.
-fn compare(items: &[Quantized], dir: &std::path::Path) -> (Tally, Vec<String>) {
+/// Run ours and LiteRT (reference and default) and tally exact / within-1 agreement per op;
+/// outputs further than `max_lsb` from the default path are failures.
+fn compare(items: &[Quantized], dir: &std::path::Path, max_lsb: f64) -> (Tally, Vec<String>) {
     let mut jobs = Vec::new();
     for it in items {
         let d = dir.join(&it.name);
@@ -183,13 +195,19 @@ fn compare(items: &[Quantized], dir: &std::path::Path) -> (Tally, Vec<String>) {
                         ));
                     }
                 } else if let Some(lsb) = g.outputs.get(j).and_then(|&t| lsb(&g, t)) {
-                    let beyond = beyond_one_lsb(o, rv, lsb);
+                    let (beyond, worst) = lsb_distance(o, rv, lsb);
                     per_op.entry(it.op.clone()).or_default().2 += beyond;
                     if beyond != 0 {
-                        failures.push(format!(
-                            "{} output {j} vs default path: {beyond} of {} elements differ by more than 1 LSB",
+                        println!(
+                            "{} output {j} vs default path: {beyond} of {} elements beyond 1 LSB, up to {worst:.0}",
                             it.name,
                             a.len()
+                        );
+                    }
+                    if !(worst <= max_lsb + 1e-3) {
+                        failures.push(format!(
+                            "{} output {j} vs default path: up to {worst:.0} LSB apart (allowed {max_lsb})",
+                            it.name
                         ));
                     }
                 }
@@ -199,13 +217,21 @@ fn compare(items: &[Quantized], dir: &std::path::Path) -> (Tally, Vec<String>) {
     (per_op, failures)
 }
 
+/// Cases the int8 quantizer must refuse, with a fragment of the error; any other case that
+/// fails to quantize is a test failure.
+const NOT_QUANTIZABLE: &[(&str, &str)] = &[(
+    "quantize_dequantize_edges",
+    "the model is already quantized",
+)];
+
 #[test]
 fn every_quantizable_case_matches_litert_reference_bit_for_bit() {
     if oracle::require(oracle::LITERT).is_none() {
         return;
     }
     let mut items = Vec::new();
-    let mut skipped = Vec::new();
+    let mut refused = Vec::new();
+    let mut quantize_failures = Vec::new();
     for c in cases::all() {
         let op = c
             .graph
@@ -233,18 +259,26 @@ fn every_quantizable_case_matches_litert_reference_bit_for_bit() {
                     graph,
                     inputs,
                 }),
-                Err(e) => skipped.push(e),
+                Err(e) => match NOT_QUANTIZABLE.iter().find(|(n, _)| *n == c.name) {
+                    Some((_, why)) if e.contains(why) => refused.push(c.name.clone()),
+                    _ => quantize_failures.push(format!("{e} (model {}{suffix})", c.name)),
+                },
             }
         }
     }
-    let (per_op, failures) = compare(&items, &scratch("int8"));
+    let (per_op, mut failures) = compare(&items, &scratch("int8"), 1.0);
     println!(
-        "int8 oracle: {} models quantized, {} not quantizable:",
+        "int8 oracle: {} models quantized, {} refused as expected: {refused:?}",
         items.len(),
-        skipped.len()
+        refused.len()
     );
-    for s in &skipped {
-        println!("  skipped {s}");
+    failures.extend(quantize_failures);
+    for (name, why) in NOT_QUANTIZABLE {
+        if !refused.iter().any(|r| r == name) {
+            failures.push(format!(
+                "{name} was expected to be refused with '{why}' (update NOT_QUANTIZABLE)"
+            ));
+        }
     }
     println!("| op | elements equal to BUILTIN_REF | beyond 1 LSB of default |");
     for (op, (eq, n, off)) in &per_op {
@@ -266,8 +300,16 @@ fn every_quantizable_case_matches_litert_reference_bit_for_bit() {
 /// input (per-channel weights, 8 calibration samples).
 const MIN_CNN_COSINE: f64 = 0.99;
 
-/// The whole CNN fixtures quantized with float I/O: equal to BUILTIN_REF, within 1 LSB of the
-/// default path (in the output's int8 scale), and close to the float model (cosine, top-1).
+/// How far (in LSB of the output's int8 scale) a whole CNN may come out from LiteRT's default
+/// path. One op is within 1 LSB of it (every case above), but XNNPACK requantizes with one float
+/// rounding where the reference kernels (which we equal) use fixed-point double rounding, so
+/// layers differ by 1 LSB here and there and the differences travel through the 50-odd layers:
+/// measured at 514c99b, MobileNetV2-style logits up to 2 LSB (51 of 1000 beyond 1) and its
+/// softmax, which magnifies logit differences, up to 5; ResNet-18-style within 1.
+const CNN_DEFAULT_PATH_LSB: f64 = 8.0;
+
+/// The whole CNN fixtures quantized with float I/O: equal to BUILTIN_REF bit for bit, within
+/// `CNN_DEFAULT_PATH_LSB` of the default path, and close to the float model (cosine, top-1).
 #[test]
 fn whole_cnns_quantized_match_litert_reference() {
     if oracle::require(oracle::LITERT).is_none() {
@@ -293,7 +335,7 @@ fn whole_cnns_quantized_match_litert_reference() {
             inputs,
         });
     }
-    let (_, mut failures) = compare(&items, &scratch("int8-cnn"));
+    let (_, mut failures) = compare(&items, &scratch("int8-cnn"), CNN_DEFAULT_PATH_LSB);
     for (it, f) in items.iter().zip(&floats) {
         let q = Session::new(&it.graph, &SessionOptions::default())
             .and_then(|s| s.run(it.inputs.clone()))
