@@ -36,7 +36,7 @@ pub const PILLOW: &[&str] = &["PIL", "numpy"];
 /// `$POCKET_SKIP_LOG`, from which scripts/test.sh counts skipped tests: the harness itself has
 /// no skip outcome and counts a skipped test as passed.
 pub fn require(modules: &[&str]) -> Option<PathBuf> {
-    let missing = match python() {
+    let found = match python() {
         None => Err("no Python: set POCKET_PYTHON or run scripts/test.sh to make .venv".into()),
         Some(p) => match Command::new(&p)
             .arg("-c")
@@ -52,7 +52,7 @@ pub fn require(modules: &[&str]) -> Option<PathBuf> {
             Err(e) => Err(format!("cannot start {}: {e}", p.display())),
         },
     };
-    let reason = match missing {
+    let reason = match found {
         Ok(p) => return Some(p),
         Err(reason) => reason,
     };
