@@ -24,6 +24,8 @@ mod quant_oracle;
 mod roundtrip;
 #[path = "it/runtime.rs"]
 mod runtime;
+#[path = "it/tolerance.rs"]
+mod tolerance;
 
 /// A fresh scratch directory under the system temp dir.
 pub fn scratch(name: &str) -> std::path::PathBuf {

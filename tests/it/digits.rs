@@ -17,9 +17,9 @@ fn digits() -> PathBuf {
 
 /// (top-1 accuracy, images) of a model in LiteRT on MNIST's 10k test set, or on the committed
 /// 300 test images when MNIST is not available (never under CI).
-fn litert_accuracy(model: &Path) -> (f64, usize) {
+fn litert_accuracy(python: &Path, model: &Path) -> (f64, usize) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("oracle/litert_eval.py");
-    let mut cmd = Command::new(oracle::python().expect("oracle python"));
+    let mut cmd = Command::new(python);
     cmd.arg(script).arg(model);
     match std::env::var("POCKET_MNIST_DIR") {
         Ok(d) => {
@@ -53,9 +53,10 @@ fn litert_accuracy(model: &Path) -> (f64, usize) {
 
 #[test]
 fn int8_digit_model_keeps_float_accuracy() {
-    if !oracle::available() {
+    // litert_eval.py reads the committed PNGs with Pillow when MNIST is not available.
+    let Some(py) = oracle::require(&["ai_edge_litert", "numpy", "PIL"]) else {
         return;
-    }
+    };
     let g = tflite::read_file(digits().join("model.tflite")).expect("digit model");
     let items = folder::list(&digits().join("calib"), 1).expect("calibration images");
     let pre = vec![Preprocess::for_input(&g, 0)];
@@ -69,8 +70,8 @@ fn int8_digit_model_keeps_float_accuracy() {
     .expect("int8");
     let out = crate::scratch("digits").join("digits_int8.tflite");
     tflite::write_file(&q, &out).expect("write");
-    let (f, n) = litert_accuracy(&digits().join("model.tflite"));
-    let (i, _) = litert_accuracy(&out);
+    let (f, n) = litert_accuracy(&py, &digits().join("model.tflite"));
+    let (i, _) = litert_accuracy(&py, &out);
     println!(
         "digit CNN top-1 on {n} images (LiteRT): float {:.2}%, int8 (ours) {:.2}%",
         100.0 * f,

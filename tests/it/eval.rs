@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use pocket_engine::Graph;
 use pocket_engine::data::dataset::Dataset;
 use pocket_engine::data::folder;
 use pocket_engine::data::image::{Preprocess, ResizeMode};
 use pocket_engine::eval::{self, Hooks, Models};
 use pocket_engine::formats::{npy, tflite};
 use pocket_engine::quant::{self, Mode, QuantHooks, Recipe};
-use pocket_engine::{Graph, Value};
 use pocket_tests::{cases, oracle};
 
 use crate::scratch;
@@ -98,9 +98,9 @@ fn sample_models_keep_accuracy_in_int8() {
 /// Our resize (fast_image_resize, bilinear convolution) against Pillow's on real images.
 #[test]
 fn preprocessing_matches_pillow() {
-    if !oracle::available() {
+    let Some(py) = oracle::require(oracle::PILLOW) else {
         return;
-    }
+    };
     let img = std::fs::read_dir(eval_dir("shapes").join("star"))
         .expect("images")
         .next()
@@ -123,7 +123,7 @@ fn preprocessing_matches_pillow() {
         let script = format!(
             "import numpy as np, sys\nfrom PIL import Image, ImageOps\nim = Image.open(sys.argv[1]).convert('RGB')\nim = im.resize(({w}, {h}), Image.BILINEAR) if '{pil_mode}' == 'stretch' else ImageOps.fit(im, ({w}, {h}), Image.BILINEAR, centering=(0.5, 0.5))\nnp.save(sys.argv[2], np.asarray(im))"
         );
-        let st = Command::new(oracle::python().expect("python"))
+        let st = Command::new(&py)
             .arg("-c")
             .arg(script)
             .arg(&img)
@@ -157,22 +157,22 @@ fn digit_graph() -> Graph {
     tflite::read_file(sample("digits").join("model.tflite")).expect("model")
 }
 
+/// The first test image of a digit class.
+fn first_image(class: &str) -> PathBuf {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(eval_dir("digits").join(class))
+        .expect("class folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files.into_iter().next().expect("one image")
+}
+
 #[test]
-fn dataset_layouts_csv_npy_npz() {
+fn dataset_layouts_csv_npy() {
     let g = digit_graph();
     let dir = scratch("layouts");
     // Flat folder + labels.csv (names as in labels.txt).
-    let src: Vec<PathBuf> = ["3", "8"]
-        .iter()
-        .map(|c| {
-            std::fs::read_dir(eval_dir("digits").join(c))
-                .expect("d")
-                .next()
-                .expect("1")
-                .expect("e")
-                .path()
-        })
-        .collect();
+    let src = [first_image("3"), first_image("8")];
     let flat = dir.join("flat");
     std::fs::create_dir_all(&flat).expect("dir");
     std::fs::copy(&src[0], flat.join("a.png")).expect("copy");
@@ -193,36 +193,53 @@ fn dataset_layouts_csv_npy_npz() {
     )
     .expect("eval");
     assert_eq!((r.samples, r.top1), (2, 1.0));
-    // .npz with x and y (written by numpy in the oracle venv when present, else by hand below).
-    let pre = Preprocess::for_input(&g, 0);
-    let xs: Vec<Value> = src
-        .iter()
-        .map(|p| pre.load(p, &g, 0).expect("load"))
-        .collect();
-    let npy_dir = dir.join("npy");
-    for (i, (x, c)) in xs.iter().zip(["3", "8"]).enumerate() {
-        std::fs::create_dir_all(npy_dir.join(c)).expect("dir");
-        npy::write(npy_dir.join(c).join(format!("{i}.npy")), x).expect("npy");
-    }
+    // Class folders of .npy arrays.
+    let (pre, npy_dir) = npy_dataset(&g, &src, &dir);
     let ds = Dataset::open(&npy_dir, &g.meta.labels, 10).expect("npy dataset");
     let r = eval::evaluate(&g, 1, &ds, &pre, 1, &Hooks::default()).expect("eval");
     assert_eq!((r.samples, r.top1), (2, 1.0));
-    if oracle::available() {
-        let npz = dir.join("d.npz");
-        let script = "import numpy as np, sys\nx = np.concatenate([np.load(p) for p in sys.argv[2:]])\nnp.savez(sys.argv[1], x=x, y=np.array([3, 8]))";
-        let st = Command::new(oracle::python().expect("python"))
-            .arg("-c")
-            .arg(script)
-            .arg(&npz)
-            .arg(npy_dir.join("3/0.npy"))
-            .arg(npy_dir.join("8/1.npy"))
-            .status()
-            .expect("python");
-        assert!(st.success());
-        let ds = Dataset::open(&npz, &g.meta.labels, 10).expect("npz dataset");
-        let r = eval::evaluate(&g, 1, &ds, &pre, 1, &Hooks::default()).expect("eval");
-        assert_eq!((r.samples, r.top1), (2, 1.0));
+}
+
+/// Two digit images ("3" and "8") as preprocessed arrays in `dir/npy/<class>/<i>.npy`.
+fn npy_dataset(g: &Graph, src: &[PathBuf], dir: &Path) -> (Preprocess, PathBuf) {
+    let pre = Preprocess::for_input(g, 0);
+    let npy_dir = dir.join("npy");
+    for (i, (p, c)) in src.iter().zip(["3", "8"]).enumerate() {
+        let x = pre.load(p, g, 0).expect("load");
+        std::fs::create_dir_all(npy_dir.join(c)).expect("dir");
+        npy::write(npy_dir.join(c).join(format!("{i}.npy")), &x).expect("npy");
     }
+    (pre, npy_dir)
+}
+
+/// An .npz with `x` and `y`, written by numpy (the oracle venv's), is read as a dataset.
+#[test]
+fn dataset_layout_npz() {
+    let Some(py) = oracle::require(&["numpy"]) else {
+        return;
+    };
+    let g = digit_graph();
+    let dir = scratch("layout-npz");
+    let src = [first_image("3"), first_image("8")];
+    let (pre, npy_dir) = npy_dataset(&g, &src, &dir);
+    let npz = dir.join("d.npz");
+    let script = "import numpy as np, sys\nx = np.concatenate([np.load(p) for p in sys.argv[2:]])\nnp.savez(sys.argv[1], x=x, y=np.array([3, 8]))";
+    let st = Command::new(py)
+        .arg("-c")
+        .arg(script)
+        .arg(&npz)
+        .arg(npy_dir.join("3/0.npy"))
+        .arg(npy_dir.join("8/1.npy"))
+        .status()
+        .expect("python");
+    assert!(st.success());
+    let ds = Dataset::open(&npz, &g.meta.labels, 10).expect("npz dataset");
+    assert_eq!(
+        ds.samples.iter().map(|s| s.label).collect::<Vec<_>>(),
+        vec![3, 8]
+    );
+    let r = eval::evaluate(&g, 1, &ds, &pre, 1, &Hooks::default()).expect("eval");
+    assert_eq!((r.samples, r.top1), (2, 1.0));
 }
 
 #[test]

@@ -12,7 +12,7 @@ use pocket_engine::formats::{npy, tflite};
 use pocket_engine::ir::{Data, Op};
 use pocket_engine::quant::{self, Mode, QuantHooks, Recipe};
 use pocket_engine::{Error, Graph, Session, SessionOptions, Value};
-use pocket_tests::oracle;
+use pocket_tests::{Tolerance, oracle};
 
 static GEN: Mutex<()> = Mutex::new(());
 
@@ -20,29 +20,8 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
-/// Whether ONNX Runtime and onnx are importable (a missing oracle fails under CI=true).
-fn ort_available() -> bool {
-    if !oracle::available() {
-        return false;
-    }
-    let ok = oracle::python().is_some_and(|p| {
-        Command::new(p)
-            .args(["-c", "import onnxruntime, onnx"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if !ok && std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("the ONNX Runtime oracle is missing (pip install -r tests/oracle/requirements.txt)");
-    }
-    if !ok {
-        eprintln!("SKIPPED: onnxruntime not found in the oracle venv");
-    }
-    ok
-}
-
-fn py(script: &str, args: &[&str]) -> Result<(), String> {
-    let p = oracle::python().ok_or("no python")?;
-    let out = Command::new(p)
+fn py(python: &Path, script: &str, args: &[&str]) -> Result<(), String> {
+    let out = Command::new(python)
         .arg(root().join("oracle").join(script))
         .args(args)
         .output()
@@ -55,35 +34,40 @@ fn py(script: &str, args: &[&str]) -> Result<(), String> {
 }
 
 /// The generated ONNX fixtures (made once by tests/oracle/make_onnx_fixtures.py).
-fn fixtures() -> PathBuf {
+fn fixtures(python: &Path) -> PathBuf {
     let dir = root().join("fixtures/onnx");
     let _g = GEN.lock().unwrap_or_else(|e| e.into_inner());
     if !dir.join("mobilenet_v2/model.onnx").exists()
         || !dir.join("resnet18_half/model.onnx").exists()
     {
-        py("make_onnx_fixtures.py", &[dir.to_str().expect("utf8")]).expect("fixture generator");
+        py(
+            python,
+            "make_onnx_fixtures.py",
+            &[dir.to_str().expect("utf8")],
+        )
+        .expect("fixture generator");
     }
     dir
 }
 
 /// ONNX's backend node tests as .npy files (made once by tests/oracle/onnx_node_tests.py).
-fn node_tests() -> PathBuf {
+fn node_tests(python: &Path) -> PathBuf {
     let dir = root().join("data/onnx_node");
     let _g = GEN.lock().unwrap_or_else(|e| e.into_inner());
     if !dir.join("index.json").exists() {
-        py("onnx_node_tests.py", &[dir.to_str().expect("utf8")]).expect("node test export");
+        py(python, "onnx_node_tests.py", &[dir.to_str().expect("utf8")]).expect("node test export");
     }
     dir
 }
 
-fn ort(model: &Path, inputs: &[PathBuf], out: &Path) -> Vec<Value> {
+fn ort(python: &Path, model: &Path, inputs: &[PathBuf], out: &Path) -> Vec<Value> {
     let mut args = vec![
         model.to_str().expect("utf8").to_string(),
         out.to_str().expect("utf8").to_string(),
     ];
     args.extend(inputs.iter().map(|p| p.to_str().expect("utf8").to_string()));
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
-    py("ort_run.py", &a).expect("onnxruntime");
+    py(python, "ort_run.py", &a).expect("onnxruntime");
     (0..)
         .map(|i| out.join(format!("output_{i}.npy")))
         .take_while(|p| p.exists())
@@ -95,18 +79,11 @@ fn f32s(v: &Value) -> Vec<f32> {
     v.data.to_f64().iter().map(|&x| x as f32).collect()
 }
 
-/// max |ours − ref| / max(1, |ref|).
-fn err(a: &[f32], b: &[f32]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| {
-            if x.is_nan() && y.is_nan() {
-                0.0
-            } else {
-                (x - y).abs() / y.abs().max(1.0)
-            }
-        })
-        .fold(0.0, f32::max)
+/// `Tolerance::FLOAT` between two outputs of the same shape, or the reason it fails.
+fn close(what: &str, ours: &Value, reference: &Value) -> f64 {
+    Tolerance::FLOAT
+        .check(ours, reference)
+        .unwrap_or_else(|e| panic!("{what}: {e}"))
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f64 {
@@ -135,10 +112,10 @@ fn tmp(name: &str) -> PathBuf {
 
 #[test]
 fn whole_cnns_match_onnx_runtime_and_convert_to_int8_tflite_for_litert() {
-    if !ort_available() {
+    let Some(python) = oracle::require(oracle::ORT) else {
         return;
-    }
-    let dir = fixtures();
+    };
+    let dir = fixtures(&python);
     println!(
         "| model | max error vs ORT | transposes before → after layout pass | int8 .tflite in LiteRT: top-1 agreement, cosine vs ORT float |"
     );
@@ -148,13 +125,17 @@ fn whole_cnns_match_onnx_runtime_and_convert_to_int8_tflite_for_litert() {
         let model = d.join("model.onnx");
         let input = d.join("input_0.npy");
         let scratch = tmp(name);
-        let reference = ort(&model, std::slice::from_ref(&input), &scratch.join("ort"));
+        let reference = ort(
+            &python,
+            &model,
+            std::slice::from_ref(&input),
+            &scratch.join("ort"),
+        );
         let g = onnx::read_file(&model).expect("import");
         let x = npy::read(&input).expect("input");
         let s = Session::new(&g, &SessionOptions { threads: 2 }).expect("session");
         let ours = s.run(vec![x.clone()]).expect("run");
-        let e = err(&f32s(&ours[0]), &f32s(&reference[0]));
-        assert!(e <= 1e-4, "{name}: error {e}");
+        let e = close(name, &ours[0], &reference[0]);
         // The layout pass leaves only the input transpose (NCHW input by default).
         let raw = onnx::read_file_with(
             &model,
@@ -201,7 +182,7 @@ fn whole_cnns_match_onnx_runtime_and_convert_to_int8_tflite_for_litert() {
             .expect("session")
             .run(vec![Value::new(vec![1, 224, 224, 3], Data::F32(xn))])
             .expect("run");
-        assert!(err(&f32s(&on[0]), &f32s(&reference[0])) <= 1e-4);
+        close(&format!("{name} (NHWC input)"), &on[0], &reference[0]);
         // Float export loads in LiteRT and matches ORT.
         let fpath = scratch.join("float.tflite");
         std::fs::write(&fpath, tflite::to_bytes(&g).expect("write float")).expect("write");
@@ -281,9 +262,10 @@ fn whole_cnns_match_onnx_runtime_and_convert_to_int8_tflite_for_litert() {
         );
         let lf = res[0].as_ref().expect("LiteRT runs the float export");
         let lq = res[1].as_ref().expect("LiteRT runs the int8 export");
-        assert!(
-            err(&f32s(&lf[0]), &f32s(&reference[0])) <= 1e-4,
-            "{name}: float .tflite in LiteRT"
+        close(
+            &format!("{name}: float .tflite in LiteRT"),
+            &lf[0],
+            &reference[0],
         );
         let (rf, qf) = (f32s(&reference[0]), f32s(&lq[0]));
         let cos = cosine(&qf, &rf);
@@ -343,7 +325,7 @@ fn tensor_proto(name: &str, v: &Value) -> onnx::proto::TensorProto {
     }
 }
 
-/// Run one exported node test: `Ok` when every output is within 1e-4·max(1, |ref|) (integers
+/// Run one exported node test: `Ok` when every output is within `Tolerance::FLOAT` (integers
 /// and booleans exactly), else the reason.
 fn run_node_test(dir: &Path) -> Result<(), String> {
     use prost::Message;
@@ -400,29 +382,28 @@ fn run_node_test(dir: &Path) -> Result<(), String> {
                 r.shape
             ));
         }
-        let float = matches!(r.data, Data::F32(_) | Data::F16(_));
-        let (a, b) = (f32s(o), f32s(&r));
-        let e = if float {
-            err(&a, &b)
+        let tol = if matches!(r.data, Data::F32(_) | Data::F16(_)) {
+            Tolerance::FLOAT
         } else {
-            a.iter()
-                .zip(&b)
-                .map(|(x, y)| (x - y).abs())
-                .fold(0.0, f32::max)
+            Tolerance::EXACT
         };
-        if e > 1e-4 || (!float && e > 0.0) {
-            return Err(format!("output {i}: error {e:.3e}"));
-        }
+        tol.worst_of(&o.data.to_f64(), &r.data.to_f64())
+            .and_then(|w| {
+                tol.holds(w)
+                    .then_some(())
+                    .ok_or_else(|| format!("error {w:.3e}"))
+            })
+            .map_err(|e| format!("output {i}: {e}"))?;
     }
     Ok(())
 }
 
 #[test]
 fn onnx_backend_node_tests() {
-    if !ort_available() {
+    let Some(python) = oracle::require(oracle::ORT) else {
         return;
-    }
-    let dir = node_tests();
+    };
+    let dir = node_tests(&python);
     let index: Vec<NodeTest> =
         serde_json::from_slice(&std::fs::read(dir.join("index.json")).expect("index"))
             .expect("json");

@@ -12,6 +12,8 @@ struct Prepared {
     name: String,
     graph: pocket_engine::Graph,
     inputs: Vec<Value>,
+    /// What LiteRT runs instead of `graph`, when it cannot run `graph` faithfully.
+    oracle: Option<pocket_engine::Graph>,
 }
 
 fn check_all(items: Vec<Prepared>, dir: &std::path::Path, threads: &[usize]) {
@@ -21,6 +23,14 @@ fn check_all(items: Vec<Prepared>, dir: &std::path::Path, threads: &[usize]) {
         std::fs::create_dir_all(&cdir).expect("case dir");
         let model = cdir.join("model.tflite");
         tflite::write_file(&it.graph, &model).expect("write");
+        let oracle_model = match &it.oracle {
+            Some(g) => {
+                let p = cdir.join("oracle.tflite");
+                tflite::write_file(g, &p).expect("write");
+                p
+            }
+            None => model.clone(),
+        };
         let inputs: Vec<_> = it
             .inputs
             .iter()
@@ -36,7 +46,7 @@ fn check_all(items: Vec<Prepared>, dir: &std::path::Path, threads: &[usize]) {
             // default path; we follow the reference (issue: int8 results must equal it).
             let reference = it.name.contains("quantize");
             jobs.push(Job {
-                model: model.clone(),
+                model: oracle_model.clone(),
                 inputs: inputs.clone(),
                 out: cdir.join(format!("litert_t{t}")),
                 threads: t,
@@ -51,7 +61,7 @@ fn check_all(items: Vec<Prepared>, dir: &std::path::Path, threads: &[usize]) {
         let it = &items[k / threads.len()];
         let t = job.threads;
         // Our side reads the file we wrote, as a user would.
-        let g = tflite::read_file(&job.model).expect("read back");
+        let g = tflite::read_file(job.out.with_file_name("model.tflite")).expect("read back");
         let ours =
             Session::new(&g, &SessionOptions { threads: t }).and_then(|s| s.run(it.inputs.clone()));
         match (ours, r) {
@@ -103,7 +113,7 @@ fn check_all(items: Vec<Prepared>, dir: &std::path::Path, threads: &[usize]) {
 
 #[test]
 fn every_op_case_matches_litert() {
-    if !oracle::available() {
+    if oracle::require(oracle::LITERT).is_none() {
         return;
     }
     let items: Vec<Prepared> = cases::all()
@@ -112,6 +122,7 @@ fn every_op_case_matches_litert() {
             name: c.name,
             graph: c.graph,
             inputs: c.inputs,
+            oracle: None,
         })
         .collect();
     assert!(
@@ -124,7 +135,7 @@ fn every_op_case_matches_litert() {
 
 #[test]
 fn whole_cnns_match_litert() {
-    if !oracle::available() {
+    if oracle::require(oracle::LITERT).is_none() {
         return;
     }
     let items: Vec<Prepared> = cnn::fixtures()
@@ -137,6 +148,7 @@ fn whole_cnns_match_litert() {
                 name: name.to_string(),
                 graph: g,
                 inputs: vec![input],
+                oracle: None,
             }
         })
         .collect();
@@ -145,7 +157,7 @@ fn whole_cnns_match_litert() {
 
 #[test]
 fn model_with_tflite_support_metadata_matches_litert_after_our_rewrite() {
-    if !oracle::available() {
+    if oracle::require(oracle::LITERT).is_none() {
         return;
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/metadata");
@@ -157,8 +169,46 @@ fn model_with_tflite_support_metadata_matches_litert_after_our_rewrite() {
             name: "metadata_model".into(),
             graph: g,
             inputs: vec![input],
+            oracle: None,
         }],
         &scratch("meta"),
         &[1],
     );
+}
+
+/// Ops with a fused TANH (every family that has a fused activation) equal LiteRT running the
+/// same op followed by a separate TANH: LiteRT itself ignores or refuses a fused TANH.
+#[test]
+fn fused_tanh_matches_litert_op_then_tanh() {
+    if oracle::require(oracle::LITERT).is_none() {
+        return;
+    }
+    let items: Vec<Prepared> = cases::fused_tanh()
+        .into_iter()
+        .map(|t| Prepared {
+            name: t.case.name,
+            graph: t.case.graph,
+            inputs: t.case.inputs,
+            oracle: Some(t.unfused),
+        })
+        .collect();
+    let ops: std::collections::BTreeSet<String> = items
+        .iter()
+        .flat_map(|it| it.graph.nodes.iter().map(|n| n.op.name()))
+        .collect();
+    for op in [
+        "CONV_2D",
+        "DEPTHWISE_CONV_2D",
+        "FULLY_CONNECTED",
+        "TRANSPOSE_CONV",
+        "ADD",
+        "SUB",
+        "MUL",
+        "DIV",
+        "AVERAGE_POOL_2D",
+        "MAX_POOL_2D",
+    ] {
+        assert!(ops.contains(op), "no fused-TANH case for {op}");
+    }
+    check_all(items, &scratch("tanh"), &[1]);
 }

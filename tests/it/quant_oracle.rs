@@ -1,17 +1,18 @@
 //! Int8 models quantized by us: our int8 kernels must equal LiteRT's reference kernels
-//! (BUILTIN_REF) on every output element, and stay within 1 LSB of its default (XNNPACK) path.
+//! (BUILTIN_REF) on every output element, and each op stays within 1 LSB of LiteRT's default
+//! (XNNPACK) path; whole CNNs, where those 1-LSB differences add up, within a stated bound.
 
 use std::collections::BTreeMap;
 
 use pocket_engine::data::image::to_input;
 use pocket_engine::formats::{npy, tflite};
-use pocket_engine::ir::{DType, Data};
+use pocket_engine::ir::{DType, Data, Op};
 use pocket_engine::quant::{self, Io, Mode, QuantHooks, Recipe, Weights};
 use pocket_engine::{Graph, Session, SessionOptions, Value};
 use pocket_tests::oracle::{self, Job};
 use pocket_tests::{cases, cnn};
 
-use crate::quant::samples;
+use crate::quant::{argmax, cosine, samples};
 use crate::scratch;
 
 struct Quantized {
@@ -52,11 +53,55 @@ fn as_i64(v: &Value) -> Vec<i64> {
     }
 }
 
+/// One least significant bit of a graph output, in the units the output is read in: 1 for an
+/// int8 output, the int8 scale for a float output dequantized from a per-tensor int8 tensor
+/// (float-I/O models). `None` for outputs that have no int8 step (integer results such as
+/// ARG_MAX, float ops left float): those are compared with BUILTIN_REF only.
+fn lsb(g: &Graph, out: usize) -> Option<f64> {
+    let t = &g.tensors[out];
+    if t.dtype == DType::I8 {
+        return Some(1.0);
+    }
+    if t.dtype != DType::F32 {
+        return None;
+    }
+    let producer = g.nodes.iter().find(|n| n.outputs.contains(&out))?;
+    if !matches!(producer.op, Op::Dequantize) {
+        return None;
+    }
+    let src = &g.tensors[producer.input(0)?];
+    match (src.dtype, &src.quant) {
+        (DType::I8, Some(q)) if q.scale.len() == 1 => Some(f64::from(q.scale[0])),
+        _ => None,
+    }
+}
+
+/// (elements of `ours` more than one `lsb` away from `reference`, the largest distance in LSB).
+/// Dequantized values are exact multiples of the scale, so `1 + 1e-3` LSB only absorbs the
+/// float rounding of the difference.
+fn lsb_distance(ours: &Value, reference: &Value, lsb: f64) -> (usize, f64) {
+    let (a, b) = (ours.data.to_f64(), reference.data.to_f64());
+    a.iter().zip(&b).fold((0, 0.0), |(n, worst), (x, y)| {
+        let d = (x - y).abs() / lsb;
+        // A NaN distance counts as beyond.
+        let beyond = !(d <= 1.0 + 1e-3);
+        (
+            n + beyond as usize,
+            if d.is_nan() {
+                f64::INFINITY
+            } else {
+                worst.max(d)
+            },
+        )
+    })
+}
+
 /// Per op: (elements equal to BUILTIN_REF, elements compared, elements beyond 1 LSB of default).
 type Tally = BTreeMap<String, (usize, usize, usize)>;
 
-/// Run ours and LiteRT (reference and default) and tally exact / within-1 agreement per op.
-fn compare(items: &[Quantized], dir: &std::path::Path) -> (Tally, Vec<String>) {
+/// Run ours and LiteRT (reference and default) and tally exact / within-1 agreement per op;
+/// outputs further than `max_lsb` from the default path are failures.
+fn compare(items: &[Quantized], dir: &std::path::Path, max_lsb: f64) -> (Tally, Vec<String>) {
     let mut jobs = Vec::new();
     for it in items {
         let d = dir.join(&it.name);
@@ -118,7 +163,16 @@ fn compare(items: &[Quantized], dir: &std::path::Path) -> (Tally, Vec<String>) {
                     continue;
                 }
             };
-            for (o, rv) in ours.iter().zip(r) {
+            if ours.len() != r.len() {
+                failures.push(format!(
+                    "{} ({which}): {} outputs vs {} from LiteRT",
+                    it.name,
+                    ours.len(),
+                    r.len()
+                ));
+                continue;
+            }
+            for (j, (o, rv)) in ours.iter().zip(r).enumerate() {
                 let (a, b) = (as_i64(o), as_i64(rv));
                 if o.shape != rv.shape || a.len() != b.len() {
                     failures.push(format!(
@@ -127,13 +181,8 @@ fn compare(items: &[Quantized], dir: &std::path::Path) -> (Tally, Vec<String>) {
                     ));
                     continue;
                 }
-                let exact = a.iter().zip(&b).filter(|(x, y)| x == y).count();
-                let within1 = a
-                    .iter()
-                    .zip(&b)
-                    .filter(|(x, y)| (**x - **y).abs() <= 1)
-                    .count();
                 if which == "BUILTIN_REF" {
+                    let exact = a.iter().zip(&b).filter(|(x, y)| x == y).count();
                     let e = per_op.entry(it.op.clone()).or_default();
                     e.0 += exact;
                     e.1 += a.len();
@@ -145,13 +194,20 @@ fn compare(items: &[Quantized], dir: &std::path::Path) -> (Tally, Vec<String>) {
                             a.len()
                         ));
                     }
-                } else {
-                    per_op.entry(it.op.clone()).or_default().2 += a.len() - within1;
-                    if o.dtype() == DType::I8 && within1 != a.len() {
-                        failures.push(format!(
-                            "{} vs default path: {} elements differ by more than 1 LSB",
+                } else if let Some(lsb) = g.outputs.get(j).and_then(|&t| lsb(&g, t)) {
+                    let (beyond, worst) = lsb_distance(o, rv, lsb);
+                    per_op.entry(it.op.clone()).or_default().2 += beyond;
+                    if beyond != 0 {
+                        println!(
+                            "{} output {j} vs default path: {beyond} of {} elements beyond 1 LSB, up to {worst:.0}",
                             it.name,
-                            a.len() - within1
+                            a.len()
+                        );
+                    }
+                    if !(worst <= max_lsb + 1e-3) {
+                        failures.push(format!(
+                            "{} output {j} vs default path: up to {worst:.0} LSB apart (allowed {max_lsb})",
+                            it.name
                         ));
                     }
                 }
@@ -161,13 +217,21 @@ fn compare(items: &[Quantized], dir: &std::path::Path) -> (Tally, Vec<String>) {
     (per_op, failures)
 }
 
+/// Cases the int8 quantizer must refuse, with a fragment of the error; any other case that
+/// fails to quantize is a test failure.
+const NOT_QUANTIZABLE: &[(&str, &str)] = &[(
+    "quantize_dequantize_edges",
+    "the model is already quantized",
+)];
+
 #[test]
 fn every_quantizable_case_matches_litert_reference_bit_for_bit() {
-    if !oracle::available() {
+    if oracle::require(oracle::LITERT).is_none() {
         return;
     }
     let mut items = Vec::new();
-    let mut skipped = Vec::new();
+    let mut refused = Vec::new();
+    let mut quantize_failures = Vec::new();
     for c in cases::all() {
         let op = c
             .graph
@@ -195,18 +259,26 @@ fn every_quantizable_case_matches_litert_reference_bit_for_bit() {
                     graph,
                     inputs,
                 }),
-                Err(e) => skipped.push(e),
+                Err(e) => match NOT_QUANTIZABLE.iter().find(|(n, _)| *n == c.name) {
+                    Some((_, why)) if e.contains(why) => refused.push(c.name.clone()),
+                    _ => quantize_failures.push(format!("{e} (model {}{suffix})", c.name)),
+                },
             }
         }
     }
-    let (per_op, failures) = compare(&items, &scratch("int8"));
+    let (per_op, mut failures) = compare(&items, &scratch("int8"), 1.0);
     println!(
-        "int8 oracle: {} models quantized, {} not quantizable:",
+        "int8 oracle: {} models quantized, {} refused as expected: {refused:?}",
         items.len(),
-        skipped.len()
+        refused.len()
     );
-    for s in &skipped {
-        println!("  skipped {s}");
+    failures.extend(quantize_failures);
+    for (name, why) in NOT_QUANTIZABLE {
+        if !refused.iter().any(|r| r == name) {
+            failures.push(format!(
+                "{name} was expected to be refused with '{why}' (update NOT_QUANTIZABLE)"
+            ));
+        }
     }
     println!("| op | elements equal to BUILTIN_REF | beyond 1 LSB of default |");
     for (op, (eq, n, off)) in &per_op {
@@ -224,9 +296,23 @@ fn every_quantizable_case_matches_litert_reference_bit_for_bit() {
     );
 }
 
+/// The least cosine similarity between the int8 and float logits of a whole CNN fixture on its
+/// input (per-channel weights, 8 calibration samples).
+const MIN_CNN_COSINE: f64 = 0.99;
+
+/// How far (in LSB of the output's int8 scale) a whole CNN may come out from LiteRT's default
+/// path. One op is within 1 LSB of it (every case above), but XNNPACK requantizes with one float
+/// rounding where the reference kernels (which we equal) use fixed-point double rounding, so
+/// layers differ by 1 LSB here and there and the differences travel through the 50-odd layers:
+/// measured at 514c99b, MobileNetV2-style logits up to 2 LSB (51 of 1000 beyond 1) and its
+/// softmax, which magnifies logit differences, up to 5; ResNet-18-style within 1.
+const CNN_DEFAULT_PATH_LSB: f64 = 8.0;
+
+/// The whole CNN fixtures quantized with float I/O: equal to BUILTIN_REF bit for bit, within
+/// `CNN_DEFAULT_PATH_LSB` of the default path, and close to the float model (cosine, top-1).
 #[test]
 fn whole_cnns_quantized_match_litert_reference() {
-    if !oracle::available() {
+    if oracle::require(oracle::LITERT).is_none() {
         return;
     }
     let mut items = Vec::new();
@@ -249,7 +335,7 @@ fn whole_cnns_quantized_match_litert_reference() {
             inputs,
         });
     }
-    let (_, failures) = compare(&items, &scratch("int8-cnn"));
+    let (_, mut failures) = compare(&items, &scratch("int8-cnn"), CNN_DEFAULT_PATH_LSB);
     for (it, f) in items.iter().zip(&floats) {
         let q = Session::new(&it.graph, &SessionOptions::default())
             .and_then(|s| s.run(it.inputs.clone()))
@@ -258,21 +344,27 @@ fn whole_cnns_quantized_match_litert_reference() {
             f[1].as_f32().expect("logits"),
             q[1].as_f32().expect("logits"),
         );
-        let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
-        let n = |v: &[f32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
-        let argmax = |v: &[f32]| {
-            v.iter()
-                .enumerate()
-                .max_by(|x, y| x.1.total_cmp(y.1))
-                .map(|(i, _)| i)
-        };
+        let cos = cosine(a, b);
         println!(
-            "{}: cosine(int8 logits, float logits) = {:.5}, top-1 float {:?} int8 {:?}",
+            "{}: cosine(int8 logits, float logits) = {cos:.5}, top-1 float {:?} int8 {:?}",
             it.name,
-            dot / (n(a) * n(b)),
             argmax(a),
             argmax(b)
         );
+        if !(cos >= MIN_CNN_COSINE) {
+            failures.push(format!(
+                "{}: int8 logits have cosine {cos:.5} with the float logits (< {MIN_CNN_COSINE})",
+                it.name
+            ));
+        }
+        if argmax(a) != argmax(b) {
+            failures.push(format!(
+                "{}: int8 top-1 {:?} differs from float top-1 {:?}",
+                it.name,
+                argmax(b),
+                argmax(a)
+            ));
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

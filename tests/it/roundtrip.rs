@@ -71,7 +71,41 @@ fn write_file_replaces_atomically_and_leaves_no_temp_files() {
         .collect();
     assert_eq!(names.len(), 1, "temp files left behind: {names:?}");
     assert!(tflite::read_file(&p).is_ok());
-    // A failing write leaves the old file untouched.
+    // A write into a missing folder is an error, not a panic.
     let bad = dir.join("no-such-dir").join("m.tflite");
     assert!(tflite::write_file(&c.graph, &bad).is_err());
+}
+
+/// A write to an existing file that fails part-way (here: its temporary file cannot be
+/// created) reports the error and leaves the old file's bytes as they were.
+#[test]
+fn failing_write_leaves_the_old_file_untouched() {
+    let dir = scratch("atomic-fail");
+    let all = cases::all();
+    let (old, new) = (&all[0], &all[1]);
+    let p = dir.join("m.tflite");
+    tflite::write_file(&old.graph, &p).expect("write");
+    let before = std::fs::read(&p).expect("read");
+    assert_ne!(
+        before,
+        tflite::to_bytes(&new.graph).expect("serialize"),
+        "the second case must give other bytes"
+    );
+    // The writer's temporary file is `.<name>.tmp<pid>` beside the target: a folder there makes
+    // creating it fail after the model has been serialized.
+    let blocker = dir.join(format!(".m.tflite.tmp{}", std::process::id()));
+    std::fs::create_dir(&blocker).expect("blocker");
+    std::fs::write(blocker.join("keep"), b"x").expect("blocker content");
+    let r = tflite::write_file(&new.graph, &p);
+    assert!(
+        r.is_err(),
+        "the write succeeded despite the blocked temporary path (did the writer's temporary \
+         file name change? update this test)"
+    );
+    assert_eq!(
+        std::fs::read(&p).expect("the old file is still there"),
+        before,
+        "a failed write changed the old file"
+    );
+    assert!(tflite::read_file(&p).is_ok());
 }

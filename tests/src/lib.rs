@@ -127,7 +127,11 @@ impl Builder {
     }
 }
 
-/// The comparison rule of the oracle tests: `|ours - ref| <= rel * max(1, |ref|)` per element.
+/// The one comparison rule of the tests: `|ours - ref| <= rel * max(1, |ref|)` per element.
+///
+/// Non-finite values must match exactly: NaN agrees only with NaN and an infinity only with the
+/// same infinity; any other pairing involving one counts as an infinite error (so a NaN or an
+/// overflow on one side is always a failure, however loose the bound).
 #[derive(Debug, Clone, Copy)]
 pub struct Tolerance {
     /// Relative (and, below 1, absolute) bound.
@@ -137,9 +141,10 @@ pub struct Tolerance {
 impl Tolerance {
     /// The float rule: 1e-4.
     pub const FLOAT: Tolerance = Tolerance { rel: 1e-4 };
+    /// Exact equality: integers and booleans.
+    pub const EXACT: Tolerance = Tolerance { rel: 0.0 };
 
-    /// Worst normalized error `|a - b| / max(1, |b|)` (NaN mismatches count as infinite), or
-    /// an error when shapes differ.
+    /// Worst normalized error `|a - b| / max(1, |b|)`, or an error when shapes differ.
     pub fn worst(&self, ours: &Value, reference: &Value) -> Result<f64, String> {
         if ours.shape != reference.shape {
             return Err(format!(
@@ -147,25 +152,51 @@ impl Tolerance {
                 ours.shape, reference.shape
             ));
         }
-        let (a, b) = (ours.data.to_f64(), reference.data.to_f64());
-        Ok(a.iter()
-            .zip(&b)
-            .map(|(x, y)| {
-                if x.is_nan() || y.is_nan() {
-                    if x.is_nan() && y.is_nan() {
-                        0.0
-                    } else {
-                        f64::INFINITY
-                    }
-                } else {
-                    (x - y).abs() / y.abs().max(1.0)
-                }
-            })
+        self.worst_of(&ours.data.to_f64(), &reference.data.to_f64())
+    }
+
+    /// [`Tolerance::worst`] of two flat sequences, or an error when their lengths differ.
+    pub fn worst_of(&self, ours: &[f64], reference: &[f64]) -> Result<f64, String> {
+        if ours.len() != reference.len() {
+            return Err(format!(
+                "{} values vs {} in the reference",
+                ours.len(),
+                reference.len()
+            ));
+        }
+        Ok(ours
+            .iter()
+            .zip(reference)
+            .map(|(&x, &y)| element_error(x, y))
             .fold(0.0, f64::max))
     }
 
     /// True when `worst` is within the bound.
     pub fn holds(&self, worst: f64) -> bool {
         worst <= self.rel
+    }
+
+    /// `Ok(worst)` when `ours` is within the bound of `reference`, else the reason.
+    pub fn check(&self, ours: &Value, reference: &Value) -> Result<f64, String> {
+        let w = self.worst(ours, reference)?;
+        if self.holds(w) {
+            Ok(w)
+        } else {
+            Err(format!(
+                "max normalized error {w:.3e} exceeds {:.0e}",
+                self.rel
+            ))
+        }
+    }
+}
+
+/// One element's normalized error; never NaN (see [`Tolerance`]).
+fn element_error(x: f64, y: f64) -> f64 {
+    if x == y || (x.is_nan() && y.is_nan()) {
+        0.0
+    } else if !x.is_finite() || !y.is_finite() {
+        f64::INFINITY
+    } else {
+        (x - y).abs() / y.abs().max(1.0)
     }
 }

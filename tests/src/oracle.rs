@@ -1,4 +1,5 @@
-//! Driving the LiteRT oracle (tests/oracle/litert_run.py) from Rust.
+//! Driving the Python oracles from Rust: finding them (a missing one is a recorded skip, or a
+//! failure under CI) and running the LiteRT oracle (tests/oracle/litert_run.py).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -6,7 +7,8 @@ use std::process::Command;
 use pocket_engine::Value;
 
 /// The Python interpreter with the oracle installed: `$POCKET_PYTHON`, else the repo's `.venv`.
-pub fn python() -> Option<PathBuf> {
+/// Tests call [`require`], which also checks the oracle's modules and records a skip.
+fn python() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("POCKET_PYTHON") {
         return Some(PathBuf::from(p));
     }
@@ -14,23 +16,75 @@ pub fn python() -> Option<PathBuf> {
     venv.exists().then_some(venv)
 }
 
-/// Whether the oracle can run. Under `CI=true` a missing oracle is a test failure, not a skip.
-pub fn available() -> bool {
-    let ok = python().is_some_and(|p| {
-        Command::new(p)
-            .args(["-c", "import ai_edge_litert, numpy"])
+/// The Python modules of the LiteRT oracle.
+pub const LITERT: &[&str] = &["ai_edge_litert", "numpy"];
+/// The Python modules of the ONNX Runtime oracle (its fixtures are also run by LiteRT).
+pub const ORT: &[&str] = &["ai_edge_litert", "numpy", "onnxruntime", "onnx"];
+/// The Python modules of the Pillow preprocessing oracle.
+pub const PILLOW: &[&str] = &["PIL", "numpy"];
+
+/// The oracle Python for a test that needs `modules`, or `None` after recording the calling
+/// test as skipped. Call it first in every oracle test and return on `None`:
+///
+/// ```ignore
+/// let Some(py) = oracle::require(oracle::LITERT) else { return };
+/// ```
+///
+/// Under `CI=true` a missing oracle panics (the test fails): CI never skips. Elsewhere the
+/// skip is written, as one line `SKIPPED: <test>: <reason>`, straight to stderr (past the test
+/// harness's capture, so a plain `cargo test` shows it) and appended to the file named by
+/// `$POCKET_SKIP_LOG`, from which scripts/test.sh counts skipped tests: the harness itself has
+/// no skip outcome and counts a skipped test as passed.
+pub fn require(modules: &[&str]) -> Option<PathBuf> {
+    let found = match python() {
+        None => Err("no Python: set POCKET_PYTHON or run scripts/test.sh to make .venv".into()),
+        Some(p) => match Command::new(&p)
+            .arg("-c")
+            .arg(format!("import {}", modules.join(", ")))
             .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if !ok && std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "the LiteRT oracle is missing (python with ai-edge-litert and numpy): run scripts/test.sh, or set POCKET_PYTHON"
-        );
+        {
+            Ok(o) if o.status.success() => Ok(p),
+            Ok(_) => Err(format!(
+                "{} cannot import {} (pip install -r tests/oracle/requirements.txt)",
+                p.display(),
+                modules.join(", ")
+            )),
+            Err(e) => Err(format!("cannot start {}: {e}", p.display())),
+        },
+    };
+    let reason = match found {
+        Ok(p) => return Some(p),
+        Err(reason) => reason,
+    };
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("the oracle is missing under CI=true: {reason}");
     }
-    if !ok {
-        eprintln!("SKIPPED: LiteRT oracle not found (run scripts/test.sh to set up .venv)");
+    record_skip(&reason);
+    None
+}
+
+/// Record the current test as skipped (see [`require`]).
+fn record_skip(reason: &str) {
+    use std::io::Write;
+    // The harness names each test's thread after the test.
+    let name = std::thread::current()
+        .name()
+        .filter(|n| *n != "main")
+        .unwrap_or("<unnamed test>")
+        .to_string();
+    let line = format!("SKIPPED: {name}: {reason}\n");
+    // `io::stderr()` is not captured by the harness (only the print macros are).
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    if let Some(log) = std::env::var_os("POCKET_SKIP_LOG") {
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| f.write_all(line.as_bytes()));
+        if let Err(e) = written {
+            panic!("cannot record the skip in POCKET_SKIP_LOG={log:?}: {e}");
+        }
     }
-    ok
 }
 
 /// One oracle job.

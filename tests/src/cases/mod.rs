@@ -1,0 +1,129 @@
+//! The op-coverage suite: single-op and small multi-op models covering every op the float
+//! runtime supports, with varied shapes, strides, dilations, paddings, broadcasts and fused
+//! activations. Built with the engine's builder and written with our own TFLite writer.
+
+use pocket_engine::ir::*;
+
+use crate::{Builder, Rng};
+
+mod conv;
+mod elementwise;
+mod matmul;
+mod multi;
+mod pool;
+mod quant;
+mod shape;
+mod tanh;
+
+pub use quant::hybrid;
+
+/// One model plus its inputs.
+pub struct Case {
+    /// Unique, file-system-safe name.
+    pub name: String,
+    /// The model.
+    pub graph: Graph,
+    /// Inputs, in graph-input order.
+    pub inputs: Vec<Value>,
+}
+
+const ACTS: [Activation; 4] = [
+    Activation::None,
+    Activation::Relu,
+    Activation::Relu6,
+    Activation::ReluN1To1,
+];
+
+fn act_name(a: Activation) -> &'static str {
+    match a {
+        Activation::None => "none",
+        Activation::Relu => "relu",
+        Activation::Relu6 => "relu6",
+        Activation::ReluN1To1 => "relu1",
+        Activation::Tanh => "tanh",
+        Activation::SignBit => "sign",
+    }
+}
+
+struct Cases {
+    rng: Rng,
+    out: Vec<Case>,
+}
+
+impl Cases {
+    /// Add a case whose inputs are f32 tensors filled uniformly in [lo, hi).
+    fn add(
+        &mut self,
+        name: String,
+        lo: f32,
+        hi: f32,
+        build: impl FnOnce(&mut Builder, &mut Rng, &[TensorId]) -> Vec<TensorId>,
+        inputs: &[&[usize]],
+    ) {
+        let mut b = Builder::new();
+        let ids: Vec<TensorId> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| b.input(&format!("in{i}"), DType::F32, s))
+            .collect();
+        let outs = build(&mut b, &mut self.rng, &ids);
+        let vals = inputs
+            .iter()
+            .map(|s| Value::f32(s.to_vec(), self.rng.vec(s.iter().product(), lo, hi)))
+            .collect();
+        self.out.push(Case {
+            name,
+            graph: b.finish(&outs),
+            inputs: vals,
+        });
+    }
+}
+
+/// Every case of the suite, deterministic.
+pub fn all() -> Vec<Case> {
+    let mut c = Cases {
+        rng: Rng::new(2026),
+        out: Vec::new(),
+    };
+    conv::conv_cases(&mut c);
+    matmul::matmul_cases(&mut c);
+    elementwise::elementwise_cases(&mut c);
+    pool::pool_reduce_cases(&mut c);
+    shape::movement_cases(&mut c);
+    quant::quant_cases(&mut c);
+    multi::multi_op_cases(&mut c);
+    c.out
+}
+
+/// A case with a fused TANH, and the same model with the TANH as a separate node after the op
+/// (what the oracle runs: see `tanh.rs`).
+pub struct FusedTanh {
+    /// The model with `Activation::Tanh` fused into its op.
+    pub case: Case,
+    /// The same weights and op with no activation, followed by a TANH node.
+    pub unfused: Graph,
+}
+
+/// The fused-TANH cases, kept out of [`all`]: the oracle runs another model for them, and the
+/// int8 suite, the README ops table and the fuzz seeds stay as they are.
+pub fn fused_tanh() -> Vec<FusedTanh> {
+    let build = |fused: bool| {
+        let mut c = Cases {
+            rng: Rng::new(4242),
+            out: Vec::new(),
+        };
+        tanh::cases(&mut c, fused);
+        c.out
+    };
+    build(true)
+        .into_iter()
+        .zip(build(false))
+        .map(|(case, twin)| {
+            assert_eq!(case.inputs, twin.inputs, "{}: twins differ", case.name);
+            FusedTanh {
+                case,
+                unfused: twin.graph,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,159 @@
+//! Cases with quantized edges (QUANTIZE / DEQUANTIZE, float16 weights) and the
+//! dynamic-range suite (`hybrid`).
+
+use pocket_engine::ir::*;
+
+use super::{Case, Cases};
+use crate::{Builder, Rng};
+
+pub(super) fn quant_cases(c: &mut Cases) {
+    // QUANTIZE / DEQUANTIZE at graph edges: a float model whose input is int8.
+    let mut b = Builder::new();
+    let mut x = Tensor::new("in_q", DType::I8, vec![1, 4, 4, 3]);
+    x.quant = Some(QuantParams::per_tensor(0.05, 3));
+    let xi = b.g.add_tensor(x);
+    b.g.inputs.push(xi);
+    let f = b.op("deq", Op::Dequantize, &[Some(xi)]);
+    let r = b.op("relu", Op::Unary(UnaryKind::Relu), &[Some(f)]);
+    let qo = b.g.add_tensor(Tensor {
+        quant: Some(QuantParams::per_tensor(0.02, -10)),
+        ..Tensor::new("out_q", DType::I8, vec![1, 4, 4, 3])
+    });
+    b.g.add_node(Node {
+        name: "quant".into(),
+        op: Op::Quantize,
+        inputs: vec![Some(r)],
+        outputs: vec![qo],
+        version: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let inputs = vec![Value::new(
+        vec![1, 4, 4, 3],
+        Data::I8(
+            (0..48)
+                .map(|_| (c.rng.next_u64() % 256) as u8 as i8)
+                .collect(),
+        ),
+    )];
+    c.out.push(Case {
+        name: "quantize_dequantize_edges".into(),
+        graph: b.finish(&[qo]),
+        inputs,
+    });
+    // fp16 weights behind DEQUANTIZE, as the TFLite converter writes float16 models.
+    c.add(
+        "conv_fp16_weights".into(),
+        -1.0,
+        1.0,
+        |b, r, x| {
+            let w: Vec<u8> = r
+                .normals(4 * 3 * 3 * 3, 0.5)
+                .iter()
+                .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+                .collect();
+            let w16 = b.raw("w_fp16", DType::F16, &[4, 3, 3, 3], w);
+            let wf = b.op("w_deq", Op::Dequantize, &[Some(w16)]);
+            let bs = b.f32("b", &[4], &r.normals(4, 0.1));
+            vec![b.op(
+                "conv",
+                Op::Conv2d(Conv2d {
+                    padding: Padding::Same,
+                    stride: [1, 1],
+                    dilation: [1, 1],
+                    act: Activation::Relu,
+                }),
+                &[Some(x[0]), Some(wf), Some(bs)],
+            )]
+        },
+        &[&[1, 6, 6, 3]],
+    );
+}
+
+/// Models whose weights are large enough (≥ 1024 elements) for dynamic-range quantization.
+pub fn hybrid() -> Vec<Case> {
+    let mut c = Cases {
+        rng: Rng::new(77),
+        out: Vec::new(),
+    };
+    c.add(
+        "hybrid_conv".into(),
+        -1.0,
+        2.0,
+        |b, r, x| {
+            let w = b.f32("w", &[32, 3, 3, 16], &r.normals(32 * 9 * 16, 0.3));
+            let bs = b.f32("b", &[32], &r.normals(32, 0.1));
+            vec![b.op(
+                "conv",
+                Op::Conv2d(Conv2d {
+                    padding: Padding::Same,
+                    stride: [2, 2],
+                    dilation: [1, 1],
+                    act: Activation::Relu,
+                }),
+                &[Some(x[0]), Some(w), Some(bs)],
+            )]
+        },
+        &[&[1, 9, 9, 16]],
+    );
+    c.add(
+        "hybrid_conv_1x1".into(),
+        -1.0,
+        1.0,
+        |b, r, x| {
+            let w = b.f32("w", &[96, 1, 1, 16], &r.normals(96 * 16, 0.3));
+            let bs = b.f32("b", &[96], &r.normals(96, 0.1));
+            vec![b.op(
+                "conv",
+                Op::Conv2d(Conv2d {
+                    padding: Padding::Same,
+                    stride: [1, 1],
+                    dilation: [1, 1],
+                    act: Activation::Relu6,
+                }),
+                &[Some(x[0]), Some(w), Some(bs)],
+            )]
+        },
+        &[&[1, 12, 12, 16]],
+    );
+    c.add(
+        "hybrid_depthwise".into(),
+        -1.0,
+        2.0,
+        |b, r, x| {
+            let w = b.f32("w", &[1, 5, 5, 64], &r.normals(25 * 64, 0.3));
+            let bs = b.f32("b", &[64], &r.normals(64, 0.1));
+            vec![b.op(
+                "dw",
+                Op::DepthwiseConv2d(DepthwiseConv2d {
+                    padding: Padding::Same,
+                    stride: [1, 1],
+                    dilation: [1, 1],
+                    depth_multiplier: 1,
+                    act: Activation::None,
+                }),
+                &[Some(x[0]), Some(w), Some(bs)],
+            )]
+        },
+        &[&[1, 7, 7, 64]],
+    );
+    c.add(
+        "hybrid_fully_connected".into(),
+        -1.0,
+        2.0,
+        |b, r, x| {
+            let w = b.f32("w", &[32, 64], &r.normals(32 * 64, 0.3));
+            let bs = b.f32("b", &[32], &r.normals(32, 0.1));
+            vec![b.op(
+                "fc",
+                Op::FullyConnected(FullyConnected {
+                    act: Activation::None,
+                    keep_num_dims: false,
+                    asymmetric_quantize_inputs: false,
+                }),
+                &[Some(x[0]), Some(w), Some(bs)],
+            )]
+        },
+        &[&[3, 64]],
+    );
+    c.out
+}
