@@ -37,7 +37,7 @@ fn quantize(
     r.io = io;
     r.weights = weights;
     let q = quant::quantize(g, &r, &mut data.into_iter(), &QuantHooks::default())
-        .map_err(|e| format!("{name}: {e}"))?;
+        .map_err(|e| format!("{name}: {}", e.chain()))?;
     let qin = inputs
         .iter()
         .enumerate()
@@ -143,7 +143,7 @@ fn compare(items: &[Quantized], dir: &std::path::Path, max_lsb: f64) -> (Tally, 
         {
             Ok(o) => o,
             Err(e) => {
-                failures.push(format!("{}: ours failed: {e}", it.name));
+                failures.push(format!("{}: ours failed: {}", it.name, e.chain()));
                 continue;
             }
         };

@@ -171,14 +171,16 @@ impl Preprocess {
         let (h, w, c, _) = geometry(&t.shape).ok_or_else(|| {
             Error::data(format!(
                 "input '{}' has shape {:?}; an image needs [1, H, W, C], [1, C, H, W] or [1, H, W]",
-                g.input_name(i), t.shape
+                g.input_name(i),
+                t.shape
             ))
         })?;
         let want = if self.color == Color::Gray { 1 } else { 3 };
         if c != want {
             return Err(Error::data(format!(
                 "input '{}' has {c} channels but the colour mode {:?} gives {want}",
-                g.input_name(i), self.color
+                g.input_name(i),
+                self.color
             )));
         }
         Ok((w, h))
@@ -244,7 +246,8 @@ pub fn to_input(v: Value, g: &Graph, i: usize) -> Result<Value> {
         _ => {
             return Err(Error::data(format!(
                 "input '{}' is {}; cannot convert float data to it",
-                g.input_name(i), t.dtype
+                g.input_name(i),
+                t.dtype
             )));
         }
     };
