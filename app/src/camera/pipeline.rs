@@ -164,13 +164,13 @@ impl Pipeline {
                 ));
             }
             pre.input_size(&m.graph, 0)
-                .map_err(|e| format!("{}: {e}", m.name))?;
+                .map_err(|e| format!("{}: {}", m.name, e.chain()))?;
         }
         let sessions = models
             .iter()
             .map(|m| {
                 Session::new(&m.graph, &SessionOptions { threads: 1 })
-                    .map_err(|e| format!("{}: {e}", m.name))
+                    .map_err(|e| format!("{}: {}", m.name, e.chain()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let shared = Arc::new(Shared {
