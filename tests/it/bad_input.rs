@@ -18,7 +18,7 @@ fn valid_model() -> Vec<u8> {
 fn err_of(bytes: Vec<u8>) -> String {
     match catch_unwind(AssertUnwindSafe(|| read_bytes(bytes))) {
         Ok(Ok(_)) => panic!("a malformed model was accepted"),
-        Ok(Err(e)) => e.to_string(),
+        Ok(Err(e)) => e.chain(),
         Err(_) => panic!("the reader panicked"),
     }
 }

@@ -46,7 +46,7 @@ fn py(script: &str, args: &[&str]) -> Result<(), String> {
         .arg(root().join("oracle").join(script))
         .args(args)
         .output()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.chain())?;
     if out.status.success() {
         Ok(())
     } else {
@@ -354,7 +354,7 @@ fn run_node_test(dir: &Path) -> Result<(), String> {
     let inputs = std::mem::take(&mut graph.input);
     for (i, vi) in inputs.into_iter().enumerate() {
         let name = vi.name.clone().unwrap_or_default();
-        let v = npy::read(&dir.join(format!("input_{i}.npy"))).map_err(|e| e.to_string())?;
+        let v = npy::read(&dir.join(format!("input_{i}.npy"))).map_err(|e| e.chain())?;
         let frozen = graph.node.iter().any(|n| {
             let slots = param_slots(n.op_type.as_deref().unwrap_or(""));
             n.input
@@ -370,7 +370,7 @@ fn run_node_test(dir: &Path) -> Result<(), String> {
         }
     }
     let g: Graph = onnx::read_bytes(&m.encode_to_vec(), Some(dir), &ImportOptions::default())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.chain())?;
     let inputs: Vec<Value> = feeds
         .into_iter()
         .zip(&g.inputs)
@@ -387,10 +387,10 @@ fn run_node_test(dir: &Path) -> Result<(), String> {
             }
         })
         .collect();
-    let s = Session::new(&g, &SessionOptions { threads: 1 }).map_err(|e| e.to_string())?;
-    let outs = s.run(inputs).map_err(|e| e.to_string())?;
+    let s = Session::new(&g, &SessionOptions { threads: 1 }).map_err(|e| e.chain())?;
+    let outs = s.run(inputs).map_err(|e| e.chain())?;
     for (i, o) in outs.iter().enumerate() {
-        let r = npy::read(&dir.join(format!("output_{i}.npy"))).map_err(|e| e.to_string())?;
+        let r = npy::read(&dir.join(format!("output_{i}.npy"))).map_err(|e| e.chain())?;
         if o.numel() != r.numel() {
             return Err(format!(
                 "output {i}: {} values, expected {} ({:?} vs {:?})",

@@ -95,7 +95,7 @@ fn int8_without_calibration_data_is_an_error() {
     )
     .expect_err("no data");
     assert!(
-        matches!(e, Error::Quant(_)) && e.to_string().contains("calibration data"),
+        matches!(e, Error::Quant(_)) && e.chain().contains("calibration data"),
         "{e}"
     );
 }

@@ -320,7 +320,7 @@ fn run_model(m: &LiveModel, session: &Session, px: &[u8], pre: &Preprocess) -> M
             name: m.name.clone(),
             view: None,
             latency_ms,
-            error: Some(e.to_string()),
+            error: Some(e.chain()),
         },
     }
 }
@@ -341,7 +341,7 @@ fn infer_loop(s: &Shared, models: &[LiveModel], sessions: &[Session]) {
         let (px, w, h) = match prepared {
             Ok(p) => p,
             Err(e) => {
-                s.set_status(Status::Failed(format!("preprocessing: {e}")));
+                s.set_status(Status::Failed(format!("preprocessing: {}", e.chain())));
                 continue;
             }
         };

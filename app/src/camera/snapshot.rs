@@ -33,7 +33,7 @@ pub fn save(img: &RgbImage, dataset: &Path, class: &str) -> Result<PathBuf, Stri
     let mut png = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .map_err(|e| format!("cannot encode PNG: {e}"))?;
-    pocket_engine::formats::write_atomic(&path, &png).map_err(|e| e.to_string())?;
+    pocket_engine::formats::write_atomic(&path, &png).map_err(|e| e.chain())?;
     Ok(path)
 }
 

@@ -1,23 +1,24 @@
 //! Colours of the studio: op families and error heat. All colours come from here.
 
 use egui::Color32;
+use pocket_engine::ir::{Op, OpFamily};
 
-/// Colour of an op family in the graph view.
-pub fn op_color(op: &str) -> Color32 {
-    match op {
-        "CONV_2D" | "DEPTHWISE_CONV_2D" | "TRANSPOSE_CONV" => Color32::from_rgb(66, 133, 244),
-        "FULLY_CONNECTED" | "BATCH_MATMUL" => Color32::from_rgb(52, 168, 83),
-        "ADD" | "SUB" | "MUL" | "DIV" | "SQUARED_DIFFERENCE" | "MINIMUM" | "MAXIMUM" => {
-            Color32::from_rgb(171, 71, 188)
-        }
-        "AVERAGE_POOL_2D" | "MAX_POOL_2D" | "MEAN" | "SUM" | "REDUCE_MAX" => {
-            Color32::from_rgb(0, 150, 136)
-        }
-        "SOFTMAX" | "LOG_SOFTMAX" | "LOGISTIC" | "TANH" | "RELU" | "RELU6" | "RELU_N1_TO_1"
-        | "HARD_SWISH" | "LEAKY_RELU" | "PRELU" => Color32::from_rgb(251, 140, 0),
-        "QUANTIZE" | "DEQUANTIZE" | "CAST" | "DENSIFY" => Color32::from_rgb(219, 68, 55),
-        _ => Color32::from_rgb(120, 130, 140),
+/// Colour of an op family in the graph view (exhaustive: a new family must get a colour).
+pub fn family_color(f: OpFamily) -> Color32 {
+    match f {
+        OpFamily::Conv => Color32::from_rgb(66, 133, 244),
+        OpFamily::MatMul => Color32::from_rgb(52, 168, 83),
+        OpFamily::Arithmetic => Color32::from_rgb(171, 71, 188),
+        OpFamily::Reduce => Color32::from_rgb(0, 150, 136),
+        OpFamily::Activation => Color32::from_rgb(251, 140, 0),
+        OpFamily::Convert => Color32::from_rgb(219, 68, 55),
+        OpFamily::Shape | OpFamily::Custom => Color32::from_rgb(120, 130, 140),
     }
+}
+
+/// Colour of an op in the graph view: its family's.
+pub fn op_color(op: &Op) -> Color32 {
+    family_color(op.family())
 }
 
 /// Heat colour for a quantization error in [0, 1] (0 = none, 1 = worst).

@@ -53,7 +53,7 @@ fn read_csv(p: &Path) -> Result<Vec<(String, String)>> {
             continue;
         }
         let (f, l) = line.split_once(',').ok_or_else(|| {
-            Error::Input(format!("{}:{}: expected 'file,label'", p.display(), n + 1))
+            Error::data(format!("{}:{}: expected 'file,label'", p.display(), n + 1))
         })?;
         if n == 0
             && (f.trim().eq_ignore_ascii_case("file") || f.trim().eq_ignore_ascii_case("filename"))
@@ -89,15 +89,15 @@ impl Dataset {
                     .find(|(k, _)| k == n)
                     .map(|(_, v)| v.clone())
                     .ok_or_else(|| {
-                        Error::Input(format!("{}: needs arrays 'x' and 'y'", path.display()))
+                        Error::data(format!("{}: needs arrays 'x' and 'y'", path.display()))
                     })
             };
             let (x, y) = (get("x")?, get("y")?);
             let ys = y.data.to_i64().ok_or_else(|| {
-                Error::Input(format!("{}: 'y' must hold integer labels", path.display()))
+                Error::data(format!("{}: 'y' must hold integer labels", path.display()))
             })?;
             if x.shape.first() != Some(&ys.len()) {
-                return Err(Error::Input(format!(
+                return Err(Error::data(format!(
                     "{}: 'x' has {:?} but 'y' has {} labels",
                     path.display(),
                     x.shape,
@@ -144,13 +144,13 @@ impl Dataset {
                 }
             }
         } else {
-            return Err(Error::Input(format!(
+            return Err(Error::data(format!(
                 "{} is neither a folder nor a .npz file",
                 path.display()
             )));
         }
         if raw.is_empty() {
-            return Err(Error::Input(format!(
+            return Err(Error::data(format!(
                 "{} holds no labelled samples: expected one sub-folder per class, a labels.csv, or a .npz with x and y",
                 path.display()
             )));
@@ -192,7 +192,7 @@ impl Dataset {
         if !unknown.is_empty() {
             unknown.sort();
             let shown: Vec<&str> = labels.iter().take(8).map(String::as_str).collect();
-            return Err(Error::Input(format!(
+            return Err(Error::data(format!(
                 "the data's classes {} are not among the model's {} labels ({}{})",
                 unknown
                     .iter()
@@ -206,7 +206,7 @@ impl Dataset {
             )));
         }
         if labels.len() != n_classes {
-            return Err(Error::Input(format!(
+            return Err(Error::data(format!(
                 "the model has {n_classes} output classes but {} labels",
                 labels.len()
             )));
@@ -232,10 +232,7 @@ impl Dataset {
             Source::Image(p) => pre.load(p, g, 0),
             Source::Npy(p) => npy::read(p).and_then(|v| super::image::to_input(v, g, 0)),
             Source::Row(i) => {
-                let x = self
-                    .rows
-                    .as_ref()
-                    .ok_or_else(|| Error::Input("no rows".into()))?;
+                let x = self.rows.as_ref().ok_or_else(|| Error::data("no rows"))?;
                 let per: usize = x.shape[1..].iter().product();
                 let mut shape = x.shape.clone();
                 shape[0] = 1;

@@ -23,7 +23,7 @@ pub enum Item {
 /// List the samples of `dir` for a model with `n_inputs` inputs.
 pub fn list(dir: &Path, n_inputs: usize) -> Result<Vec<Item>> {
     if !dir.is_dir() {
-        return Err(Error::Input(format!("{} is not a folder", dir.display())));
+        return Err(Error::data(format!("{} is not a folder", dir.display())));
     }
     let mut items = Vec::new();
     for p in sorted(dir)? {
@@ -55,7 +55,7 @@ pub fn list(dir: &Path, n_inputs: usize) -> Result<Vec<Item>> {
         } else {
             "images (png, jpeg, ...) or .npy files".into()
         };
-        return Err(Error::Input(format!(
+        return Err(Error::data(format!(
             "{} holds no samples: expected {hint}",
             dir.display()
         )));
@@ -68,7 +68,7 @@ pub fn load(item: &Item, g: &Graph, pre: &[Preprocess]) -> Result<Vec<Value>> {
     match item {
         Item::Image(p, _) => {
             if g.inputs.len() != 1 {
-                return Err(Error::Input(format!(
+                return Err(Error::mismatch(format!(
                     "{}: an image can only feed a single-input model; this one has {} inputs",
                     p.display(),
                     g.inputs.len()
@@ -93,7 +93,7 @@ pub fn load(item: &Item, g: &Graph, pre: &[Preprocess]) -> Result<Vec<Value>> {
                         .enumerate()
                         .all(|(d, (a, b))| a == b || (d == 0 && t.has_dynamic_dims()));
                 if !fits {
-                    return Err(Error::Input(format!(
+                    return Err(Error::mismatch(format!(
                         "{}: array of shape {:?} does not fit input '{}' of shape {:?}",
                         p.display(),
                         v.shape,

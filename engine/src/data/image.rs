@@ -8,7 +8,7 @@ use std::path::Path;
 use fast_image_resize as fr;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{DataError, Error, Result};
 use crate::ir::{DType, Data, Graph, Value};
 
 /// Colour order fed to the model.
@@ -117,8 +117,12 @@ impl Preprocess {
 
     /// Decode an image file and turn it into the value for graph input `i`.
     pub fn load(&self, path: &Path, g: &Graph, i: usize) -> Result<Value> {
-        let img = ::image::open(path)
-            .map_err(|e| Error::Input(format!("{}: cannot decode image: {e}", path.display())))?;
+        let img = ::image::open(path).map_err(|e| {
+            Error::Data(DataError::Image {
+                path: path.to_path_buf(),
+                why: format!("cannot decode image: {e}"),
+            })
+        })?;
         self.apply(&img, g, i)
     }
 
@@ -130,10 +134,10 @@ impl Preprocess {
         };
         let (sw, sh) = (img.width(), img.height());
         if sw == 0 || sh == 0 || w == 0 || h == 0 {
-            return Err(Error::Input("empty image".into()));
+            return Err(Error::data("empty image"));
         }
         let src = fr::images::Image::from_vec_u8(sw, sh, src, pt)
-            .map_err(|e| Error::Input(format!("image buffer: {e}")))?;
+            .map_err(|e| Error::data(format!("image buffer: {e}")))?;
         let mut dst = fr::images::Image::new(w as u32, h as u32, pt);
         let mut opts = fr::ResizeOptions::new()
             .resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Bilinear));
@@ -142,7 +146,7 @@ impl Preprocess {
         }
         fr::Resizer::new()
             .resize(&src, &mut dst, &opts)
-            .map_err(|e| Error::Input(format!("resize: {e}")))?;
+            .map_err(|e| Error::data(format!("resize: {e}")))?;
         let mut px = dst.into_vec();
         if self.color == Color::Bgr {
             px.chunks_exact_mut(c).for_each(|p| p.swap(0, 2));
@@ -163,16 +167,16 @@ impl Preprocess {
             .inputs
             .get(i)
             .map(|&t| &g.tensors[t])
-            .ok_or_else(|| Error::Input(format!("the model has no input {i}")))?;
+            .ok_or_else(|| Error::data(format!("the model has no input {i}")))?;
         let (h, w, c, _) = geometry(&t.shape).ok_or_else(|| {
-            Error::Input(format!(
+            Error::data(format!(
                 "input '{}' has shape {:?}; an image needs [1, H, W, C], [1, C, H, W] or [1, H, W]",
                 t.name, t.shape
             ))
         })?;
         let want = if self.color == Color::Gray { 1 } else { 3 };
         if c != want {
-            return Err(Error::Input(format!(
+            return Err(Error::data(format!(
                 "input '{}' has {c} channels but the colour mode {:?} gives {want}",
                 t.name, self.color
             )));
@@ -187,7 +191,7 @@ impl Preprocess {
         let t = &g.tensors[g.inputs[i]];
         let (_, _, c, layout) = geometry(&t.shape).unwrap_or((h, w, 1, Layout::Nhwc));
         if px.len() != w * h * c {
-            return Err(Error::Input(format!(
+            return Err(Error::data(format!(
                 "{} pixel values for a {w}x{h}x{c} input",
                 px.len()
             )));
@@ -226,7 +230,7 @@ pub fn to_input(v: Value, g: &Graph, i: usize) -> Result<Value> {
         return Ok(v);
     }
     let Data::F32(x) = &v.data else {
-        return Err(Error::Input(format!(
+        return Err(Error::data(format!(
             "input '{}' is {}, got {}",
             t.name,
             t.dtype,
@@ -238,7 +242,7 @@ pub fn to_input(v: Value, g: &Graph, i: usize) -> Result<Value> {
         (DType::I8 | DType::U8 | DType::I16, Some(q)) => (q.scale[0], q.zero_point[0] as f32),
         (DType::U8, None) => (1.0, 0.0),
         _ => {
-            return Err(Error::Input(format!(
+            return Err(Error::data(format!(
                 "input '{}' is {}; cannot convert float data to it",
                 t.name, t.dtype
             )));

@@ -37,10 +37,10 @@ pub fn classifier_classes(g: &Graph) -> Result<usize> {
         .outputs
         .first()
         .map(|&o| &g.tensors[o])
-        .ok_or_else(|| Error::Input("the model has no outputs".into()))?;
+        .ok_or_else(|| Error::data("the model has no outputs"))?;
     match t.shape.as_slice() {
         [c] | [1, c] if *c >= 2 => Ok(*c),
-        s => Err(Error::Input(format!(
+        s => Err(Error::data(format!(
             "output 0 '{}' has shape {s:?}; evaluation needs a classifier output of shape [1, classes]",
             t.name
         ))),
@@ -144,7 +144,7 @@ pub fn evaluate(
         Ok(())
     })?;
     if run.cls.n == 0 {
-        return Err(Error::Input(format!(
+        return Err(Error::data(format!(
             "none of the {} samples could be read",
             ds.samples.len()
         )));
@@ -185,14 +185,12 @@ pub fn compare(
     let (fg, qg, f_bytes, q_bytes) = (m.float, m.quant, m.float_bytes, m.quant_bytes);
     let classes = classifier_classes(fg)?;
     if classifier_classes(qg)? != classes {
-        return Err(Error::Input(
-            "the two models have different numbers of classes".into(),
+        return Err(Error::data(
+            "the two models have different numbers of classes",
         ));
     }
     if fg.inputs.len() != 1 || qg.inputs.len() != 1 {
-        return Err(Error::Input(
-            "comparison supports single-input models".into(),
-        ));
+        return Err(Error::data("comparison supports single-input models"));
     }
     let (mut fr, mut qr) = (
         Run::new(fg, classes, threads)?,
@@ -278,7 +276,7 @@ pub fn compare(
         Ok(())
     })?;
     if n == 0 {
-        return Err(Error::Input(format!(
+        return Err(Error::data(format!(
             "none of the {} samples could be read",
             ds.samples.len()
         )));

@@ -9,7 +9,7 @@ use super::metrics::{Agreement, Classification};
 use super::plot;
 use crate::data::dataset::Dataset;
 use crate::data::image::Preprocess;
-use crate::error::{Error, Result};
+use crate::error::{Error, ExportError, Result};
 use crate::ir::Graph;
 use crate::runtime::Session;
 
@@ -202,7 +202,12 @@ fn mib(b: usize) -> String {
 fn save_png(img: &image::RgbImage, path: &Path) -> Result<()> {
     let mut buf = std::io::Cursor::new(Vec::new());
     img.write_to(&mut buf, image::ImageFormat::Png)
-        .map_err(|e| Error::Export(format!("{}: {e}", path.display())))?;
+        .map_err(|e| {
+            Error::Export(ExportError::Encode {
+                path: path.to_path_buf(),
+                why: format!("cannot encode the chart as PNG: {e}"),
+            })
+        })?;
     crate::formats::write_atomic(path, buf.get_ref())
 }
 

@@ -9,7 +9,7 @@ pub mod tflite;
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ExportError, Result};
 
 /// Read a model by its extension (`.onnx` or `.tflite`); other names are sniffed.
 pub fn read_model(path: &Path) -> Result<crate::ir::Graph> {
@@ -45,7 +45,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .unwrap_or(Path::new("."));
     let name = path
         .file_name()
-        .ok_or_else(|| Error::Export(format!("{} is not a file path", path.display())))?;
+        .ok_or_else(|| ExportError::NotAFile(path.to_path_buf()))?;
     let tmp = dir.join(format!(
         ".{}.tmp{}",
         name.to_string_lossy(),

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{DataError, Error, Result};
 use crate::ir::{DType, Data, Value};
 
 fn descr(d: DType) -> &'static str {
@@ -52,9 +52,17 @@ pub fn to_bytes(v: &Value) -> Vec<u8> {
     out
 }
 
+fn npy_err(path: impl Into<std::path::PathBuf>, why: impl Into<String>) -> Error {
+    DataError::Npy {
+        path: path.into(),
+        why: why.into(),
+    }
+    .into()
+}
+
 /// Decode `.npy` bytes.
 pub fn from_bytes(b: &[u8]) -> Result<Value> {
-    let bad = |m: &str| Error::Npy(m.to_string());
+    let bad = |m: &str| npy_err("", m);
     if b.get(..6) != Some(b"\x93NUMPY".as_slice()) {
         return Err(bad("not a .npy file (missing \\x93NUMPY magic)"));
     }
@@ -99,9 +107,12 @@ pub fn from_bytes(b: &[u8]) -> Result<Value> {
         "<i8" => DType::I64,
         "|b1" => DType::Bool,
         other => {
-            return Err(Error::Npy(format!(
-                "unsupported dtype '{other}' (use float32, float16, int8, uint8, int16, int32, int64 or bool)"
-            )));
+            return Err(npy_err(
+                "",
+                format!(
+                    "unsupported dtype '{other}' (use float32, float16, int8, uint8, int16, int32, int64 or bool)"
+                ),
+            ));
         }
     };
     if field("fortran_order").is_some_and(|f| f.starts_with("True")) {
@@ -125,10 +136,13 @@ pub fn from_bytes(b: &[u8]) -> Result<Value> {
         .checked_mul(dtype.size())
         .ok_or_else(|| bad("shape overflows"))?;
     if body.len() != need {
-        return Err(Error::Npy(format!(
-            "data holds {} bytes, shape {shape:?} of {dtype} needs {need}",
-            body.len()
-        )));
+        return Err(npy_err(
+            "",
+            format!(
+                "data holds {} bytes, shape {shape:?} of {dtype} needs {need}",
+                body.len()
+            ),
+        ));
     }
     let data = Data::from_le_bytes(dtype, body).ok_or_else(|| bad("bad data"))?;
     Ok(Value::new(shape, data))
@@ -139,7 +153,7 @@ pub fn read(path: impl AsRef<Path>) -> Result<Value> {
     let p = path.as_ref();
     let b = std::fs::read(p).map_err(|e| Error::io(p, e))?;
     from_bytes(&b).map_err(|e| match e {
-        Error::Npy(m) => Error::Npy(format!("{}: {m}", p.display())),
+        Error::Data(DataError::Npy { why, .. }) => npy_err(p, why),
         e => e,
     })
 }
@@ -154,17 +168,16 @@ pub fn read_npz(path: impl AsRef<Path>) -> Result<Vec<(String, Value)>> {
     let p = path.as_ref();
     let b = std::fs::read(p).map_err(|e| Error::io(p, e))?;
     let entries = super::tflite::metadata::zip_entries(&b)
-        .ok_or_else(|| Error::Npy(format!("{}: not a .npz (ZIP) file", p.display())))?;
+        .ok_or_else(|| npy_err(p, "not a .npz (ZIP) file"))?;
     let mut out = Vec::new();
     for (name, data, stored) in entries {
         if !stored {
-            return Err(Error::Npy(format!(
-                "{}: '{name}' is compressed; save with numpy.savez (not savez_compressed)",
-                p.display()
-            )));
+            return Err(npy_err(
+                p,
+                format!("'{name}' is compressed; save with numpy.savez (not savez_compressed)"),
+            ));
         }
-        let v =
-            from_bytes(data).map_err(|e| Error::Npy(format!("{}: {name}: {e}", p.display())))?;
+        let v = from_bytes(data).map_err(|e| npy_err(p, format!("{name}: {}", e.chain())))?;
         out.push((name.trim_end_matches(".npy").to_string(), v));
     }
     Ok(out)

@@ -357,7 +357,62 @@ pub enum Op {
     },
 }
 
+/// The family an op belongs to: what the studio colours it by and how people group it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OpFamily {
+    /// Convolutions (CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV).
+    Conv,
+    /// Matrix products (FULLY_CONNECTED, BATCH_MATMUL).
+    MatMul,
+    /// Element-wise arithmetic on two or more inputs.
+    Arithmetic,
+    /// Activations and other element-wise functions of one input.
+    Activation,
+    /// Pooling and reductions.
+    Reduce,
+    /// Reshaping, slicing, concatenation and other data movement.
+    Shape,
+    /// Type conversion: QUANTIZE, DEQUANTIZE, CAST, DENSIFY.
+    Convert,
+    /// Ops the engine does not know (custom and unknown builtins).
+    Custom,
+}
+
 impl Op {
+    /// The family of the op (exhaustive: a new op must name its family).
+    pub fn family(&self) -> OpFamily {
+        use OpFamily as F;
+        match self {
+            Op::Conv2d(_) | Op::DepthwiseConv2d(_) | Op::TransposeConv(_) => F::Conv,
+            Op::FullyConnected(_) | Op::BatchMatMul(_) => F::MatMul,
+            Op::Binary(_) => F::Arithmetic,
+            Op::Unary(_)
+            | Op::LeakyRelu { .. }
+            | Op::Prelu
+            | Op::Softmax { .. }
+            | Op::LogSoftmax => F::Activation,
+            Op::Pool2d(_) | Op::Reduce(_) | Op::ArgMax { .. } => F::Reduce,
+            Op::Reshape { .. }
+            | Op::Squeeze { .. }
+            | Op::ExpandDims
+            | Op::Transpose
+            | Op::Concatenation { .. }
+            | Op::Split { .. }
+            | Op::Pack { .. }
+            | Op::Unpack { .. }
+            | Op::Slice
+            | Op::StridedSlice(_)
+            | Op::Gather { .. }
+            | Op::Pad { .. }
+            | Op::DepthToSpace { .. }
+            | Op::SpaceToDepth { .. }
+            | Op::Resize(_)
+            | Op::Shape { .. } => F::Shape,
+            Op::Cast | Op::Quantize | Op::Dequantize | Op::Densify => F::Convert,
+            Op::Custom { .. } => F::Custom,
+        }
+    }
+
     /// The TFLite-style name of the op (`CONV_2D`, ...).
     pub fn name(&self) -> String {
         let s = match self {
@@ -437,7 +492,34 @@ impl Op {
             Op::Binary(b) => Some(b.act),
             Op::Pool2d(p) => Some(p.act),
             Op::Concatenation { act, .. } => Some(*act),
-            _ => None,
+            Op::BatchMatMul(_)
+            | Op::Unary(_)
+            | Op::LeakyRelu { .. }
+            | Op::Prelu
+            | Op::Reduce(_)
+            | Op::Reshape { .. }
+            | Op::Squeeze { .. }
+            | Op::ExpandDims
+            | Op::Transpose
+            | Op::Split { .. }
+            | Op::Pack { .. }
+            | Op::Unpack { .. }
+            | Op::Slice
+            | Op::StridedSlice(_)
+            | Op::Gather { .. }
+            | Op::Pad { .. }
+            | Op::DepthToSpace { .. }
+            | Op::SpaceToDepth { .. }
+            | Op::Resize(_)
+            | Op::Softmax { .. }
+            | Op::LogSoftmax
+            | Op::ArgMax { .. }
+            | Op::Cast
+            | Op::Shape { .. }
+            | Op::Quantize
+            | Op::Dequantize
+            | Op::Densify
+            | Op::Custom { .. } => None,
         }
     }
 }

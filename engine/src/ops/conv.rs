@@ -2,14 +2,15 @@
 //! FULLY_CONNECTED, BATCH_MATMUL.
 
 use super::{EvalCtx, Fact, InferResult, Ins, act, arg, f32_arg, fact_ints, ints, need};
+use crate::error::OpError;
 use crate::ir::{Op, Padding, Value};
 use crate::kernels::binary::broadcast_shape;
 use crate::kernels::conv::{self, ConvGeom};
 use crate::kernels::gemm::{Mat, matmul};
 use crate::kernels::{conv_out_and_pad, strides};
 
-fn rank4(f: &Fact<'_>, what: &str) -> Result<[usize; 4], String> {
-    <[usize; 4]>::try_from(f.shape).map_err(|_| format!("{what} must be 4-D, got {:?}", f.shape))
+fn rank4(f: &Fact<'_>, what: &'static str) -> Result<[usize; 4], OpError> {
+    super::shape4(f.shape, what)
 }
 
 /// Geometry of a forward convolution or pool.
@@ -20,11 +21,11 @@ pub(crate) fn geom(
     stride: [usize; 2],
     dilation: [usize; 2],
     padding: Padding,
-) -> Result<ConvGeom, String> {
+) -> Result<ConvGeom, OpError> {
     if stride.contains(&0) || dilation.contains(&0) {
-        return Err(format!(
+        return Err(OpError::Invalid(format!(
             "strides {stride:?} and dilations {dilation:?} must be positive"
-        ));
+        )));
     }
     let same = padding == Padding::Same;
     let (oh, pt) = conv_out_and_pad(x[1], k[0], stride[0], dilation[0], same);
@@ -40,32 +41,35 @@ pub(crate) fn geom(
     })
 }
 
-fn check_bias(ins: &[Option<Fact<'_>>], i: usize, oc: usize) -> Result<(), String> {
+fn check_bias(ins: &[Option<Fact<'_>>], i: usize, oc: usize) -> Result<(), OpError> {
     if let Some(Some(b)) = ins.get(i)
         && b.shape.iter().product::<usize>() != oc
     {
-        return Err(format!("bias has shape {:?}, expected [{oc}]", b.shape));
+        return Err(OpError::Invalid(format!(
+            "bias has shape {:?}, expected [{oc}]",
+            b.shape
+        )));
     }
     Ok(())
 }
 
-pub(super) fn conv_geom(op: &Op, x: [usize; 4], w: [usize; 4]) -> Result<ConvGeom, String> {
+pub(super) fn conv_geom(op: &Op, x: [usize; 4], w: [usize; 4]) -> Result<ConvGeom, OpError> {
     match op {
         Op::Conv2d(c) => {
             if w[3] == 0 || x[3] != w[3] {
-                return Err(format!(
+                return Err(OpError::Invalid(format!(
                     "input has {} channels but the filter expects {} (filter {:?})",
                     x[3], w[3], w
-                ));
+                )));
             }
             geom(x, [w[1], w[2]], w[0], c.stride, c.dilation, c.padding)
         }
         Op::DepthwiseConv2d(c) => {
             if w[0] != 1 || x[3] == 0 || !w[3].is_multiple_of(x[3]) {
-                return Err(format!(
+                return Err(OpError::Invalid(format!(
                     "depthwise filter {w:?} does not fit {} input channels",
                     x[3]
-                ));
+                )));
             }
             geom(x, [w[1], w[2]], w[3], c.stride, c.dilation, c.padding)
         }
@@ -80,7 +84,7 @@ pub(super) fn conv_geom_padded(
     x: [usize; 4],
     w: [usize; 4],
     pads: Option<[usize; 4]>,
-) -> Result<ConvGeom, String> {
+) -> Result<ConvGeom, OpError> {
     let Some([t, b, l, r]) = pads else {
         return conv_geom(op, x, w);
     };
@@ -97,23 +101,23 @@ pub(super) fn tconv_geom(
     w: [usize; 4],
     stride: [usize; 2],
     padding: Padding,
-) -> Result<ConvGeom, String> {
+) -> Result<ConvGeom, OpError> {
     if stride.contains(&0) {
         return Err("strides must be positive".into());
     }
     if x[3] != w[3] || out[3] != w[0] || out[0] != x[0] {
-        return Err(format!(
+        return Err(OpError::Invalid(format!(
             "output_shape {out:?}, filter {w:?} and input {x:?} do not fit"
-        ));
+        )));
     }
     // TFLite computes the padding as for a forward convolution from the output to the input.
     let same = padding == Padding::Same;
     let (eh, pt) = conv_out_and_pad(out[1], w[1], stride[0], 1, same);
     let (ew, pl) = conv_out_and_pad(out[2], w[2], stride[1], 1, same);
     if eh != x[1] || ew != x[2] {
-        return Err(format!(
+        return Err(OpError::Invalid(format!(
             "output_shape {out:?} is inconsistent with input {x:?}, filter {w:?} and strides {stride:?}"
-        ));
+        )));
     }
     Ok(ConvGeom {
         n: x[0],
@@ -126,31 +130,35 @@ pub(super) fn tconv_geom(
     })
 }
 
-fn tconv_out(ins: &[Option<Fact<'_>>]) -> Result<Option<[usize; 4]>, String> {
+fn tconv_out(ins: &[Option<Fact<'_>>]) -> Result<Option<[usize; 4]>, OpError> {
     let Some(v) = fact_ints(&need(ins, 0)?)? else {
         return Ok(None);
     };
     let out: Vec<usize> = v
         .iter()
-        .map(|&d| usize::try_from(d).map_err(|_| format!("negative output_shape {v:?}")))
+        .map(|&d| {
+            usize::try_from(d).map_err(|_| OpError::Invalid(format!("negative output_shape {v:?}")))
+        })
         .collect::<Result<_, _>>()?;
     <[usize; 4]>::try_from(out.as_slice())
         .map(Some)
-        .map_err(|_| format!("output_shape must have 4 entries, got {v:?}"))
+        .map_err(|_| OpError::Invalid(format!("output_shape must have 4 entries, got {v:?}")))
 }
 
-pub(super) fn fc_out(x: &[usize], w: &[usize], keep: bool) -> Result<(usize, Vec<usize>), String> {
-    let [o, i] =
-        <[usize; 2]>::try_from(w).map_err(|_| format!("weights must be 2-D, got {w:?}"))?;
+pub(super) fn fc_out(x: &[usize], w: &[usize], keep: bool) -> Result<(usize, Vec<usize>), OpError> {
+    let [o, i] = <[usize; 2]>::try_from(w)
+        .map_err(|_| OpError::Invalid(format!("weights must be 2-D, got {w:?}")))?;
     let n: usize = x.iter().product();
     if i == 0 || !n.is_multiple_of(i) {
-        return Err(format!("input {x:?} cannot be flattened into rows of {i}"));
+        return Err(OpError::Invalid(format!(
+            "input {x:?} cannot be flattened into rows of {i}"
+        )));
     }
     if keep {
         if x.last() != Some(&i) {
-            return Err(format!(
+            return Err(OpError::Invalid(format!(
                 "keep_num_dims needs the last input dim to be {i}, got {x:?}"
-            ));
+            )));
         }
         let mut s = x.to_vec();
         if let Some(l) = s.last_mut() {
@@ -169,11 +177,11 @@ struct BmmDims {
     n: usize,
 }
 
-fn bmm_dims(a: &[usize], b: &[usize], adj_x: bool, adj_y: bool) -> Result<BmmDims, String> {
+fn bmm_dims(a: &[usize], b: &[usize], adj_x: bool, adj_y: bool) -> Result<BmmDims, OpError> {
     if a.len() < 2 || b.len() < 2 {
-        return Err(format!(
+        return Err(OpError::Invalid(format!(
             "operands must be at least 2-D, got {a:?} and {b:?}"
-        ));
+        )));
     }
     let (ar, br) = (a.len(), b.len());
     let (m, k) = if adj_x {
@@ -187,10 +195,13 @@ fn bmm_dims(a: &[usize], b: &[usize], adj_x: bool, adj_y: bool) -> Result<BmmDim
         (b[br - 2], b[br - 1])
     };
     if k != k2 {
-        return Err(format!("inner dimensions differ: {a:?} x {b:?}"));
+        return Err(OpError::Invalid(format!(
+            "inner dimensions differ: {a:?} x {b:?}"
+        )));
     }
-    let batch = broadcast_shape(&a[..ar - 2], &b[..br - 2])
-        .ok_or_else(|| format!("batch dims of {a:?} and {b:?} do not broadcast"))?;
+    let batch = broadcast_shape(&a[..ar - 2], &b[..br - 2]).ok_or_else(|| {
+        OpError::Invalid(format!("batch dims of {a:?} and {b:?} do not broadcast"))
+    })?;
     Ok(BmmDims { batch, m, k, n })
 }
 
@@ -200,8 +211,12 @@ pub(super) fn infer(op: &Op, ins: &[Option<Fact<'_>>]) -> InferResult {
             let x = need(ins, 0)?;
             let g = conv_geom(op, rank4(&x, "input")?, rank4(&need(ins, 1)?, "filter")?)?;
             // LiteRT's CONV_2D and DEPTHWISE_CONV_2D refuse to run without a bias tensor.
-            need(ins, 2)
-                .map_err(|_| format!("{} needs a bias input (LiteRT requires one)", op.name()))?;
+            need(ins, 2).map_err(|_| {
+                OpError::Invalid(format!(
+                    "{} needs a bias input (LiteRT requires one)",
+                    op.name()
+                ))
+            })?;
             check_bias(ins, 2, g.out_hwc[2])?;
             Ok(Some(vec![(
                 x.dtype,
@@ -236,23 +251,22 @@ pub(super) fn infer(op: &Op, ins: &[Option<Fact<'_>>]) -> InferResult {
     }
 }
 
-fn bias<'b>(ins: &'b Ins<'_>, i: usize) -> Result<Option<&'b [f32]>, String> {
+fn bias<'b>(ins: &'b Ins<'_>, i: usize) -> Result<Option<&'b [f32]>, OpError> {
     match ins.get(i) {
         Some(Some(b)) => b
             .v()
             .as_f32()
             .map(Some)
-            .ok_or_else(|| "bias must be f32".to_string()),
+            .ok_or_else(|| OpError::Invalid("bias must be f32".into())),
         _ => Ok(None),
     }
 }
 
-fn shape4(v: &Value) -> Result<[usize; 4], String> {
-    <[usize; 4]>::try_from(v.shape.as_slice())
-        .map_err(|_| format!("expected 4-D, got {:?}", v.shape))
+fn shape4(v: &Value) -> Result<[usize; 4], OpError> {
+    super::shape4(&v.shape, "the input")
 }
 
-pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, String> {
+pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, OpError> {
     let t = ctx.threads;
     match op {
         Op::Conv2d(_) | Op::DepthwiseConv2d(_) | Op::FullyConnected(_) if is_hybrid(&ins, ctx) => {
@@ -443,7 +457,7 @@ fn is_hybrid(ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> bool {
         && ctx.in_quant.get(1).copied().flatten().is_some()
 }
 
-fn hybrid(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, String> {
+fn hybrid(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, OpError> {
     use crate::kernels::hybrid;
     let (x, w) = (arg(ins, 0)?, arg(ins, 1)?);
     let q = ctx

@@ -1,6 +1,7 @@
 //! Element-wise ops: binary with broadcasting, unary activations, PRELU, softmax, CAST,
 //! QUANTIZE / DEQUANTIZE.
 
+use crate::error::OpError;
 use half::f16;
 
 use super::{EvalCtx, Fact, In, InferResult, Ins, act, arg, f32_arg, need};
@@ -16,16 +17,19 @@ pub(super) fn infer(op: &Op, ins: &[Option<Fact<'_>>], out_dtypes: &[DType]) -> 
         Op::Binary(_) | Op::Prelu => {
             let y = need(ins, 1)?;
             if x.dtype != y.dtype {
-                return Err(format!("operand types differ: {} and {}", x.dtype, y.dtype));
+                return Err(OpError::Invalid(format!(
+                    "operand types differ: {} and {}",
+                    x.dtype, y.dtype
+                )));
             }
             let s = broadcast_shape(x.shape, y.shape).ok_or_else(|| {
                 format!("shapes {:?} and {:?} do not broadcast", x.shape, y.shape)
             })?;
             if matches!(op, Op::Prelu) && s != x.shape {
-                return Err(format!(
+                return Err(OpError::Invalid(format!(
                     "alpha {:?} must broadcast to the input {:?}",
                     y.shape, x.shape
-                ));
+                )));
             }
             Ok(Some(vec![(x.dtype, s)]))
         }
@@ -111,19 +115,22 @@ fn unary_fn(k: UnaryKind) -> fn(f32) -> f32 {
 }
 
 /// Take the first input as an owned f32 buffer (reusing it when this node owns it).
-fn owned_f32(ins: &mut Ins<'_>) -> Result<Value, String> {
+fn owned_f32(ins: &mut Ins<'_>) -> Result<Value, OpError> {
     let v = ins
         .get_mut(0)
         .and_then(Option::take)
         .ok_or("missing input 0")?
         .into_value();
     if v.dtype() != DType::F32 {
-        return Err(format!("input is {}, expected f32", v.dtype()));
+        return Err(OpError::Invalid(format!(
+            "input is {}, expected f32",
+            v.dtype()
+        )));
     }
     Ok(v)
 }
 
-fn map_in_place(ins: &mut Ins<'_>, f: impl Fn(f32) -> f32) -> Result<Vec<Value>, String> {
+fn map_in_place(ins: &mut Ins<'_>, f: impl Fn(f32) -> f32) -> Result<Vec<Value>, OpError> {
     let mut v = owned_f32(ins)?;
     if let Data::F32(d) = &mut v.data {
         d.iter_mut().for_each(|x| *x = f(*x));
@@ -131,9 +138,9 @@ fn map_in_place(ins: &mut Ins<'_>, f: impl Fn(f32) -> f32) -> Result<Vec<Value>,
     Ok(vec![v])
 }
 
-fn quant_of<'a>(q: Option<&'a QuantParams>, what: &str) -> Result<&'a QuantParams, String> {
+fn quant_of<'a>(q: Option<&'a QuantParams>, what: &str) -> Result<&'a QuantParams, OpError> {
     q.filter(|q| !q.scale.is_empty() && q.scale.len() == q.zero_point.len())
-        .ok_or_else(|| format!("{what} has no quantization parameters"))
+        .ok_or_else(|| OpError::Invalid(format!("{what} has no quantization parameters")))
 }
 
 /// Index of the quantization channel of flat element `i`.
@@ -143,13 +150,13 @@ fn channel_of(q: &QuantParams, shape: &[usize]) -> impl Fn(usize) -> usize {
     move |i| if n == 1 { 0 } else { (i / inner.max(1)) % n }
 }
 
-fn quantize(x: &[f32], shape: &[usize], q: &QuantParams, dt: DType) -> Result<Data, String> {
+fn quantize(x: &[f32], shape: &[usize], q: &QuantParams, dt: DType) -> Result<Data, OpError> {
     let ch = channel_of(q, shape);
     let (lo, hi) = match dt {
         DType::I8 => (-128.0, 127.0),
         DType::U8 => (0.0, 255.0),
         DType::I16 => (-32768.0, 32767.0),
-        _ => return Err(format!("cannot quantize to {dt}")),
+        _ => return Err(OpError::Invalid(format!("cannot quantize to {dt}"))),
     };
     if dt == DType::I8
         && q.scale.len() == 1
@@ -172,7 +179,7 @@ fn quantize(x: &[f32], shape: &[usize], q: &QuantParams, dt: DType) -> Result<Da
 }
 
 /// Dequantize any integer value with `q`; f16 converts to f32.
-pub(crate) fn dequantize(v: &Value, q: Option<&QuantParams>) -> Result<Vec<f32>, String> {
+pub(crate) fn dequantize(v: &Value, q: Option<&QuantParams>) -> Result<Vec<f32>, OpError> {
     if let Data::F16(h) = &v.data {
         return Ok(h.iter().map(|x| x.to_f32()).collect());
     }
@@ -181,7 +188,7 @@ pub(crate) fn dequantize(v: &Value, q: Option<&QuantParams>) -> Result<Vec<f32>,
     let ints = v
         .data
         .to_i64()
-        .ok_or_else(|| format!("cannot dequantize {}", v.dtype()))?;
+        .ok_or_else(|| OpError::Invalid(format!("cannot dequantize {}", v.dtype())))?;
     Ok(ints
         .iter()
         .enumerate()
@@ -193,7 +200,7 @@ pub(crate) fn dequantize(v: &Value, q: Option<&QuantParams>) -> Result<Vec<f32>,
 }
 
 /// CAST semantics (also used to feed arrays of another type to a graph input).
-pub fn cast(v: &Value, to: DType) -> Result<Data, String> {
+pub fn cast(v: &Value, to: DType) -> Result<Data, OpError> {
     let f = v.data.to_f64();
     Ok(match to {
         DType::F32 => Data::F32(f.iter().map(|&x| x as f32).collect()),
@@ -213,7 +220,7 @@ pub fn cast(v: &Value, to: DType) -> Result<Data, String> {
     })
 }
 
-pub(super) fn eval(op: &Op, mut ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, String> {
+pub(super) fn eval(op: &Op, mut ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, OpError> {
     match op {
         Op::Binary(b) => {
             let (x, y) = (arg(&ins, 0)?, arg(&ins, 1)?);
@@ -255,12 +262,12 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<V
                     int_binary!(i64, b.kind),
                 )),
                 _ => {
-                    return Err(format!(
+                    return Err(OpError::Invalid(format!(
                         "{} on {} and {} is not supported",
                         op.name(),
                         x.dtype(),
                         y.dtype()
-                    ));
+                    )));
                 }
             };
             Ok(vec![Value::new(shape, data)])

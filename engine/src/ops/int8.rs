@@ -4,13 +4,14 @@
 //! generic implementation (`None`).
 
 use super::{EvalCtx, Ins, Prepared, arg, ints};
+use crate::error::OpError;
 use crate::ir::{
     Activation, BinaryKind, DType, Data, Op, PoolKind, QuantParams, ReduceKind, UnaryKind, Value,
 };
 use crate::kernels::int8::elementwise::{self as ew, Activation as QAct};
 use crate::kernels::int8::{activations, conv as qconv, fast, pool as qpool};
 
-type R = Result<Vec<Value>, String>;
+type R = Result<Vec<Value>, OpError>;
 
 fn qact(a: Activation) -> QAct {
     match a {
@@ -21,26 +22,36 @@ fn qact(a: Activation) -> QAct {
     }
 }
 
-fn per_tensor(q: Option<&QuantParams>, what: &str) -> Result<(f32, i32), String> {
-    let q = q.ok_or_else(|| format!("{what} is int8 but has no quantization parameters"))?;
+fn per_tensor(q: Option<&QuantParams>, what: &str) -> Result<(f32, i32), OpError> {
+    let q = q.ok_or_else(|| {
+        OpError::Invalid(format!("{what} is int8 but has no quantization parameters"))
+    })?;
     match (q.scale.first(), q.zero_point.first()) {
         (Some(&s), Some(&z)) if q.scale.len() == 1 => Ok((s, z as i32)),
-        _ => Err(format!("{what} must be quantized per tensor")),
+        _ => Err(OpError::Invalid(format!(
+            "{what} must be quantized per tensor"
+        ))),
     }
 }
 
-fn i8s<'a>(v: &'a Value, what: &str) -> Result<&'a [i8], String> {
+fn i8s<'a>(v: &'a Value, what: &str) -> Result<&'a [i8], OpError> {
     match &v.data {
         Data::I8(x) => Ok(x),
-        d => Err(format!("{what} is {}, expected int8", d.dtype())),
+        d => Err(OpError::Invalid(format!(
+            "{what} is {}, expected int8",
+            d.dtype()
+        ))),
     }
 }
 
-fn i32s<'a>(ins: &'a Ins<'_>, i: usize) -> Result<Option<&'a [i32]>, String> {
+fn i32s<'a>(ins: &'a Ins<'_>, i: usize) -> Result<Option<&'a [i32]>, OpError> {
     match ins.get(i).and_then(|x| x.as_ref()).map(|x| &x.v().data) {
         None => Ok(None),
         Some(Data::I32(b)) => Ok(Some(b)),
-        Some(d) => Err(format!("bias is {}, expected int32", d.dtype())),
+        Some(d) => Err(OpError::Invalid(format!(
+            "bias is {}, expected int32",
+            d.dtype()
+        ))),
     }
 }
 
@@ -212,7 +223,12 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 UnaryKind::HardSwish => {
                     ew::hard_swish(xs, &ew::HardSwishParams::new((si, zi), (so, zo)))
                 }
-                _ => return Err(format!("{} has no int8 kernel", op.name())),
+                _ => {
+                    return Err(OpError::Invalid(format!(
+                        "{} has no int8 kernel",
+                        op.name()
+                    )));
+                }
             };
             out(x.shape.clone(), v)
         })(),
@@ -351,6 +367,18 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 crate::kernels::layout::pad(i8s(x, "input")?, &x.shape, &pairs, zp),
             )
         })(),
+        // Float → uint8 and other combinations the type-generic implementation serves.
+        Op::Quantize
+            if !matches!(
+                (
+                    ins.first().and_then(|x| x.as_ref()).map(|x| &x.v().data),
+                    ctx.out_dtypes.first()
+                ),
+                (Some(Data::F32(_)), Some(DType::I8) | None) | (Some(Data::I8(_) | Data::U8(_)), _)
+            ) =>
+        {
+            return None;
+        }
         Op::Quantize => (|| {
             let x = arg(ins, 0)?;
             let (so, zo) = oq()?;
@@ -372,7 +400,7 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                         &ew::RequantizeParams::new((si, zi - 128), (so, zo)),
                     )
                 }
-                _ => return Err("generic".into()),
+                _ => return Err(OpError::NoKernel("QUANTIZE of this type pair".into())),
             };
             let data = if to == DType::U8 {
                 Data::U8(v.iter().map(|&b| (b as i32 + 128) as u8).collect())
@@ -391,14 +419,9 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
         })(),
         _ => return None,
     };
-    // "generic" marks combinations better served by the type-generic implementation.
-    match r {
-        Err(e) if e == "generic" => None,
-        r => Some(r),
-    }
+    Some(r)
 }
 
-fn shape4(v: &Value) -> Result<[usize; 4], String> {
-    <[usize; 4]>::try_from(v.shape.as_slice())
-        .map_err(|_| format!("expected 4-D, got {:?}", v.shape))
+fn shape4(v: &Value) -> Result<[usize; 4], OpError> {
+    super::shape4(&v.shape, "the input")
 }

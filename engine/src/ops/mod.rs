@@ -8,7 +8,7 @@ mod int8;
 mod pool;
 mod shape;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OpError, Result};
 use crate::ir::{
     Activation, Binary, BinaryKind, DType, Graph, Node, Op, QuantParams, Tensor, TensorId,
     UnaryKind, Value,
@@ -45,7 +45,7 @@ pub type Outs = Vec<(DType, Vec<usize>)>;
 
 /// Inference result: `Ok(None)` when an input value needed for the shape is not known yet
 /// (the file's shape is kept and checked at run time).
-pub type InferResult = std::result::Result<Option<Outs>, String>;
+pub type InferResult = std::result::Result<Option<Outs>, OpError>;
 
 /// An input handed to a kernel: borrowed, or owned when this node is its last user (so the
 /// kernel may reuse the buffer).
@@ -224,7 +224,7 @@ pub fn infer(op: &Op, ins: &[Option<Fact<'_>>], out_dtypes: &[DType]) -> InferRe
 }
 
 /// Evaluate one node.
-pub fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> std::result::Result<Vec<Value>, String> {
+pub fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> std::result::Result<Vec<Value>, OpError> {
     let data_input = data_input(op);
     let dt = ins
         .get(data_input)
@@ -257,8 +257,23 @@ pub fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> std::result::Result<Vec
         Op::Pool2d(_) | Op::Reduce(_) | Op::ArgMax { .. } | Op::Resize(_) => {
             pool::eval(op, ins, ctx)
         }
-        Op::Custom { name, .. } => Err(format!("custom op {name} cannot run")),
-        _ => shape::eval(op, ins),
+        Op::Reshape { .. }
+        | Op::Squeeze { .. }
+        | Op::ExpandDims
+        | Op::Transpose
+        | Op::Concatenation { .. }
+        | Op::Split { .. }
+        | Op::Pack { .. }
+        | Op::Unpack { .. }
+        | Op::Slice
+        | Op::StridedSlice(_)
+        | Op::Gather { .. }
+        | Op::Pad { .. }
+        | Op::DepthToSpace { .. }
+        | Op::SpaceToDepth { .. }
+        | Op::Shape { .. } => shape::eval(op, ins),
+        // No kernel: Session::new refuses graphs with these nodes (`unsupported_reason`).
+        Op::Custom { name, .. } => Err(OpError::NoKernel(format!("custom op {name}"))),
     }
 }
 
@@ -270,6 +285,11 @@ pub fn unsupported_reason(op: &Op, in_dtypes: &[Option<DType>]) -> Option<String
     let data = data_input(op);
     let first = in_dtypes.get(data).copied().flatten();
     let named = |t: DType| Some(format!("{} ({t})", op.name()));
+    if op.activation() == Some(Activation::Tanh) && matches!(first, Some(DType::I8 | DType::U8)) {
+        // LiteRT's integer kernels clamp to the plain output range for a fused TANH (they do
+        // not apply it), so running it would not compute the model.
+        return Some(format!("{} (int8) with a fused TANH activation", op.name()));
+    }
     match op {
         Op::Custom { name, .. } => Some(name.clone()),
         Op::Densify => Some("DENSIFY of a tensor that is not a sparse constant".into()),
@@ -328,13 +348,69 @@ pub fn unsupported_reason(op: &Op, in_dtypes: &[Option<DType>]) -> Option<String
             Some(DType::F32 | DType::I32 | DType::I64 | DType::I8) | None => None,
             Some(t) => named(t),
         },
-        _ => None,
+        // Data movement and conversions run on every type the IR has.
+        Op::Reshape { .. }
+        | Op::Squeeze { .. }
+        | Op::ExpandDims
+        | Op::Transpose
+        | Op::Concatenation { .. }
+        | Op::Split { .. }
+        | Op::Pack { .. }
+        | Op::Unpack { .. }
+        | Op::Slice
+        | Op::StridedSlice(_)
+        | Op::Gather { .. }
+        | Op::Pad { .. }
+        | Op::DepthToSpace { .. }
+        | Op::SpaceToDepth { .. }
+        | Op::ArgMax { .. }
+        | Op::Cast
+        | Op::Shape { .. }
+        | Op::Quantize
+        | Op::Dequantize => None,
     }
 }
 
 /// Multiply-accumulate count of one node, from its input and output shapes.
 pub fn macs(op: &Op, ins: &[Option<&[usize]>], outs: &[&[usize]]) -> u64 {
-    conv::macs(op, ins, outs)
+    match op {
+        Op::Conv2d(_)
+        | Op::DepthwiseConv2d(_)
+        | Op::TransposeConv(_)
+        | Op::FullyConnected(_)
+        | Op::BatchMatMul(_) => conv::macs(op, ins, outs),
+        // Element-wise, pooling and data movement: no multiply-accumulates to speak of.
+        Op::Binary(_)
+        | Op::Unary(_)
+        | Op::LeakyRelu { .. }
+        | Op::Prelu
+        | Op::Pool2d(_)
+        | Op::Reduce(_)
+        | Op::Reshape { .. }
+        | Op::Squeeze { .. }
+        | Op::ExpandDims
+        | Op::Transpose
+        | Op::Concatenation { .. }
+        | Op::Split { .. }
+        | Op::Pack { .. }
+        | Op::Unpack { .. }
+        | Op::Slice
+        | Op::StridedSlice(_)
+        | Op::Gather { .. }
+        | Op::Pad { .. }
+        | Op::DepthToSpace { .. }
+        | Op::SpaceToDepth { .. }
+        | Op::Resize(_)
+        | Op::Softmax { .. }
+        | Op::LogSoftmax
+        | Op::ArgMax { .. }
+        | Op::Cast
+        | Op::Shape { .. }
+        | Op::Quantize
+        | Op::Dequantize
+        | Op::Densify
+        | Op::Custom { .. } => 0,
+    }
 }
 
 /// Map an IR activation to a kernel activation.
@@ -352,51 +428,63 @@ pub(crate) fn act(a: Activation) -> Act {
 pub(crate) fn need<'a>(
     ins: &[Option<Fact<'a>>],
     i: usize,
-) -> std::result::Result<Fact<'a>, String> {
+) -> std::result::Result<Fact<'a>, OpError> {
     ins.get(i)
         .copied()
         .flatten()
-        .ok_or_else(|| format!("missing input {i}"))
+        .ok_or(OpError::MissingInput(i))
 }
 
 /// The i-th input value at run time.
 pub(crate) fn arg<'a, 'b>(
     ins: &'b [Option<In<'a>>],
     i: usize,
-) -> std::result::Result<&'b Value, String> {
+) -> std::result::Result<&'b Value, OpError> {
     ins.get(i)
         .and_then(|x| x.as_ref())
         .map(|x| x.v())
-        .ok_or_else(|| format!("missing input {i}"))
+        .ok_or(OpError::MissingInput(i))
 }
 
 /// f32 elements of the i-th input.
 pub(crate) fn f32_arg<'b>(
     ins: &'b [Option<In<'_>>],
     i: usize,
-) -> std::result::Result<&'b [f32], String> {
+) -> std::result::Result<&'b [f32], OpError> {
     let v = arg(ins, i)?;
-    v.as_f32()
-        .ok_or_else(|| format!("input {i} is {}, expected f32", v.dtype()))
+    v.as_f32().ok_or(OpError::InputType {
+        index: i,
+        got: v.dtype(),
+        expected: "f32",
+    })
 }
 
 /// Integer elements of a value.
-pub(crate) fn ints(v: &Value) -> std::result::Result<Vec<i64>, String> {
+pub(crate) fn ints(v: &Value) -> std::result::Result<Vec<i64>, OpError> {
     v.data
         .to_i64()
-        .ok_or_else(|| format!("expected an integer tensor, got {}", v.dtype()))
+        .ok_or_else(|| OpError::Invalid(format!("expected an integer tensor, got {}", v.dtype())))
 }
 
 /// Integer elements of a fact's value, if known.
-pub(crate) fn fact_ints(f: &Fact<'_>) -> std::result::Result<Option<Vec<i64>>, String> {
+pub(crate) fn fact_ints(f: &Fact<'_>) -> std::result::Result<Option<Vec<i64>>, OpError> {
     f.value.map(ints).transpose()
 }
 
+/// A 4-D shape, or an error naming `what`.
+pub(crate) fn shape4(s: &[usize], what: &'static str) -> std::result::Result<[usize; 4], OpError> {
+    <[usize; 4]>::try_from(s).map_err(|_| OpError::Rank {
+        what,
+        rank: 4,
+        shape: s.to_vec(),
+    })
+}
+
 /// Normalize a possibly negative axis for rank `r`.
-pub(crate) fn norm_axis(axis: i64, r: usize) -> std::result::Result<usize, String> {
+pub(crate) fn norm_axis(axis: i64, r: usize) -> std::result::Result<usize, OpError> {
     let a = if axis < 0 { axis + r as i64 } else { axis };
     if a < 0 || a >= r as i64 {
-        Err(format!("axis {axis} out of range for rank {r}"))
+        Err(OpError::Axis { axis, rank: r })
     } else {
         Ok(a as usize)
     }
@@ -439,7 +527,7 @@ impl Graph {
                 return Err(Error::Shape {
                     node: label(),
                     op: node.op.name(),
-                    msg: format!("tensor index {t} out of range"),
+                    source: format!("tensor index {t} out of range").into(),
                 });
             }
         }
@@ -450,21 +538,22 @@ impl Graph {
             .iter()
             .map(|&o| self.tensors[o].dtype)
             .collect();
-        let inferred = infer(&node.op, &ins, &out_dtypes).map_err(|msg| Error::Shape {
+        let inferred = infer(&node.op, &ins, &out_dtypes).map_err(|source| Error::Shape {
             node: label(),
             op: node.op.name(),
-            msg,
+            source,
         })?;
         if let Some(outs) = inferred {
             if outs.len() != node.outputs.len() {
                 return Err(Error::Shape {
                     node: label(),
                     op: node.op.name(),
-                    msg: format!(
+                    source: format!(
                         "op produces {} outputs, node lists {}",
                         outs.len(),
                         node.outputs.len()
-                    ),
+                    )
+                    .into(),
                 });
             }
             for ((dt, shape), &o) in outs.into_iter().zip(&node.outputs) {
@@ -482,10 +571,11 @@ impl Graph {
                     return Err(Error::Shape {
                         node: label(),
                         op: node.op.name(),
-                        msg: format!(
+                        source: format!(
                             "output '{}' is declared {:?} but the inputs give {:?}",
                             t.name, t.shape, shape
-                        ),
+                        )
+                        .into(),
                     });
                 }
                 if t.shape.is_empty() {
@@ -495,10 +585,11 @@ impl Graph {
                     return Err(Error::Shape {
                         node: label(),
                         op: node.op.name(),
-                        msg: format!(
+                        source: format!(
                             "output '{}' is declared {} but the op gives {}",
                             t.name, t.dtype, dt
-                        ),
+                        )
+                        .into(),
                     });
                 }
             }
@@ -526,15 +617,15 @@ impl Graph {
         let consts = self.small_consts(&node);
         let ins = facts(self, &node, &consts);
         let outs = infer(&node.op, &ins, out_dtypes)
-            .map_err(|msg| Error::Shape {
+            .map_err(|source| Error::Shape {
                 node: name.to_string(),
                 op: node.op.name(),
-                msg,
+                source,
             })?
             .ok_or_else(|| Error::Shape {
                 node: name.to_string(),
                 op: node.op.name(),
-                msg: "output shape depends on non-constant values".into(),
+                source: "output shape depends on non-constant values".into(),
             })?;
         let n = outs.len();
         let ids: Vec<TensorId> = outs
@@ -578,20 +669,22 @@ impl Graph {
 }
 
 /// Dequantize a value (int8/uint8/int16/int32 with `q`, or f16) to f32.
-pub fn dequantize_value(v: &Value, q: Option<&QuantParams>) -> std::result::Result<Value, String> {
+pub fn dequantize_value(v: &Value, q: Option<&QuantParams>) -> std::result::Result<Value, OpError> {
     Ok(Value::f32(v.shape.clone(), elementwise::dequantize(v, q)?))
 }
 
 /// Expand a sparse constant tensor (TFLite compressed format) into a dense value.
-pub fn densify_tensor(t: &Tensor) -> std::result::Result<Value, String> {
+pub fn densify_tensor(t: &Tensor) -> std::result::Result<Value, OpError> {
     use crate::kernels::sparse::{Level, densify};
     let sp = t.sparsity.as_ref().ok_or("the tensor is not sparse")?;
     let bytes = t.data.as_ref().ok_or("the sparse tensor has no data")?;
     let stored = crate::ir::Data::from_le_bytes(t.dtype, bytes.as_slice())
         .ok_or("stored values do not fill whole elements")?;
-    let us = |v: &[i32], what: &str| -> std::result::Result<Vec<usize>, String> {
+    let us = |v: &[i32], what: &str| -> std::result::Result<Vec<usize>, OpError> {
         v.iter()
-            .map(|&x| usize::try_from(x).map_err(|_| format!("negative {what} {x}")))
+            .map(|&x| {
+                usize::try_from(x).map_err(|_| OpError::Invalid(format!("negative {what} {x}")))
+            })
             .collect()
     };
     let order = us(&sp.traversal_order, "traversal index")?;
@@ -612,7 +705,7 @@ pub fn densify_tensor(t: &Tensor) -> std::result::Result<Value, String> {
                 })
             }
         })
-        .collect::<std::result::Result<_, String>>()?;
+        .collect::<std::result::Result<_, OpError>>()?;
     // Block sizes are the dense sizes of the block levels.
     let block_size: Vec<usize> = (0..block_map.len())
         .map(|b| {

@@ -2,10 +2,11 @@
 
 use super::conv::geom;
 use super::{EvalCtx, Fact, InferResult, Ins, act, arg, f32_arg, fact_ints, ints, need, norm_axis};
+use crate::error::OpError;
 use crate::ir::{DType, Data, Op, PoolKind, ReduceKind, Value};
 use crate::kernels::{pool, reduce, resize};
 
-fn axes_of(vals: &[i64], r: usize) -> Result<Vec<usize>, String> {
+fn axes_of(vals: &[i64], r: usize) -> Result<Vec<usize>, OpError> {
     let mut out = Vec::new();
     for &a in vals {
         let a = norm_axis(a, r)?;
@@ -28,15 +29,17 @@ fn reduced_shape(shape: &[usize], axes: &[usize], keep: bool) -> Vec<usize> {
         .collect()
 }
 
-fn resize_size(v: &[i64]) -> Result<[usize; 2], String> {
+fn resize_size(v: &[i64]) -> Result<[usize; 2], OpError> {
     match v {
         [h, w] if *h > 0 && *w > 0 => Ok([*h as usize, *w as usize]),
-        _ => Err(format!("size must hold two positive values, got {v:?}")),
+        _ => Err(OpError::Invalid(format!(
+            "size must hold two positive values, got {v:?}"
+        ))),
     }
 }
 
-fn shape4(s: &[usize]) -> Result<[usize; 4], String> {
-    <[usize; 4]>::try_from(s).map_err(|_| format!("input must be 4-D, got {s:?}"))
+fn shape4(s: &[usize]) -> Result<[usize; 4], OpError> {
+    super::shape4(s, "the input")
 }
 
 pub(super) fn infer(op: &Op, ins: &[Option<Fact<'_>>]) -> InferResult {
@@ -74,7 +77,9 @@ pub(super) fn infer(op: &Op, ins: &[Option<Fact<'_>>]) -> InferResult {
                 return Ok(None);
             };
             let [axis] = a.as_slice() else {
-                return Err(format!("axis must have one element, got {a:?}"));
+                return Err(OpError::Invalid(format!(
+                    "axis must have one element, got {a:?}"
+                )));
             };
             let axis = norm_axis(*axis, x.shape.len())?;
             if x.shape[axis] == 0 {
@@ -97,7 +102,7 @@ pub(super) fn infer(op: &Op, ins: &[Option<Fact<'_>>]) -> InferResult {
     }
 }
 
-pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, String> {
+pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, OpError> {
     let x = arg(&ins, 0)?;
     match op {
         Op::Pool2d(p) => {
@@ -112,10 +117,10 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
             let shape = vec![g.n, g.out_hwc[0], g.out_hwc[1], g.out_hwc[2]];
             let max = p.kind == PoolKind::Max;
             if max && x.dtype() != DType::F32 {
-                return Err(format!(
+                return Err(OpError::Invalid(format!(
                     "MAX_POOL_2D on {} needs the int8 kernels",
                     x.dtype()
-                ));
+                )));
             }
             Ok(vec![Value::f32(
                 shape,
@@ -156,11 +161,11 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
                     }))
                 }
                 _ => {
-                    return Err(format!(
+                    return Err(OpError::Invalid(format!(
                         "{} on {} needs the int8 kernels",
                         op.name(),
                         x.dtype()
-                    ));
+                    )));
                 }
             };
             Ok(vec![Value::new(shape, data)])
@@ -226,7 +231,7 @@ pub(super) fn reduce_out_shape(
     shape: &[usize],
     axes: &[i32],
     keep: bool,
-) -> Result<Vec<usize>, String> {
+) -> Result<Vec<usize>, OpError> {
     let v: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
     Ok(reduced_shape(shape, &axes_of(&v, shape.len())?, keep))
 }

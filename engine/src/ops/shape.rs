@@ -3,6 +3,7 @@
 //! DEPTH_TO_SPACE, SPACE_TO_DEPTH, SHAPE.
 
 use super::{Fact, InferResult, Ins, act, arg, fact_ints, ints, need, norm_axis};
+use crate::error::OpError;
 use crate::ir::{DType, Data, Op, StridedSlice, Value};
 use crate::kernels::layout;
 use crate::map_data;
@@ -10,14 +11,14 @@ use crate::map_data;
 /// Largest element count an output may have (guards against shapes computed from bad data).
 const MAX_ELEMS: usize = 1 << 31;
 
-fn checked_numel(s: &[usize]) -> Result<usize, String> {
+fn checked_numel(s: &[usize]) -> Result<usize, OpError> {
     s.iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
         .filter(|&n| n <= MAX_ELEMS)
-        .ok_or_else(|| format!("shape {s:?} is too large"))
+        .ok_or_else(|| OpError::Invalid(format!("shape {s:?} is too large")))
 }
 
-fn reshape_target(x: &[usize], spec: &[i64]) -> Result<Vec<usize>, String> {
+fn reshape_target(x: &[usize], spec: &[i64]) -> Result<Vec<usize>, OpError> {
     let n = checked_numel(x)?;
     let mut unknown = None;
     let mut known = 1usize;
@@ -25,11 +26,15 @@ fn reshape_target(x: &[usize], spec: &[i64]) -> Result<Vec<usize>, String> {
     for (i, &d) in spec.iter().enumerate() {
         if d == -1 {
             if unknown.replace(i).is_some() {
-                return Err(format!("more than one -1 in new shape {spec:?}"));
+                return Err(OpError::Invalid(format!(
+                    "more than one -1 in new shape {spec:?}"
+                )));
             }
             out.push(1);
         } else if d < 0 {
-            return Err(format!("negative dimension in new shape {spec:?}"));
+            return Err(OpError::Invalid(format!(
+                "negative dimension in new shape {spec:?}"
+            )));
         } else {
             known = known.checked_mul(d as usize).ok_or("new shape overflows")?;
             out.push(d as usize);
@@ -37,11 +42,15 @@ fn reshape_target(x: &[usize], spec: &[i64]) -> Result<Vec<usize>, String> {
     }
     if let Some(i) = unknown {
         if known == 0 || n % known != 0 {
-            return Err(format!("cannot reshape {x:?} into {spec:?}"));
+            return Err(OpError::Invalid(format!(
+                "cannot reshape {x:?} into {spec:?}"
+            )));
         }
         out[i] = n / known;
     } else if known != n {
-        return Err(format!("cannot reshape {x:?} ({n} elements) into {spec:?}"));
+        return Err(OpError::Invalid(format!(
+            "cannot reshape {x:?} ({n} elements) into {spec:?}"
+        )));
     }
     Ok(out)
 }
@@ -62,7 +71,7 @@ fn strided_plan(
     e: &[i64],
     s: &[i64],
     o: &StridedSlice,
-) -> Result<SlicePlan, String> {
+) -> Result<SlicePlan, OpError> {
     let n = b.len();
     if e.len() != n || s.len() != n {
         return Err("begin, end and strides must have the same length".into());
@@ -108,7 +117,9 @@ fn strided_plan(
         spec.push((0, 0, 1, true, true, false, false));
     }
     if spec.len() != eff_rank {
-        return Err(format!("slice spec does not fit an input of rank {rank}"));
+        return Err(OpError::Invalid(format!(
+            "slice spec does not fit an input of rank {rank}"
+        )));
     }
     let mut plan = SlicePlan {
         eff_shape: vec![],
@@ -168,9 +179,9 @@ fn strided_plan(
             (len - 1) / ss + 1
         };
         if shrink && count != 1 {
-            return Err(format!(
+            return Err(OpError::Invalid(format!(
                 "shrink axis index {bb} out of range for a dimension of {d}"
-            ));
+            )));
         }
         plan.eff_shape.push(d as usize);
         plan.begin.push(start);
@@ -185,34 +196,37 @@ fn slice_plan(
     shape: &[usize],
     begin: &[i64],
     size: &[i64],
-) -> Result<(Vec<i64>, Vec<usize>), String> {
+) -> Result<(Vec<i64>, Vec<usize>), OpError> {
     if begin.len() != shape.len() || size.len() != shape.len() {
-        return Err(format!(
+        return Err(OpError::Invalid(format!(
             "begin {begin:?} and size {size:?} must have one entry per input dim {shape:?}"
-        ));
+        )));
     }
     let mut lens = Vec::new();
     for ((&b, &s), &d) in begin.iter().zip(size).zip(shape) {
         let d = d as i64;
         let len = if s == -1 { d - b } else { s };
         if b < 0 || len < 0 || b + len > d {
-            return Err(format!(
+            return Err(OpError::Invalid(format!(
                 "slice begin {begin:?} size {size:?} out of range for {shape:?}"
-            ));
+            )));
         }
         lens.push(len as usize);
     }
     Ok((begin.to_vec(), lens))
 }
 
-fn pads_of(v: &[i64], r: usize) -> Result<Vec<(usize, usize)>, String> {
+fn pads_of(v: &[i64], r: usize) -> Result<Vec<(usize, usize)>, OpError> {
     if v.len() != 2 * r {
-        return Err(format!("paddings must be [{r}, 2], got {} values", v.len()));
+        return Err(OpError::Invalid(format!(
+            "paddings must be [{r}, 2], got {} values",
+            v.len()
+        )));
     }
     v.chunks(2)
         .map(|p| {
             if p[0] < 0 || p[1] < 0 || p[0] > MAX_ELEMS as i64 || p[1] > MAX_ELEMS as i64 {
-                Err(format!("invalid padding {p:?}"))
+                Err(OpError::Invalid(format!("invalid padding {p:?}")))
             } else {
                 Ok((p[0] as usize, p[1] as usize))
             }
@@ -220,9 +234,9 @@ fn pads_of(v: &[i64], r: usize) -> Result<Vec<(usize, usize)>, String> {
         .collect()
 }
 
-fn d2s_shape(op: &Op, s: &[usize]) -> Result<Vec<usize>, String> {
-    let [n, h, w, c] =
-        <[usize; 4]>::try_from(s).map_err(|_| format!("input must be 4-D, got {s:?}"))?;
+fn d2s_shape(op: &Op, s: &[usize]) -> Result<Vec<usize>, OpError> {
+    let [n, h, w, c] = <[usize; 4]>::try_from(s)
+        .map_err(|_| OpError::Invalid(format!("input must be 4-D, got {s:?}")))?;
     match *op {
         Op::DepthToSpace { block: b } if b > 0 && c % (b * b) == 0 => {
             Ok(vec![n, h * b, w * b, c / (b * b)])
@@ -230,12 +244,14 @@ fn d2s_shape(op: &Op, s: &[usize]) -> Result<Vec<usize>, String> {
         Op::SpaceToDepth { block: b } if b > 0 && h % b == 0 && w % b == 0 => {
             Ok(vec![n, h / b, w / b, c * b * b])
         }
-        _ => Err(format!("block size does not fit the input {s:?}")),
+        _ => Err(OpError::Invalid(format!(
+            "block size does not fit the input {s:?}"
+        ))),
     }
 }
 
 /// Output shapes (one per output) from input facts; `None` when values are needed but unknown.
-fn shapes(op: &Op, ins: &[Option<Fact<'_>>]) -> Result<Option<Vec<Vec<usize>>>, String> {
+fn shapes(op: &Op, ins: &[Option<Fact<'_>>]) -> Result<Option<Vec<Vec<usize>>>, OpError> {
     let x = need(ins, 0)?;
     let r = x.shape.len();
     let one = |s: Vec<usize>| Ok(Some(vec![s]));
@@ -261,7 +277,10 @@ fn shapes(op: &Op, ins: &[Option<Fact<'_>>]) -> Result<Option<Vec<Vec<usize>>>, 
                 .map(|&a| norm_axis(a as i64, r))
                 .collect::<Result<_, _>>()?;
             if let Some(&a) = ax.iter().find(|&&a| x.shape[a] != 1) {
-                return Err(format!("cannot squeeze dim {a} of size {}", x.shape[a]));
+                return Err(OpError::Invalid(format!(
+                    "cannot squeeze dim {a} of size {}",
+                    x.shape[a]
+                )));
             }
             one((0..r)
                 .filter(|d| {
@@ -303,10 +322,10 @@ fn shapes(op: &Op, ins: &[Option<Fact<'_>>]) -> Result<Option<Vec<Vec<usize>>>, 
                     || f.dtype != x.dtype
                     || (0..r).any(|d| d != a && f.shape[d] != x.shape[d])
                 {
-                    return Err(format!(
+                    return Err(OpError::Invalid(format!(
                         "input {:?} ({}) does not concatenate with {:?} ({}) on axis {a}",
                         f.shape, f.dtype, x.shape, x.dtype
-                    ));
+                    )));
                 }
                 s[a] += f.shape[a];
             }
@@ -322,10 +341,10 @@ fn shapes(op: &Op, ins: &[Option<Fact<'_>>]) -> Result<Option<Vec<Vec<usize>>>, 
             };
             let a = norm_axis(*a, t.shape.len())?;
             if *num_splits == 0 || t.shape[a] % num_splits != 0 {
-                return Err(format!(
+                return Err(OpError::Invalid(format!(
                     "dim {a} of {:?} does not split into {num_splits}",
                     t.shape
-                ));
+                )));
             }
             let mut s = t.shape.to_vec();
             s[a] /= num_splits;
@@ -333,18 +352,18 @@ fn shapes(op: &Op, ins: &[Option<Fact<'_>>]) -> Result<Option<Vec<Vec<usize>>>, 
         }
         Op::Pack { values_count, axis } => {
             if *values_count != ins.len() {
-                return Err(format!(
+                return Err(OpError::Invalid(format!(
                     "values_count {values_count} but {} inputs",
                     ins.len()
-                ));
+                )));
             }
             for f in ins.iter() {
                 let f = f.ok_or("missing input")?;
                 if f.shape != x.shape || f.dtype != x.dtype {
-                    return Err(format!(
+                    return Err(OpError::Invalid(format!(
                         "PACK inputs differ: {:?} vs {:?}",
                         f.shape, x.shape
-                    ));
+                    )));
                 }
             }
             let a = norm_axis(
@@ -362,7 +381,10 @@ fn shapes(op: &Op, ins: &[Option<Fact<'_>>]) -> Result<Option<Vec<Vec<usize>>>, 
         Op::Unpack { num, axis } => {
             let a = norm_axis(*axis as i64, r)?;
             if x.shape[a] != *num {
-                return Err(format!("num {num} differs from dim {a} of {:?}", x.shape));
+                return Err(OpError::Invalid(format!(
+                    "num {num} differs from dim {a} of {:?}",
+                    x.shape
+                )));
             }
             let mut s = x.shape.to_vec();
             s.remove(a);
@@ -405,10 +427,10 @@ fn shapes(op: &Op, ins: &[Option<Fact<'_>>]) -> Result<Option<Vec<Vec<usize>>>, 
                 || bd as usize > idx.shape.len()
                 || x.shape[..bd as usize] != idx.shape[..bd as usize]
             {
-                return Err(format!(
+                return Err(OpError::Invalid(format!(
                     "batch_dims {batch_dims} does not fit params {:?} and indices {:?}",
                     x.shape, idx.shape
-                ));
+                )));
             }
             let bd = bd as usize;
             let mut s = x.shape[..a].to_vec();
@@ -434,9 +456,11 @@ fn shapes(op: &Op, ins: &[Option<Fact<'_>>]) -> Result<Option<Vec<Vec<usize>>>, 
     }
 }
 
-fn perm_of(p: &[i64], r: usize) -> Result<Vec<usize>, String> {
+fn perm_of(p: &[i64], r: usize) -> Result<Vec<usize>, OpError> {
     if p.len() != r {
-        return Err(format!("perm {p:?} does not match rank {r}"));
+        return Err(OpError::Invalid(format!(
+            "perm {p:?} does not match rank {r}"
+        )));
     }
     let perm: Vec<usize> = p
         .iter()
@@ -445,7 +469,7 @@ fn perm_of(p: &[i64], r: usize) -> Result<Vec<usize>, String> {
     let mut seen = vec![false; r];
     for &a in &perm {
         if std::mem::replace(&mut seen[a], true) {
-            return Err(format!("perm {p:?} repeats an axis"));
+            return Err(OpError::Invalid(format!("perm {p:?} repeats an axis")));
         }
     }
     Ok(perm)
@@ -466,7 +490,7 @@ pub(super) fn infer(op: &Op, ins: &[Option<Fact<'_>>]) -> InferResult {
     Ok(out.map(|v| v.into_iter().map(|s| (dt, s)).collect()))
 }
 
-pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, String> {
+pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, OpError> {
     let facts: Vec<Option<Fact<'_>>> = ins
         .iter()
         .map(|i| i.as_ref().map(|v| Fact::of(v.v())))
@@ -602,7 +626,9 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, String> {
                     if (0..n).contains(&i) {
                         Ok(i as usize)
                     } else {
-                        Err(format!("gather index {i} out of range [0, {n})"))
+                        Err(OpError::Invalid(format!(
+                            "gather index {i} out of range [0, {n})"
+                        )))
                     }
                 })
                 .collect::<Result<_, _>>()?;
@@ -686,7 +712,7 @@ macro_rules! into_data {
 }
 into_data!(f32 => F32, half::f16 => F16, i8 => I8, u8 => U8, i16 => I16, i32 => I32, i64 => I64, bool => Bool);
 
-fn concat_values(vals: &[&Value], axis: usize) -> Result<Data, String> {
+fn concat_values(vals: &[&Value], axis: usize) -> Result<Data, OpError> {
     let first = vals.first().ok_or("no inputs")?;
     macro_rules! cat {
         ($variant:ident) => {{

@@ -27,6 +27,10 @@ enum OutRule {
 /// Whether the op runs in int8, and how its output parameters are chosen.
 fn int8_rule(op: &Op) -> Option<OutRule> {
     use OutRule::*;
+    if op.activation() == Some(Activation::Tanh) {
+        // LiteRT's integer kernels do not apply a fused TANH: such a node stays in float.
+        return None;
+    }
     Some(match op {
         Op::Conv2d(_) | Op::DepthwiseConv2d(_) | Op::FullyConnected(_) | Op::TransposeConv(_) => {
             Free
@@ -131,7 +135,7 @@ impl Rewriter<'_> {
     fn params_of(&self, t: TensorId) -> Result<QuantParams> {
         match self.ranges.get(t).copied().flatten() {
             Some((lo, hi)) => Ok(params::activation(lo, hi)),
-            None => Err(Error::Quant(format!(
+            None => Err(Error::quant(format!(
                 "tensor '{}' was never observed during calibration",
                 self.src.tensors[t].name
             ))),
@@ -178,7 +182,7 @@ impl Rewriter<'_> {
             return Ok(f);
         }
         let q = self.int8_ver[t].ok_or_else(|| {
-            Error::Quant(format!(
+            Error::quant(format!(
                 "tensor '{}' has no value",
                 self.src.tensors[t].name
             ))
@@ -238,7 +242,7 @@ impl Rewriter<'_> {
         let src = &self.src.tensors[t];
         let v = Value::from_const(src)
             .and_then(|v| v.as_f32().map(<[f32]>::to_vec))
-            .ok_or_else(|| Error::Quant(format!("constant '{}' cannot be read", src.name)))?;
+            .ok_or_else(|| Error::quant(format!("constant '{}' cannot be read", src.name)))?;
         let (dtype, bytes, q) = match role {
             Role::Int => return Ok(self.copy_const(t)),
             Role::Weights(axis) => {
@@ -260,18 +264,18 @@ impl Rewriter<'_> {
             Role::Bias { data, weights } => {
                 let x = node
                     .input(data)
-                    .ok_or_else(|| Error::Quant("bias without data input".into()))?;
+                    .ok_or_else(|| Error::quant("bias without data input"))?;
                 let w = node
                     .input(weights)
-                    .ok_or_else(|| Error::Quant("bias without weights".into()))?;
+                    .ok_or_else(|| Error::quant("bias without weights"))?;
                 let xs = self.int8_ver[x]
                     .and_then(|q| self.out.tensors[q].quant.as_ref())
                     .map(|q| q.scale[0])
-                    .ok_or_else(|| Error::Quant("bias before its input".into()))?;
+                    .ok_or_else(|| Error::quant("bias before its input"))?;
                 let wq = self
                     .cached_const(w)
                     .and_then(|w| self.out.tensors[w].quant.clone())
-                    .ok_or_else(|| Error::Quant("bias before its weights".into()))?;
+                    .ok_or_else(|| Error::quant("bias before its weights"))?;
                 let (qv, scales) = params::quantize_bias(&v, xs, &wq.scale);
                 let q = QuantParams {
                     zero_point: vec![0; scales.len()],
@@ -377,9 +381,7 @@ impl Rewriter<'_> {
         let shared: Option<QuantParams> = match &rule {
             OutRule::SharedWithInputs => Some(self.params_of(n.outputs[0])?),
             OutRule::SameAs(_) if matches!(n.op, Op::Binary(_) | Op::Pad { v2: true }) => {
-                let x = n
-                    .input(0)
-                    .ok_or_else(|| Error::Quant("missing input".into()))?;
+                let x = n.input(0).ok_or_else(|| Error::quant("missing input"))?;
                 Some(match self.int8_ver[x] {
                     Some(q) => self.out.tensors[q].quant.clone().unwrap_or_default(),
                     None => self.params_of(x)?,
@@ -403,7 +405,7 @@ impl Rewriter<'_> {
                 self.quantized_const(t, r, n)?
             } else if st.dtype != DType::F32 {
                 self.float_ver[t]
-                    .ok_or_else(|| Error::Quant(format!("tensor '{}' has no value", st.name)))?
+                    .ok_or_else(|| Error::quant(format!("tensor '{}' has no value", st.name)))?
             } else {
                 self.int8(t, shared.as_ref())?
             };
@@ -429,7 +431,7 @@ impl Rewriter<'_> {
                         .copied()
                         .flatten()
                         .and_then(|x| self.out.tensors[x].quant.clone())
-                        .ok_or_else(|| Error::Quant("shared parameters missing".into()))?;
+                        .ok_or_else(|| Error::quant("shared parameters missing"))?;
                     self.new_tensor(o, DType::I8, Some(p), "")
                 }
             };
@@ -527,7 +529,7 @@ pub(super) fn run(
         let id = match r.io {
             _ if g.tensors[o].dtype != DType::F32 => rw.float_ver[o]
                 .or(rw.int8_ver[o])
-                .ok_or_else(|| Error::Quant("output not computed".into()))?,
+                .ok_or_else(|| Error::quant("output not computed"))?,
             Io::Float => rw.float(o)?,
             Io::Int8 => rw.int8(o, None)?,
             Io::Uint8 => {

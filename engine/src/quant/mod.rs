@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use recipe::{Calibration, Io, Mode, Recipe, Weights};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, QuantError, Result};
 use crate::ir::{DType, Graph, Node, Value};
 use crate::runtime::{RunHooks, Session, SessionOptions};
 
@@ -64,12 +64,12 @@ fn check_float_model(g: &Graph) -> Result<()> {
         .iter()
         .any(|t| t.is_const() && matches!(t.dtype, DType::I8 | DType::U8));
     if quantized {
-        return Err(Error::Quant(
-            "the model is already quantized; start from the float model".into(),
+        return Err(Error::quant(
+            "the model is already quantized; start from the float model",
         ));
     }
     if g.inputs.iter().any(|&t| g.tensors[t].dtype != DType::F32) {
-        return Err(Error::Quant("the model's inputs are not float32".into()));
+        return Err(Error::quant("the model's inputs are not float32"));
     }
     Ok(())
 }
@@ -122,9 +122,9 @@ fn calibrate(
         }
     }
     if n == 0 {
-        return Err(Error::Quant(
+        return Err(Error::Quant(QuantError::Calibration(
             "full-integer quantization needs calibration data, and none was given".into(),
-        ));
+        )));
     }
     Ok(obs.into_iter().map(|o| o.and_then(|o| o.range())).collect())
 }

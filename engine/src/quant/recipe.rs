@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::calib::Method;
-use crate::error::{Error, Result};
+use crate::error::{Error, QuantError, Result};
 use crate::ir::Graph;
 
 /// Current recipe format version.
@@ -119,13 +119,13 @@ impl Recipe {
 
     /// Parse JSON, with errors that say what is wrong.
     pub fn from_json(s: &str) -> Result<Recipe> {
-        let r: Recipe =
-            serde_json::from_str(s).map_err(|e| Error::Quant(format!("invalid recipe: {e}")))?;
+        let r: Recipe = serde_json::from_str(s)
+            .map_err(|e| Error::Quant(QuantError::Recipe(format!("invalid JSON: {e}"))))?;
         if r.version != RECIPE_VERSION {
-            return Err(Error::Quant(format!(
-                "recipe version {} is not supported (this build reads version {RECIPE_VERSION})",
+            return Err(Error::Quant(QuantError::Recipe(format!(
+                "version {} is not supported (this build reads version {RECIPE_VERSION})",
                 r.version
-            )));
+            ))));
         }
         Ok(r)
     }
@@ -140,9 +140,9 @@ impl Recipe {
         let mut keep = vec![false; g.nodes.len()];
         for p in &self.keep_float {
             let re = regex::Regex::new(p).map_err(|e| {
-                Error::Quant(format!(
+                Error::Quant(QuantError::Recipe(format!(
                     "keep_float pattern '{p}' is not a valid regular expression: {e}"
-                ))
+                )))
             })?;
             let mut hit = false;
             for (i, n) in g.nodes.iter().enumerate() {
@@ -152,9 +152,9 @@ impl Recipe {
                 }
             }
             if !hit {
-                return Err(Error::Quant(format!(
+                return Err(Error::Quant(QuantError::Recipe(format!(
                     "keep_float pattern '{p}' matches no node of the model"
-                )));
+                ))));
             }
         }
         Ok(keep)

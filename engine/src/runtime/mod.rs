@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, GraphError, InputError, OpError, Result};
 pub use crate::ir::Value;
 use crate::ir::{DType, Graph, Node, Op};
 use crate::ops::{self, EvalCtx, In};
@@ -83,20 +83,21 @@ impl Session {
         for (i, t) in graph.tensors.iter().enumerate() {
             let bytes = t.numel().saturating_mul(t.dtype.size());
             if t.data.is_none() && bytes > MAX_TENSOR_BYTES {
-                return Err(Error::Input(format!(
-                    "tensor {i} '{}' {:?} would need {:.1} GiB, more than the {} GiB a single intermediate may use",
-                    t.name,
-                    t.shape,
-                    bytes as f64 / (1u64 << 30) as f64,
-                    MAX_TENSOR_BYTES >> 30
-                )));
+                return Err(InputError::TooLarge {
+                    index: i,
+                    name: t.name.clone(),
+                    shape: t.shape.clone(),
+                    gib: bytes as f64 / (1u64 << 30) as f64,
+                    limit_gib: MAX_TENSOR_BYTES >> 30,
+                }
+                .into());
             }
         }
         let mut consts: Vec<Option<Value>> = vec![None; nt];
         for (i, t) in graph.tensors.iter().enumerate() {
             if t.data.is_some() && t.sparsity.is_none() {
                 consts[i] = Some(Value::from_const(t).ok_or_else(|| {
-                    Error::import(format!(
+                    GraphError::Tensor(format!(
                         "tensor {i} '{}': constant data does not match its shape",
                         t.name
                     ))
@@ -112,22 +113,23 @@ impl Session {
         for (i, n) in graph.nodes.iter().enumerate() {
             for &t in n.inputs.iter().flatten() {
                 if !available[t] {
-                    return Err(Error::import(format!(
-                        "node {} ({}) reads tensor {t} '{}' before it is produced (cyclic or unordered graph)",
-                        node_label(i, n),
-                        n.op.name(),
-                        graph.tensors[t].name
-                    )));
+                    return Err(GraphError::Cycle {
+                        node: node_label(i, n),
+                        op: n.op.name(),
+                        tensor: t,
+                        name: graph.tensors[t].name.clone(),
+                    }
+                    .into());
                 }
             }
             let const_in = n.input(0).and_then(|t| consts[t].as_ref());
             match (&n.op, const_in) {
                 (Op::Dequantize, Some(v)) => {
                     let q = n.input(0).and_then(|t| graph.tensors[t].quant.as_ref());
-                    let f = ops::dequantize_value(v, q).map_err(|msg| Error::Eval {
+                    let f = ops::dequantize_value(v, q).map_err(|source| Error::Eval {
                         node: node_label(i, n),
                         op: n.op.name(),
-                        msg,
+                        source,
                     })?;
                     if let Some(&o) = n.outputs.first() {
                         consts[o] = Some(f);
@@ -141,11 +143,11 @@ impl Session {
                     let t = n
                         .input(0)
                         .map(|t| &graph.tensors[t])
-                        .ok_or_else(|| Error::import("DENSIFY without input"))?;
-                    let v = ops::densify_tensor(t).map_err(|msg| Error::Eval {
+                        .ok_or_else(|| GraphError::Tensor("DENSIFY without input".into()))?;
+                    let v = ops::densify_tensor(t).map_err(|e| Error::Eval {
                         node: node_label(i, n),
                         op: n.op.name(),
-                        msg: format!("sparse tensor '{}': {msg}", t.name),
+                        source: OpError::Invalid(format!("sparse tensor '{}': {e}", t.name)),
                     })?;
                     if let Some(&o) = n.outputs.first() {
                         consts[o] = Some(v);
@@ -177,10 +179,11 @@ impl Session {
         }
         for &o in &graph.outputs {
             if !available[o] {
-                return Err(Error::import(format!(
-                    "graph output {o} '{}' is never produced",
-                    graph.tensors[o].name
-                )));
+                return Err(GraphError::OutputNotProduced {
+                    tensor: o,
+                    name: graph.tensors[o].name.clone(),
+                }
+                .into());
             }
         }
         let mut last_use = vec![UNUSED; nt];
@@ -255,22 +258,23 @@ impl Session {
     pub fn run_with(&self, inputs: Vec<Value>, hooks: &mut RunHooks<'_>) -> Result<Vec<Value>> {
         let g = &self.graph;
         if inputs.len() != g.inputs.len() {
-            return Err(Error::Input(format!(
-                "the model takes {} inputs, got {}",
-                g.inputs.len(),
-                inputs.len()
-            )));
+            return Err(InputError::Count {
+                expected: g.inputs.len(),
+                got: inputs.len(),
+            }
+            .into());
         }
         let mut values: Vec<Option<Value>> = vec![None; g.tensors.len()];
         for (i, (v, &t)) in inputs.into_iter().zip(&g.inputs).enumerate() {
             let tensor = &g.tensors[t];
             if v.dtype() != tensor.dtype {
-                return Err(Error::Input(format!(
-                    "input {i} '{}' is {}, got {}",
-                    tensor.name,
-                    tensor.dtype,
-                    v.dtype()
-                )));
+                return Err(InputError::DType {
+                    index: i,
+                    name: tensor.name.clone(),
+                    expected: tensor.dtype,
+                    got: v.dtype(),
+                }
+                .into());
             }
             let sig = tensor.signature.as_ref();
             let ok = v.shape.len() == tensor.shape.len()
@@ -278,10 +282,13 @@ impl Session {
                     s == tensor.shape[d] || sig.is_some_and(|sg| sg.get(d).is_some_and(|&x| x < 0))
                 });
             if !ok {
-                return Err(Error::Input(format!(
-                    "input {i} '{}' must have shape {:?}, got {:?}",
-                    tensor.name, tensor.shape, v.shape
-                )));
+                return Err(InputError::Shape {
+                    index: i,
+                    name: tensor.name.clone(),
+                    expected: tensor.shape.clone(),
+                    got: v.shape.clone(),
+                }
+                .into());
             }
             values[t] = Some(v);
         }
@@ -297,9 +304,7 @@ impl Session {
                 values[o]
                     .take()
                     .or_else(|| self.consts[o].clone())
-                    .ok_or_else(|| {
-                        Error::Input(format!("output '{}' was not computed", g.tensors[o].name))
-                    })
+                    .ok_or_else(|| InputError::NotComputed(g.tensors[o].name.clone()).into())
             })
             .collect()
     }
@@ -317,10 +322,10 @@ impl Session {
                 return Err(Error::Cancelled);
             }
             let n = &g.nodes[ni];
-            let err = |msg: String| Error::Eval {
+            let err = |source: OpError| Error::Eval {
                 node: node_label(ni, n),
                 op: n.op.name(),
-                msg,
+                source,
             };
             let fold = folded.and_then(|f| f[ni]);
             let mut inputs = n.inputs.clone();
@@ -348,7 +353,7 @@ impl Session {
                         .as_ref()
                         .or(values[*t].as_ref())
                         .map(|v| Some(In::Ref(v)))
-                        .ok_or_else(|| err(format!("input tensor {t} has no value"))),
+                        .ok_or_else(|| err(format!("input tensor {t} has no value").into())),
                 })
                 .collect::<Result<_>>()?;
             let mut ctx =
@@ -360,7 +365,8 @@ impl Session {
                     "produced {} outputs, expected {}",
                     outs.len(),
                     n.outputs.len()
-                )));
+                )
+                .into()));
             }
             for (v, &o) in outs.iter().zip(&n.outputs) {
                 if v.dtype() != g.tensors[o].dtype {
@@ -369,7 +375,8 @@ impl Session {
                         g.tensors[o].name,
                         v.dtype(),
                         g.tensors[o].dtype
-                    )));
+                    )
+                    .into()));
                 }
             }
             if let Some(obs) = hooks.observer.as_mut() {

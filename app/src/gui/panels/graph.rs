@@ -137,7 +137,7 @@ impl GraphView {
             let name = node.op.name();
             let fill = match error.get(&i) {
                 Some(&h) if self.heat => theme::heat(h),
-                _ => theme::op_color(&name),
+                _ => theme::op_color(&node.op),
             };
             painter.rect_filled(r, 4.0 * z, fill);
             if selected == Some(i) || matches(i) {
@@ -229,7 +229,7 @@ impl GraphView {
             painter.rect_filled(
                 Rect::from_min_size(p, Vec2::new((NODE_W * s).max(1.0), (NODE_H * s).max(1.0))),
                 0.0,
-                theme::op_color(&g.nodes[i].op.name()),
+                theme::op_color(&g.nodes[i].op),
             );
         }
         let view = Rect::from_min_size(

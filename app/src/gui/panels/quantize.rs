@@ -142,7 +142,7 @@ impl QuantizePanel {
                 if ui.button("Load").clicked() {
                     self.status = match std::fs::read_to_string(self.recipe_path.trim())
                         .map_err(|e| e.to_string())
-                        .and_then(|t| Recipe::from_json(&t).map_err(|e| e.to_string()))
+                        .and_then(|t| Recipe::from_json(&t).map_err(|e| e.chain()))
                     {
                         Ok(nr) => {
                             self.recipe = nr;
@@ -157,7 +157,7 @@ impl QuantizePanel {
                         self.recipe.to_json().as_bytes(),
                     ) {
                         Ok(()) => "saved".into(),
-                        Err(e) => e.to_string(),
+                        Err(e) => e.chain(),
                     };
                 }
             });

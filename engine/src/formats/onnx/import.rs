@@ -302,7 +302,7 @@ impl<'a> Importer<'a> {
         let outs = self
             .g
             .push_node(&name, op, inputs, out)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.chain())?;
         let n = self.g.nodes.len() - 1;
         let node = &self.g.nodes[n];
         let all_const = node
@@ -449,7 +449,7 @@ impl<'a> Importer<'a> {
             }
             "Constant" => {
                 let v = if let Some(t) = a.0.get("value").and_then(|a| a.t.as_ref()) {
-                    to_value(t, self.dir).map_err(|e| e.to_string())?
+                    to_value(t, self.dir).map_err(|e| e.chain())?
                 } else if a.has("value_float") {
                     scalar_f32(a.f("value_float", 0.0))
                 } else if let Some(f) = a.floats("value_floats") {
@@ -482,7 +482,7 @@ impl<'a> Importer<'a> {
                     return Err(format!("ConstantOfShape {s:?} is too large"));
                 }
                 let v = match a.0.get("value").and_then(|a| a.t.as_ref()) {
-                    Some(t) => to_value(t, self.dir).map_err(|e| e.to_string())?,
+                    Some(t) => to_value(t, self.dir).map_err(|e| e.chain())?,
                     None => scalar_f32(0.0),
                 };
                 let data = match v.data {
@@ -1857,7 +1857,7 @@ pub fn import(m: &ModelProto, dir: Option<&Path>, opts: &ImportOptions) -> Resul
                 vec![Some(id), Some(c)],
                 &[dt],
             )
-            .map_err(|e| Error::import(e.to_string()))?[0]
+            .map_err(|e| Error::import(e.chain()))?[0]
         } else {
             id
         };

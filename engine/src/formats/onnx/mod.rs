@@ -38,7 +38,9 @@ pub fn read_file_with(path: impl AsRef<Path>, opts: &ImportOptions) -> Result<Gr
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     read_bytes(&bytes, path.parent(), opts).map_err(|e| match e {
-        Error::Import(m) => Error::Import(format!("{}: {m}", path.display())),
+        Error::Import(crate::error::ImportError::Corrupt(m)) => {
+            Error::import(format!("{}: {m}", path.display()))
+        }
         e => e,
     })
 }

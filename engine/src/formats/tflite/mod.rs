@@ -11,7 +11,7 @@ mod write;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ImportError, Result};
 use crate::ir::Graph;
 
 pub use read::MAX_TENSOR_ELEMS;
@@ -31,7 +31,7 @@ pub fn read_file(path: impl AsRef<Path>) -> Result<Graph> {
     // truncated by someone else while mapped is outside what a reader can defend against.
     let map = unsafe { memmap2::Mmap::map(&f) }.map_err(|e| Error::io(path, e))?;
     read::read(Arc::new(map)).map_err(|e| match e {
-        Error::Import(m) => Error::Import(format!("{}: {m}", path.display())),
+        Error::Import(ImportError::Corrupt(m)) => Error::import(format!("{}: {m}", path.display())),
         e => e,
     })
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::fb::{Table, Vector};
 use super::{metadata, schema};
-use crate::error::{Error, Result};
+use crate::error::{Error, ImportError, Result};
 use crate::ir::*;
 
 /// Largest element count a tensor may claim.
@@ -226,8 +226,11 @@ fn read_tensors(sg: &Table<'_>, buffers: &[Buffer], owner: &Owner, g: &mut Graph
             ))
         })?;
         let type_code = t.get::<i8>(1, 0)?;
-        let dtype =
-            schema::dtype_of(type_code).map_err(|n| ctx(format!("type {n} is not supported")))?;
+        let dtype = schema::dtype_of(type_code).map_err(|n| {
+            Error::Import(ImportError::NotSupported(format!(
+                "tensor {i} '{name}': type {n} is not supported"
+            )))
+        })?;
         let bidx = t.get::<u32>(2, 0)? as usize;
         let buf = buffers.get(bidx).ok_or_else(|| {
             ctx(format!(
@@ -235,7 +238,7 @@ fn read_tensors(sg: &Table<'_>, buffers: &[Buffer], owner: &Owner, g: &mut Graph
                 buffers.len()
             ))
         })?;
-        let sparsity = read_sparsity(&t).map_err(|e| ctx(format!("sparsity: {e}")))?;
+        let sparsity = read_sparsity(&t).map_err(|e| ctx(format!("sparsity: {}", e.chain())))?;
         let sparse = sparsity.is_some();
         let data = match buf.range {
             Some((start, len)) => {
@@ -392,8 +395,7 @@ fn read_operators(sg: &Table<'_>, opcodes: &[OpCode], g: &mut Graph) -> Result<(
             inputs,
             outputs,
             version: Some(oc.version),
-        })
-        .map_err(|e| err(format!("operator {i}: {e}")))?;
+        })?;
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use super::builder::{Obj, TableB, finish};
 use super::schema::{self, default_version, type_code};
-use crate::error::{Error, Result};
+use crate::error::{Error, ExportError, Result};
 use crate::ir::*;
 
 /// Serialize a graph.
@@ -24,10 +24,10 @@ pub fn write(g: &Graph) -> Result<Vec<u8>> {
                         .iter()
                         .map(|&d| {
                             i32::try_from(d).map_err(|_| {
-                                Error::Export(format!(
-                                    "tensor '{}': dimension {d} too large",
-                                    t.name
-                                ))
+                                Error::from(ExportError::Tensor {
+                                    tensor: t.name.clone(),
+                                    why: format!("dimension {d} is too large"),
+                                })
                             })
                         })
                         .collect::<Result<Vec<_>>>()?,
@@ -38,9 +38,10 @@ pub fn write(g: &Graph) -> Result<Vec<u8>> {
         if let Some(d) = &t.data {
             total += d.len();
             if total > i32::MAX as usize - (1 << 20) {
-                return Err(Error::Export(
+                return Err(ExportError::TooLarge(
                     "the model is larger than 2 GB, which the TFLite flatbuffer cannot hold".into(),
-                ));
+                )
+                .into());
             }
             buffers.push(Obj::Table(TableB::new().obj(0, Obj::data(d.as_slice()))));
             tb = tb.u32(2, (buffers.len() - 1) as u32);
@@ -201,17 +202,24 @@ type CustomEnc = (i32, Option<String>, u8, TableB, Option<Vec<u8>>);
 
 fn custom_encoding(n: &Node) -> Result<CustomEnc> {
     let Op::Custom { name, attrs } = &n.op else {
-        return Err(Error::Export(format!("op {} has no encoding", n.op.name())));
+        return Err(ExportError::Node {
+            node: n.name.clone(),
+            why: format!("op {} has no TFLite encoding", n.op.name()),
+        }
+        .into());
     };
     let get = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v);
     match (get("builtin_code"), get("options_tag")) {
         (Some(AttrValue::Int(c)), Some(AttrValue::Int(0))) => {
             Ok((*c as i32, None, 0, TableB::new(), None))
         }
-        (Some(_), _) => Err(Error::Export(format!(
-            "node '{}': the options of op {name} are not understood, so it cannot be written back",
-            n.name
-        ))),
+        (Some(_), _) => Err(ExportError::Node {
+            node: n.name.clone(),
+            why: format!(
+                "the options of op {name} are not understood, so it cannot be written back"
+            ),
+        }
+        .into()),
         (None, _) => {
             let opts = match get("custom_options") {
                 Some(AttrValue::Bytes(b)) => Some(b.clone()),
