@@ -11,9 +11,7 @@ pub mod error;
 pub mod eval;
 pub mod formats;
 pub mod ir;
-#[doc(hidden)]
-pub mod kernels_compat;
-pub use kernels_compat as kernels;
+pub use pocket_kernels as kernels;
 pub mod ops;
 pub use pocket_kernels::parallel;
 pub mod passes;

@@ -275,8 +275,9 @@ fn dw_row(a: &DwRow<'_>, o: &mut [f32]) {
             c0 += CB;
         }
         for &(xs, ws) in &taps {
-            for c in c0..oc {
-                acc[c] += a.x[xs + c] * a.w[ws + c];
+            let (xr, wr) = (&a.x[xs + c0..xs + oc], &a.w[ws + c0..ws + oc]);
+            for ((o, &xv), &wv) in acc[c0..oc].iter_mut().zip(xr).zip(wr) {
+                *o += xv * wv;
             }
         }
     }

@@ -240,10 +240,6 @@ mod avx512 {
 
 /// Float CONV_2D at level `lv` through packed weights (`p` packs `w` as `[oc, kh·kw·ic]`)
 /// into `out` (`[n·oh·ow, oc]`, every element written).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the kernel's inputs, geometry and level"
-)]
 pub fn conv2d_at(
     lv: Level,
     x: &[f32],

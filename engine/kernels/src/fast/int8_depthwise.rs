@@ -217,10 +217,6 @@ pub fn generic_requant(bias: Option<&[i32]>, q: &ConvQuant, c: usize) -> Requant
 /// Depthwise convolution (multiplier 1) by rows with the generic register-blocked loops at
 /// level `lv` into `out` (`[n, oh, ow, c]`, every element written); `rq` from
 /// [`generic_requant`], `off` the input offset.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the kernel's inputs, geometry and level"
-)]
 pub fn depthwise_generic(
     lv: Level,
     x: &[i8],

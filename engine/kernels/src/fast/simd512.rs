@@ -202,7 +202,7 @@ pub(crate) fn requant16(rq: &Requant, v: __m512i, c0: usize) -> __m512i {
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
 pub(crate) fn requant_row(rq: &Requant, acc: &[i32], c0: usize, out: &mut [i8]) {
     let n = acc.len().min(out.len());
-    if !rq.simd_ok || c0 % 16 != 0 {
+    if !rq.simd_ok || !c0.is_multiple_of(16) {
         return rq.row(&acc[..n], c0, &mut out[..n]);
     }
     let b = &rq.bias[c0..c0 + n];
