@@ -258,7 +258,7 @@ fn unsupported_ops_are_listed_together() {
     let e = Session::new(&g, &SessionOptions { threads: 1 })
         .err()
         .expect("cannot run")
-        .to_string();
+        .chain();
     assert!(
         e.contains("FLOOR") && e.contains("ABS"),
         "both unsupported ops must be named: {e}"

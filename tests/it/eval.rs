@@ -258,7 +258,7 @@ fn bad_data_is_reported_clearly() {
     std::fs::copy(&good, other.join("x.png")).expect("copy");
     let e = Dataset::open(&dir.join("other"), &g.meta.labels, 10)
         .expect_err("unknown class")
-        .to_string();
+        .chain();
     assert!(
         e.contains("'giraffe'") && e.contains("not among the model's 10 labels"),
         "{e}"
@@ -268,7 +268,7 @@ fn bad_data_is_reported_clearly() {
     assert!(
         Dataset::open(&dir.join("empty"), &g.meta.labels, 10)
             .expect_err("empty")
-            .to_string()
+            .chain()
             .contains("holds no labelled samples")
     );
     // A model without a classifier output.
@@ -278,6 +278,6 @@ fn bad_data_is_reported_clearly() {
         .expect("case");
     let e = eval::classifier_classes(&c.graph)
         .expect_err("not a classifier")
-        .to_string();
+        .chain();
     assert!(e.contains("classifier output"), "{e}");
 }

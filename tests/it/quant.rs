@@ -57,11 +57,11 @@ fn float16_halves_conv_nets_and_keeps_their_outputs() {
 #[test]
 fn recipe_errors_are_clear() {
     let e = Recipe::from_json(r#"{"mode": "int8", "colour": "blue"}"#).expect_err("unknown field");
-    assert!(e.to_string().contains("unknown field `colour`"), "{e}");
+    assert!(e.chain().contains("unknown field `colour`"), "{e}");
     let e = Recipe::from_json(r#"{"mode": "int4"}"#).expect_err("unknown mode");
-    assert!(e.to_string().contains("int4"), "{e}");
+    assert!(e.chain().contains("int4"), "{e}");
     let e = Recipe::from_json(r#"{"mode": "int8", "version": 7}"#).expect_err("version");
-    assert!(e.to_string().contains("version 7"), "{e}");
+    assert!(e.chain().contains("version 7"), "{e}");
     let r = Recipe::from_json(
         r#"{"mode": "int8", "calibration": {"method": "percentile", "p": 99.9, "max_samples": 8}}"#,
     )
@@ -76,7 +76,7 @@ fn recipe_errors_are_clear() {
     r.keep_float = vec!["no_such_node".into()];
     let e = quant::quantize(&c.graph, &r, &mut no_data(), &QuantHooks::default())
         .expect_err("unknown node");
-    assert!(e.to_string().contains("matches no node"), "{e}");
+    assert!(e.chain().contains("matches no node"), "{e}");
     r.keep_float = vec!["(".into()];
     assert!(quant::quantize(&c.graph, &r, &mut no_data(), &QuantHooks::default()).is_err());
 }
@@ -105,11 +105,11 @@ fn calibration_folders_are_validated() {
     use pocket_engine::data::folder;
     let dir = crate::scratch("calib-empty");
     let e = folder::list(&dir, 1).expect_err("empty");
-    assert!(e.to_string().contains("holds no samples"), "{e}");
+    assert!(e.chain().contains("holds no samples"), "{e}");
     assert!(
         folder::list(&dir.join("missing"), 1)
             .expect_err("missing")
-            .to_string()
+            .chain()
             .contains("not a folder")
     );
     let c = cases::all()
@@ -124,7 +124,7 @@ fn calibration_folders_are_validated() {
     .expect("npy");
     let items = folder::list(&dir, 1).expect("one item");
     let e = folder::load(&items[0], &c.graph, &[]).expect_err("shape");
-    assert!(e.to_string().contains("does not fit input"), "{e}");
+    assert!(e.chain().contains("does not fit input"), "{e}");
     // An unreadable image.
     std::fs::write(dir.join("b.png"), b"not a png").expect("write");
     let items = folder::list(&dir, 1).expect("items");
@@ -136,7 +136,7 @@ fn calibration_folders_are_validated() {
         .find(|it| matches!(it, folder::Item::Image(..)))
         .expect("the png is listed");
     let e = folder::load(png, &c.graph, &pre).expect_err("bad image");
-    assert!(e.to_string().contains("cannot decode image"), "{e}");
+    assert!(e.chain().contains("cannot decode image"), "{e}");
 }
 
 /// Dynamic-range models: our hybrid kernels against LiteRT's reference kernels.

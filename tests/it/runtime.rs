@@ -68,7 +68,7 @@ fn wrong_inputs_are_rejected_with_names() {
     let e = s
         .run(vec![Value::f32(vec![1, 8, 8, 3], vec![0.0; 192])])
         .expect_err("bad shape")
-        .to_string();
+        .chain();
     assert!(e.contains("must have shape [1, 16, 16, 3]"), "{e}");
     assert!(s.run(vec![]).is_err());
 }
