@@ -1,12 +1,12 @@
 //! Reusable tensor buffers for a session's runs.
 //!
 //! When a session drops an intermediate tensor (its last reader has run), the buffer goes back
-//! to the session's arena instead of the allocator; kernels that overwrite every element of
-//! their output take their output buffer from it ([`take`]). A recycled buffer keeps its old
-//! contents (initialized numbers, never read before being overwritten), so taking it costs
-//! neither a page fault nor the zero-fill of a fresh allocation. Best fit by capacity; a bounded
-//! number of buffers. Outside a session run (no arena installed) [`take`] is a plain zeroed
-//! allocation and [`recycle`] a plain drop.
+//! to the session's arena instead of the allocator; an op whose kernel overwrites every element
+//! of its output takes the output buffer from it ([`take`]) and hands it to the kernel. A
+//! recycled buffer keeps its old contents (initialized numbers, never read before being
+//! overwritten), so taking it costs neither a page fault nor the zero-fill of a fresh
+//! allocation. Best fit by capacity; a bounded number of buffers. Outside a session run (no
+//! arena installed) [`take`] is a plain zeroed allocation and [`recycle`] a plain drop.
 
 use std::cell::RefCell;
 

@@ -1,8 +1,8 @@
 //! Pocket Studio engine: one IR for every model format, a TFLite reader and writer, a float
 //! runtime whose numbers match LiteRT, and the kernels it runs. No UI code lives here.
 //!
-//! Dependency order inside the crate: `kernels` (pure math on slices) <- `ir` <- `ops` <-
-//! {`formats`, `runtime`}.
+//! Dependency order: the `pocket-kernels` crate (pure math on slices, re-exported as
+//! [`kernels`], its worker pool as [`parallel`]) <- `ir` <- `ops` <- {`formats`, `runtime`}.
 #![warn(missing_docs)]
 
 pub mod arena;
@@ -11,9 +11,9 @@ pub mod error;
 pub mod eval;
 pub mod formats;
 pub mod ir;
-pub mod kernels;
+pub use pocket_kernels as kernels;
 pub mod ops;
-pub mod parallel;
+pub use pocket_kernels::parallel;
 pub mod passes;
 pub mod quant;
 pub mod runtime;

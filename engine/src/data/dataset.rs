@@ -6,8 +6,6 @@
 
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 use super::image::Preprocess;
 use super::{IMAGE_EXT, ext, sorted};
 use crate::error::{Error, Result};
@@ -220,28 +218,47 @@ impl Dataset {
         })
     }
 
-    /// Load samples `range` in parallel. Failed samples come back as errors (the caller skips
-    /// and counts them); nothing else is kept in memory.
+    /// Load samples `range` in parallel (one scoped thread per core, each decoding a contiguous
+    /// share, results in sample order). Failed samples come back as errors (the caller skips and
+    /// counts them); nothing else is kept in memory.
     pub fn load(
         &self,
         range: std::ops::Range<usize>,
         g: &Graph,
         pre: &Preprocess,
     ) -> Vec<Result<Value>> {
-        self.samples[range]
-            .par_iter()
-            .map(|s| match &s.source {
-                Source::Image(p) => pre.load(p, g, 0),
-                Source::Npy(p) => npy::read(p).and_then(|v| super::image::to_input(v, g, 0)),
-                Source::Row(i) => {
-                    let x = self.rows.as_ref().ok_or_else(|| Error::data("no rows"))?;
-                    let per: usize = x.shape[1..].iter().product();
-                    let mut shape = x.shape.clone();
-                    shape[0] = 1;
-                    let data = crate::map_data!(&x.data, v => v[i * per..(i + 1) * per].to_vec());
-                    super::image::to_input(Value::new(shape, data), g, 0)
-                }
-            })
-            .collect()
+        let samples = &self.samples[range];
+        let one = |s: &Sample| match &s.source {
+            Source::Image(p) => pre.load(p, g, 0),
+            Source::Npy(p) => npy::read(p).and_then(|v| super::image::to_input(v, g, 0)),
+            Source::Row(i) => {
+                let x = self.rows.as_ref().ok_or_else(|| Error::data("no rows"))?;
+                let per: usize = x.shape[1..].iter().product();
+                let mut shape = x.shape.clone();
+                shape[0] = 1;
+                let data = crate::map_data!(&x.data, v => v[i * per..(i + 1) * per].to_vec());
+                super::image::to_input(Value::new(shape, data), g, 0)
+            }
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(samples.len());
+        if threads <= 1 {
+            return samples.iter().map(one).collect();
+        }
+        let share = samples.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = samples
+                .chunks(share)
+                .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| match w.join() {
+                    Ok(v) => v,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
     }
 }

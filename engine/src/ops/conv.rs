@@ -4,9 +4,11 @@
 use super::{EvalCtx, Fact, InferResult, Ins, act, arg, f32_arg, fact_ints, ints, need};
 use crate::error::OpError;
 use crate::ir::{Op, Padding, Value};
+use crate::kernels::ConvGeom;
 use crate::kernels::binary::broadcast_shape;
-use crate::kernels::conv::{self, ConvGeom};
+use crate::kernels::conv;
 use crate::kernels::gemm::{Mat, matmul};
+use crate::kernels::kernels as table;
 use crate::kernels::{conv_out_and_pad, strides};
 
 fn rank4(f: &Fact<'_>, what: &'static str) -> Result<[usize; 4], OpError> {
@@ -267,7 +269,6 @@ fn shape4(v: &Value) -> Result<[usize; 4], OpError> {
 }
 
 pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, OpError> {
-    let t = ctx.threads;
     match op {
         Op::Conv2d(_) | Op::DepthwiseConv2d(_) | Op::FullyConnected(_) if is_hybrid(&ins, ctx) => {
             hybrid(op, &ins, ctx)
@@ -278,22 +279,23 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
             let (xs, ws, b) = (f32_arg(&ins, 0)?, f32_arg(&ins, 1)?, bias(&ins, 2)?);
             let depth = g.k[0] * g.k[1] * g.in_hwc[2];
             let oc = g.out_hwc[2];
-            let out = match op {
-                // Ungrouped: packed GEMM, weights packed once per session.
+            // Every kernel below writes each output element.
+            let mut out = crate::arena::take::<f32>(g.n * g.out_hwc.iter().product::<usize>());
+            match op {
+                // Ungrouped: the table's packed GEMM, weights packed once per session.
                 Op::Conv2d(c) if ws.len() == oc * depth => {
-                    use crate::kernels::packed::PackedF32;
-                    let build = || super::Prepared::F32Conv(PackedF32::new(ws, oc, depth));
+                    let build = || super::Prepared::F32Conv((table().f32_conv)(ws, oc, depth));
                     ctx.prepared(build, |prep| match prep {
-                        super::Prepared::F32Conv(p) => {
-                            crate::kernels::packed::conv2d(xs, p, b, &g, act(c.act), t)
-                        }
-                        _ => conv::conv2d(xs, ws, b, &g, act(c.act), t),
+                        super::Prepared::F32Conv(k) => k.run(xs, b, &g, act(c.act), &mut out),
+                        _ => conv::conv2d(xs, ws, b, &g, act(c.act), &mut out),
                     })
                 }
-                Op::Conv2d(c) => conv::conv2d(xs, ws, b, &g, act(c.act), t),
-                Op::DepthwiseConv2d(c) => conv::depthwise(xs, ws, b, &g, act(c.act), t),
+                Op::Conv2d(c) => conv::conv2d(xs, ws, b, &g, act(c.act), &mut out),
+                Op::DepthwiseConv2d(c) => {
+                    (table().f32_depthwise)(xs, ws, b, &g, act(c.act), &mut out)
+                }
                 _ => return Err("not a convolution".into()),
-            };
+            }
             Ok(vec![Value::f32(
                 vec![g.n, g.out_hwc[0], g.out_hwc[1], g.out_hwc[2]],
                 out,
@@ -316,13 +318,14 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
                 tc.stride,
                 tc.padding,
             )?;
-            let y = conv::transpose_conv(
+            let mut y = crate::arena::take::<f32>(g.n * g.out_hwc.iter().product::<usize>());
+            conv::transpose_conv(
                 f32_arg(&ins, 2)?,
                 f32_arg(&ins, 1)?,
                 bias(&ins, 3)?,
                 &g,
                 act(tc.act),
-                t,
+                &mut y,
             );
             Ok(vec![Value::f32(out.to_vec(), y)])
         }
@@ -342,7 +345,6 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
                 Mat::transposed(f32_arg(&ins, 1)?, i),
                 &mut out,
                 true,
-                t,
             );
             act(f.act).apply_slice(&mut out);
             Ok(vec![Value::f32(shape, out)])
@@ -395,7 +397,6 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
                     b,
                     &mut out[bi * d.m * d.n..(bi + 1) * d.m * d.n],
                     false,
-                    t,
                 );
             }
             let mut s = d.batch;

@@ -162,9 +162,9 @@ fn quantize(x: &[f32], shape: &[usize], q: &QuantParams, dt: DType) -> Result<Da
         && q.scale.len() == 1
         && let Ok(zp) = i32::try_from(q.zero_point[0])
     {
-        return Ok(Data::I8(crate::kernels::int8::elementwise::quantize_f32(
-            x, q.scale[0], zp,
-        )));
+        let mut out = crate::arena::take::<i8>(x.len());
+        (crate::kernels::kernels().quantize)(x, q.scale[0], zp, &mut out);
+        return Ok(Data::I8(out));
     }
     let qv = |i: usize, v: f32| -> f32 {
         let c = ch(i);

@@ -9,7 +9,9 @@ use crate::ir::{
     Activation, BinaryKind, DType, Data, Op, PoolKind, QuantParams, ReduceKind, UnaryKind, Value,
 };
 use crate::kernels::int8::elementwise::{self as ew, Activation as QAct};
-use crate::kernels::int8::{activations, conv as qconv, fast, pool as qpool};
+use crate::kernels::int8::params::RequantizeParams;
+use crate::kernels::int8::{activations, conv as qconv, pool as qpool, unary};
+use crate::kernels::kernels as table;
 
 type R = Result<Vec<Value>, OpError>;
 
@@ -81,30 +83,27 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let [_, _, ic] = g.in_hwc;
             let [_, _, oc] = g.out_hwc;
             let depth = g.k[0] * g.k[1] * ic;
-            let y = match op {
-                // Ungrouped convolution: packed GEMM (weights packed once per session).
+            // Every kernel below writes each output element.
+            let mut y = crate::arena::take::<i8>(g.n * g.out_hwc.iter().product::<usize>());
+            match op {
+                // Ungrouped convolution: the table's GEMM (weights packed once per session).
                 Op::Conv2d(_) if ws.len() == oc * depth => {
-                    let build = || {
-                        let p = fast::Packed::new(ws, oc, depth);
-                        let rq = fast::Requant::for_gemm(&p, b, &q());
-                        Prepared::Int8Conv(p, rq)
-                    };
+                    let build = || Prepared::Int8Conv((table().q_conv)(ws, b, &g, &q()));
                     ctx.prepared(build, |prep| match prep {
-                        Prepared::Int8Conv(p, rq) => fast::conv2d(xs, p, rq, &g, iqv.1),
-                        _ => qconv::conv2d(xs, ws, b, &g, &q()),
+                        Prepared::Int8Conv(k) => k.run(xs, &g, &mut y),
+                        _ => qconv::conv2d(xs, ws, b, &g, &q(), &mut y),
                     })
                 }
-                Op::Conv2d(_) => qconv::conv2d(xs, ws, b, &g, &q()),
+                Op::Conv2d(_) => qconv::conv2d(xs, ws, b, &g, &q(), &mut y),
                 _ if oc == ic && ws.len() == g.k[0] * g.k[1] * oc => {
-                    let build = || Prepared::Int8Dw(fast::DwPacked::new(ws, b, &g, &q()));
+                    let build = || Prepared::Int8Conv((table().q_depthwise)(ws, b, &g, &q()));
                     ctx.prepared(build, |prep| match prep {
-                        Prepared::Int8Dw(Some(p)) => fast::depthwise_packed(xs, p, &g),
-                        // Packing was tried once and declined: do not try again every run.
-                        _ => fast::depthwise_generic(xs, ws, b, &g, &q()),
+                        Prepared::Int8Conv(k) => k.run(xs, &g, &mut y),
+                        _ => qconv::depthwise(xs, ws, b, &g, &q(), &mut y),
                     })
                 }
-                _ => qconv::depthwise(xs, ws, b, &g, &q()),
-            };
+                _ => qconv::depthwise(xs, ws, b, &g, &q(), &mut y),
+            }
             out(vec![g.n, g.out_hwc[0], g.out_hwc[1], g.out_hwc[2]], y)
         })(),
         Op::TransposeConv(t) => (|| {
@@ -153,15 +152,14 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 vec![(si * wq.scale[0]) as f64 / so as f64; units]
             };
             let range = ew::calculate_activation_range_quantized(qact(f.act), so, zo);
-            let y = fast::fully_connected_double(
-                xs,
-                ws,
-                b,
-                (rows, depth, units),
+            let mut y = crate::arena::take::<i8>(rows * units);
+            (table().q_fully_connected)(
+                (xs, ws, b, (rows, depth, units)),
                 -zi,
                 &scales,
                 zo,
                 range,
+                &mut y,
             );
             out(shape, y)
         })(),
@@ -169,7 +167,14 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let (x, y) = (arg(ins, 0)?, arg(ins, 1)?);
             let shape = ew::broadcast_shape(&x.shape, &y.shape).ok_or("shapes do not broadcast")?;
             let (a, c) = (i8s(x, "input 0")?, i8s(y, "input 1")?);
+            let same = x.shape == y.shape && x.shape == shape;
             let v = match b.kind {
+                BinaryKind::Add | BinaryKind::Sub if same => {
+                    let p = ew::AddParams::new(iq(0)?, iq(1)?, oq()?, qact(b.act));
+                    let mut v = crate::arena::take::<i8>(a.len());
+                    (table().q_add)(a, c, &p, b.kind == BinaryKind::Sub, &mut v);
+                    v
+                }
                 BinaryKind::Add => ew::add(
                     a,
                     &x.shape,
@@ -215,13 +220,15 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let v = match u {
                 UnaryKind::Logistic => activations::logistic(xs, si, zi, so, zo),
                 UnaryKind::Tanh => activations::tanh(xs, si, zi, so, zo),
-                UnaryKind::Relu => ew::relu_x(xs, &ew::ReluParams::relu((si, zi), (so, zo))),
-                UnaryKind::Relu6 => ew::relu_x(xs, &ew::ReluParams::relu6((si, zi), (so, zo))),
+                UnaryKind::Relu => unary::relu_x(xs, &unary::ReluParams::relu((si, zi), (so, zo))),
+                UnaryKind::Relu6 => {
+                    unary::relu_x(xs, &unary::ReluParams::relu6((si, zi), (so, zo)))
+                }
                 UnaryKind::ReluN1To1 => {
-                    ew::relu_x(xs, &ew::ReluParams::relu_n1_to_1((si, zi), (so, zo)))
+                    unary::relu_x(xs, &unary::ReluParams::relu_n1_to_1((si, zi), (so, zo)))
                 }
                 UnaryKind::HardSwish => {
-                    ew::hard_swish(xs, &ew::HardSwishParams::new((si, zi), (so, zo)))
+                    unary::hard_swish(xs, &unary::HardSwishParams::new((si, zi), (so, zo)))
                 }
                 _ => {
                     return Err(OpError::Invalid(format!(
@@ -236,9 +243,9 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let x = arg(ins, 0)?;
             out(
                 x.shape.clone(),
-                ew::leaky_relu(
+                unary::leaky_relu(
                     i8s(x, "input")?,
-                    &ew::LeakyReluParams::new(iq(0)?, oq()?, *alpha),
+                    &unary::LeakyReluParams::new(iq(0)?, oq()?, *alpha),
                 ),
             )
         })(),
@@ -384,21 +391,27 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let (so, zo) = oq()?;
             let to = ctx.out_dtypes.first().copied().unwrap_or(DType::I8);
             let v: Vec<i8> = match &x.data {
-                Data::F32(f) if to == DType::I8 => ew::quantize_f32(f, so, zo),
-                Data::I8(q) => ew::requantize(
-                    q,
-                    &ew::RequantizeParams::new(
+                Data::F32(f) if to == DType::I8 => {
+                    let mut v = crate::arena::take::<i8>(f.len());
+                    (table().quantize)(f, so, zo, &mut v);
+                    v
+                }
+                Data::I8(q) => {
+                    let p = RequantizeParams::new(
                         iq(0)?,
                         (so, zo - if to == DType::U8 { 128 } else { 0 }),
-                    ),
-                ),
+                    );
+                    let mut v = crate::arena::take::<i8>(q.len());
+                    (table().requantize)(q, &p, &mut v);
+                    v
+                }
                 Data::U8(q) => {
                     let (si, zi) = iq(0)?;
                     let shifted: Vec<i8> = q.iter().map(|&v| (v as i32 - 128) as i8).collect();
-                    ew::requantize(
-                        &shifted,
-                        &ew::RequantizeParams::new((si, zi - 128), (so, zo)),
-                    )
+                    let p = RequantizeParams::new((si, zi - 128), (so, zo));
+                    let mut v = vec![0i8; q.len()];
+                    (table().requantize)(&shifted, &p, &mut v);
+                    v
                 }
                 _ => return Err(OpError::NoKernel("QUANTIZE of this type pair".into())),
             };
@@ -414,7 +427,7 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let (s, z) = iq(0)?;
             Ok(vec![Value::f32(
                 x.shape.clone(),
-                ew::dequantize(i8s(x, "input")?, s, z),
+                unary::dequantize(i8s(x, "input")?, s, z),
             )])
         })(),
         _ => return None,

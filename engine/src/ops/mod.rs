@@ -102,19 +102,14 @@ pub struct EvalCtx<'a> {
     pub input_pad: Option<[usize; 4]>,
 }
 
-/// Per-node state derived from constant weights, computed once per session.
+/// Per-node state derived from constant weights, computed once per session by the kernel
+/// table's `prepare` entries.
 #[derive(Debug)]
 pub enum Prepared {
-    /// An int8 convolution's packed weights and folded requantization.
-    Int8Conv(
-        crate::kernels::int8::fast::Packed,
-        crate::kernels::int8::fast::Requant,
-    ),
+    /// An int8 convolution or depthwise convolution (packed weights, folded requantization).
+    Int8Conv(Box<dyn crate::kernels::QConv>),
     /// A float convolution's packed weights.
-    F32Conv(crate::kernels::packed::PackedF32),
-    /// An int8 depthwise convolution's widened, interleaved weights (`None`: the generic
-    /// kernel runs).
-    Int8Dw(Option<crate::kernels::int8::fast::DwPacked>),
+    F32Conv(Box<dyn crate::kernels::F32Conv>),
 }
 
 impl<'a> EvalCtx<'a> {

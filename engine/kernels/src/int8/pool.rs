@@ -3,8 +3,8 @@
 //! (`reference_ops::QuantizedMeanOrSum`, plus the older `reference_integer_ops::Mean`),
 //! `reference_ops::ResizeBilinearInteger` and `reference_ops::ResizeNearestNeighbor`.
 
-use super::super::conv::ConvGeom;
 use super::fixed::{multiply_by_quantized_multiplier, quantize_multiplier};
+use crate::geom::ConvGeom;
 
 /// Window of output `o` along dim `d`: the in-bounds input range `start..end`.
 fn window(g: &ConvGeom, d: usize, o: usize) -> (usize, usize) {

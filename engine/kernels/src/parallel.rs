@@ -173,7 +173,7 @@ impl Pool {
             while self.generation.load(SeqCst) == seen {
                 std::hint::spin_loop();
                 spins = spins.wrapping_add(1);
-                if spins % 256 == 0 && start.elapsed() > SPIN {
+                if spins.is_multiple_of(256) && start.elapsed() > SPIN {
                     let mut g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
                     self.sleepers.fetch_add(1, SeqCst);
                     while self.generation.load(SeqCst) == seen {

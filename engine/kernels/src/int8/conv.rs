@@ -6,73 +6,10 @@
 //! a real 0), `+ bias[c]`, then `MultiplyByQuantizedMultiplier(acc, mult[c], shift[c])`,
 //! `+ output_offset`, clamp to the fused-activation range. Integer sums wrap like the C++.
 
-use super::super::conv::ConvGeom;
-use super::elementwise::{Activation, calculate_activation_range_quantized};
 use super::fixed::{multiply_by_quantized_multiplier, quantize_multiplier};
-
-/// Per-output-channel requantization of a conv-like op (LiteRT `OpData` after
-/// `PopulateConvolutionQuantizationParams`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConvQuant {
-    /// `-input_zero_point`.
-    pub input_offset: i32,
-    /// Output zero point.
-    pub output_offset: i32,
-    /// Per output channel Q0.31 multipliers.
-    pub multipliers: Vec<i32>,
-    /// Per output channel shifts (positive = left).
-    pub shifts: Vec<i32>,
-    /// Fused activation clamp (from `calculate_activation_range_quantized`).
-    pub act_min: i32,
-    /// Fused activation clamp.
-    pub act_max: i32,
-}
-
-impl ConvQuant {
-    /// LiteRT `PopulateConvolutionQuantizationParams` for `channels` output channels:
-    /// `M[c] = (double)s_in · (double)s_w[c] / (double)s_out`; a single filter scale is broadcast
-    /// (per-tensor weights). Used by CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV and per-channel
-    /// FULLY_CONNECTED.
-    pub fn per_channel(
-        (s_in, z_in): (f32, i32),
-        filter_scales: &[f32],
-        (s_out, z_out): (f32, i32),
-        act: Activation,
-        channels: usize,
-    ) -> Self {
-        let (mut multipliers, mut shifts) =
-            (Vec::with_capacity(channels), Vec::with_capacity(channels));
-        for c in 0..channels {
-            let sw = if filter_scales.len() > 1 {
-                filter_scales.get(c).copied().unwrap_or(0.0)
-            } else {
-                filter_scales.first().copied().unwrap_or(0.0)
-            };
-            let (m, s) = quantize_multiplier(s_in as f64 * sw as f64 / s_out as f64);
-            multipliers.push(m);
-            shifts.push(s);
-        }
-        let (act_min, act_max) = calculate_activation_range_quantized(act, s_out, z_out);
-        Self {
-            input_offset: -z_in,
-            output_offset: z_out,
-            multipliers,
-            shifts,
-            act_min,
-            act_max,
-        }
-    }
-
-    #[inline]
-    fn finish(&self, acc: i32, c: usize) -> i8 {
-        let m = self.multipliers.get(c).copied().unwrap_or(0);
-        let s = self.shifts.get(c).copied().unwrap_or(0);
-        let v = multiply_by_quantized_multiplier(acc, m, s).wrapping_add(self.output_offset);
-        v.max(self.act_min)
-            .min(self.act_max)
-            .clamp(i8::MIN as i32, i8::MAX as i32) as i8
-    }
-}
+pub use super::params::ConvQuant;
+use super::params::{Activation, calculate_activation_range_quantized};
+use crate::geom::ConvGeom;
 
 /// Input coordinate of output `o`, tap `t` along dim `d`, if inside the image.
 #[inline]
@@ -83,7 +20,14 @@ fn in_coord(g: &ConvGeom, d: usize, o: usize, t: usize) -> Option<usize> {
 
 /// `reference_integer_ops::ConvPerChannel` (int8). `w` is `[oc, kh, kw, ic / groups]`; the
 /// filter depth is inferred from `w.len()` (grouped convolution when it is smaller than `ic`).
-pub fn conv2d(x: &[i8], w: &[i8], bias: Option<&[i32]>, g: &ConvGeom, q: &ConvQuant) -> Vec<i8> {
+pub fn conv2d(
+    x: &[i8],
+    w: &[i8],
+    bias: Option<&[i32]>,
+    g: &ConvGeom,
+    q: &ConvQuant,
+    out: &mut [i8],
+) {
     let [ih, iw, ic] = g.in_hwc;
     let [oh, ow, oc] = g.out_hwc;
     let [kh, kw] = g.k;
@@ -91,7 +35,7 @@ pub fn conv2d(x: &[i8], w: &[i8], bias: Option<&[i32]>, g: &ConvGeom, q: &ConvQu
     let fic = w.len().checked_div(taps).map_or(ic, |f| f.max(1));
     let groups = (ic / fic).max(1);
     let per_group = (oc / groups).max(1);
-    let mut out = vec![0i8; g.n * oh * ow * oc];
+    debug_assert_eq!(out.len(), g.n * oh * ow * oc);
     for b in 0..g.n {
         for oy in 0..oh {
             for ox in 0..ow {
@@ -121,17 +65,23 @@ pub fn conv2d(x: &[i8], w: &[i8], bias: Option<&[i32]>, g: &ConvGeom, q: &ConvQu
             }
         }
     }
-    out
 }
 
 /// `reference_integer_ops::DepthwiseConvPerChannel` (int8). `w` is `[1, kh, kw, ic · mult]`;
 /// output channel `c · mult + m` reads input channel `c`.
-pub fn depthwise(x: &[i8], w: &[i8], bias: Option<&[i32]>, g: &ConvGeom, q: &ConvQuant) -> Vec<i8> {
+pub fn depthwise(
+    x: &[i8],
+    w: &[i8],
+    bias: Option<&[i32]>,
+    g: &ConvGeom,
+    q: &ConvQuant,
+    out: &mut [i8],
+) {
     let [ih, iw, ic] = g.in_hwc;
     let [oh, ow, oc] = g.out_hwc;
     let [kh, kw] = g.k;
     let mult = (oc / ic.max(1)).max(1);
-    let mut out = vec![0i8; g.n * oh * ow * oc];
+    debug_assert_eq!(out.len(), g.n * oh * ow * oc);
     for b in 0..g.n {
         for oy in 0..oh {
             for ox in 0..ow {
@@ -164,7 +114,6 @@ pub fn depthwise(x: &[i8], w: &[i8], bias: Option<&[i32]>, g: &ConvGeom, q: &Con
             }
         }
     }
-    out
 }
 
 /// `reference_integer_ops::TransposeConv` (int8): scatter `(x + input_offset) · w` into an int32
@@ -265,8 +214,9 @@ impl FcQuant {
         }
     }
 
+    /// Requantize an accumulator (bias added) to the output.
     #[inline]
-    fn finish(&self, acc: i32) -> i8 {
+    pub fn finish(&self, acc: i32) -> i8 {
         let v = multiply_by_quantized_multiplier(acc, self.multiplier, self.shift)
             .wrapping_add(self.output_offset);
         v.max(self.act_min)
@@ -291,8 +241,9 @@ pub fn fully_connected_per_channel_double(
     scales: &[f64],
     output_offset: i32,
     (act_min, act_max): (i32, i32),
-) -> Vec<i8> {
-    let mut out = vec![0i8; batches * units];
+    out: &mut [i8],
+) {
+    debug_assert_eq!(out.len(), batches * units);
     for b in 0..batches {
         let xr = &x[b * depth..(b + 1) * depth];
         for u in 0..units {
@@ -308,7 +259,6 @@ pub fn fully_connected_per_channel_double(
             out[b * units + u] = v.clamp(act_min as i64, act_max as i64) as i8;
         }
     }
-    out
 }
 
 /// `reference_ops::BatchMatMul<int8_t, int32_t>` as LiteRT's batch_matmul.cc calls it:
@@ -396,6 +346,35 @@ pub fn batch_matmul(
 mod tests {
     use super::*;
 
+    /// The kernels' outputs as vectors (tests only).
+    fn conv(x: &[i8], w: &[i8], b: Option<&[i32]>, g: &ConvGeom, q: &ConvQuant) -> Vec<i8> {
+        let mut out = vec![0x55i8; g.n * g.out_hwc.iter().product::<usize>()];
+        conv2d(x, w, b, g, q, &mut out);
+        out
+    }
+
+    fn dw(x: &[i8], w: &[i8], b: Option<&[i32]>, g: &ConvGeom, q: &ConvQuant) -> Vec<i8> {
+        let mut out = vec![0x55i8; g.n * g.out_hwc.iter().product::<usize>()];
+        depthwise(x, w, b, g, q, &mut out);
+        out
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "the kernel's parameters")]
+    fn fc(
+        x: &[i8],
+        w: &[i8],
+        b: Option<&[i32]>,
+        d: (usize, usize, usize),
+        io: i32,
+        s: &[f64],
+        oo: i32,
+        r: (i32, i32),
+    ) -> Vec<i8> {
+        let mut out = vec![0x55i8; d.0 * d.2];
+        fully_connected_per_channel_double(x, w, b, d, io, s, oo, r, &mut out);
+        out
+    }
+
     fn geom(
         in_hwc: [usize; 3],
         out_hwc: [usize; 3],
@@ -427,17 +406,17 @@ mod tests {
         let q = unit_quant(1, 0, 1, Activation::None);
         assert_eq!(q.multipliers, vec![1 << 30]);
         assert_eq!(q.shifts, vec![1]);
-        let y = conv2d(&x, &[1, 1, 1, 1], Some(&[10]), &g, &q);
+        let y = conv(&x, &[1, 1, 1, 1], Some(&[10]), &g, &q);
         // windows of 0..8: (0+1+3+4)=8, 12, 20, 24 ; + bias 10
         assert_eq!(y, vec![18, 22, 30, 34]);
         // SAME padding with a 3x3 filter: padding taps contribute nothing.
         let g = geom([3, 3, 1], [3, 3, 1], 3, 1, 1);
-        let y = conv2d(&x, &[1; 9], None, &g, &q);
+        let y = conv(&x, &[1; 9], None, &g, &q);
         assert_eq!(y[0], 8);
         assert_eq!(y[4], 36);
         // RELU on an output zero point of -10.
         let q = ConvQuant::per_channel((0.5, 1), &[0.5], (0.25, -10), Activation::Relu, 1);
-        let y = conv2d(&x, &[-1; 9], None, &g, &q);
+        let y = conv(&x, &[-1; 9], None, &g, &q);
         assert_eq!(y, vec![-10; 9]);
     }
 
@@ -446,12 +425,12 @@ mod tests {
         // 1x1 input with 2 channels, 2 groups of one channel each.
         let g = geom([1, 1, 2], [1, 1, 2], 1, 1, 0);
         let q = unit_quant(0, 0, 2, Activation::None);
-        assert_eq!(conv2d(&[3, 5], &[2, -1], None, &g, &q), vec![6, -5]);
+        assert_eq!(conv(&[3, 5], &[2, -1], None, &g, &q), vec![6, -5]);
         // Depthwise with multiplier 2 on a 1x1 image.
         let g = geom([1, 1, 2], [1, 1, 4], 1, 1, 0);
         let q = unit_quant(0, 0, 4, Activation::None);
         assert_eq!(
-            depthwise(&[3, 5], &[1, 2, 3, 4], Some(&[0, 1, 0, 1]), &g, &q),
+            dw(&[3, 5], &[1, 2, 3, 4], Some(&[0, 1, 0, 1]), &g, &q),
             vec![3, 7, 15, 21]
         );
     }
@@ -485,7 +464,7 @@ mod tests {
     fn fully_connected_and_batch_matmul() {
         // x - zp = [1, 2, 3]; w rows [1,1,1], [1,-1,0]
         // (s_in·s_w/s_out) = 1 for both units; output zero point 1.
-        let y = fully_connected_per_channel_double(
+        let y = fc(
             &[3, 4, 5],
             &[1, 1, 1, 1, -1, 0],
             Some(&[0, 100]),
@@ -497,7 +476,7 @@ mod tests {
         );
         assert_eq!(y, vec![7, 100]);
         // Per channel: unit 1 at half the scale, acc -4 -> -2; ties round away from zero.
-        let y = fully_connected_per_channel_double(
+        let y = fc(
             &[3, 4, 5],
             &[1, 1, 1, 4, -4, 0],
             None,
@@ -508,7 +487,7 @@ mod tests {
             (-128, 127),
         );
         assert_eq!(y, vec![7, -1]);
-        let y = fully_connected_per_channel_double(
+        let y = fc(
             &[3],
             &[1, 1],
             Some(&[0, -2]),

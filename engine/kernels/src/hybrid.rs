@@ -3,7 +3,7 @@
 //! and the sums are scaled back to float with `input_scale × weight_scale[c]`.
 
 use super::act::Act;
-use super::conv::ConvGeom;
+use crate::geom::ConvGeom;
 
 /// LiteRT `SymmetricQuantizeFloats`: `q = round(x · 127 / max|x|)`, scale `max|x| / 127`.
 pub fn quantize_symmetric(x: &[f32]) -> (Vec<i8>, f32) {

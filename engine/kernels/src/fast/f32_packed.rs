@@ -4,9 +4,10 @@
 //! blocks whose im2col patches stay in cache. Portable code elsewhere. Tested against the
 //! reference convolution (float tolerance: the sums are reordered).
 
-use super::act::Act;
-use super::conv::ConvGeom;
-use super::int8::fast::{Level, level};
+use crate::act::Act;
+use crate::cpu::Level;
+use crate::geom::{ConvGeom, im2col};
+use crate::table::F32Conv;
 
 /// Output channels per panel.
 const PANEL: usize = 16;
@@ -237,32 +238,31 @@ mod avx512 {
     }
 }
 
-/// Float CONV_2D through packed weights (`p` packs `w` as `[oc, kh·kw·ic]`).
-pub fn conv2d(
+/// Float CONV_2D at level `lv` through packed weights (`p` packs `w` as `[oc, kh·kw·ic]`)
+/// into `out` (`[n·oh·ow, oc]`, every element written).
+pub fn conv2d_at(
+    lv: Level,
     x: &[f32],
     p: &PackedF32,
     bias: Option<&[f32]>,
     g: &ConvGeom,
     act: Act,
-    threads: usize,
-) -> Vec<f32> {
+    out: &mut [f32],
+) {
     let [ih, iw, ic] = g.in_hwc;
     let [oh, ow, oc] = g.out_hwc;
     let [kh, kw] = g.k;
     let k = p.k;
     let m = g.n * oh * ow;
+    // Never above what the CPU has (this function is safe to call with any level).
+    let lv = lv.min(crate::cpu::detected());
+    debug_assert_eq!(out.len(), m * oc);
+    debug_assert!(x.len() >= g.n * ih * iw * ic && p.n == oc && k == kh * kw * ic);
     let zero = vec![0f32; oc];
     let bias = bias.filter(|b| b.len() >= oc).unwrap_or(&zero);
-    let lv = level();
     let pointwise =
         kh == 1 && kw == 1 && g.stride == [1, 1] && g.pad == [0, 0] && oh == ih && ow == iw;
-    // Every output element is written by gemm_block.
-    let mut out = crate::arena::take::<f32>(m * oc);
-    let mc = if threads > 1 {
-        crate::parallel::block_rows(m, MC, MR)
-    } else {
-        MC
-    };
+    let mc = crate::parallel::block_rows(m, MC, MR);
     let task = |blk: usize, o: &mut [f32]| {
         let r0 = blk * mc;
         let rows = o.len() / oc.max(1);
@@ -271,17 +271,47 @@ pub fn conv2d(
             return;
         }
         let mut a = vec![0f32; rows * k];
-        super::conv::im2col(x, g, r0, r0 + rows, &mut a, 1);
+        // Already inside a pool task: the patch gathering runs on this thread.
+        im2col(x, g, r0, r0 + rows, &mut a, false);
         gemm_block(&a, rows, p, bias, act, o, lv);
     };
-    super::for_chunks(&mut out, mc * oc, threads > 1, task);
-    out
+    crate::parallel::chunks_mut(out, mc * oc, task);
+}
+
+/// An ungrouped float convolution's weights packed for one level.
+#[derive(Debug)]
+pub struct PackedConv {
+    lv: Level,
+    p: PackedF32,
+}
+
+impl F32Conv for PackedConv {
+    fn run(&self, x: &[f32], bias: Option<&[f32]>, g: &ConvGeom, act: Act, out: &mut [f32]) {
+        conv2d_at(self.lv, x, &self.p, bias, g, act, out)
+    }
+}
+
+/// Table entry: pack `w` (`[oc, depth]`) for the portable kernel.
+pub fn prepare_portable(w: &[f32], oc: usize, depth: usize) -> Box<dyn F32Conv> {
+    Box::new(PackedConv {
+        lv: Level::Portable,
+        p: PackedF32::new(w, oc, depth),
+    })
+}
+
+/// Table entry: pack `w` for the AVX-512 micro-kernel (plugged only when the CPU has it).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn prepare_avx512(w: &[f32], oc: usize, depth: usize) -> Box<dyn F32Conv> {
+    Box::new(PackedConv {
+        lv: Level::Avx512Vnni,
+        p: PackedF32::new(w, oc, depth),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::conv::reference;
+    use crate::conv::reference;
 
     #[test]
     fn packed_conv_matches_the_reference() {
@@ -314,22 +344,31 @@ mod tests {
             let b: Vec<f32> = (0..oc).map(|v| v as f32 * 0.1 - 1.0).collect();
             let want = reference::conv2d(&x, &w, Some(&b), &g, false);
             let p = PackedF32::new(&w, oc, k[0] * k[1] * ic);
-            for t in [1, 2] {
-                let got = conv2d(&x, &p, Some(&b), &g, Act::None, t);
+            let run = |lv: Level, t: usize, act: Act| {
+                let mut got = vec![f32::NAN; want.len()];
+                let k = (crate::table::for_level(lv).f32_conv)(&w, oc, k[0] * k[1] * ic);
+                crate::parallel::with_threads(t, || k.run(&x, Some(&b), &g, act, &mut got));
+                got
+            };
+            for (t, lv) in [1, 2]
+                .into_iter()
+                .flat_map(|t| crate::cpu::supported().into_iter().map(move |lv| (t, lv)))
+            {
+                let got = run(lv, t, Act::None);
                 let e = got
                     .iter()
                     .zip(&want)
                     .map(|(a, b)| (a - b).abs() / b.abs().max(1.0))
                     .fold(0.0, f32::max);
-                assert!(e < 1e-5, "case {i}: error {e}");
+                assert!(e < 1e-5, "case {i} {lv:?}: error {e}");
                 // The activation clamp fused into the stores, and tanh after them.
                 for act in [Act::Clamp(-0.25, 0.5), Act::Tanh] {
                     let mut w2 = want.clone();
                     act.apply_slice(&mut w2);
-                    let got = conv2d(&x, &p, Some(&b), &g, act, t);
+                    let got = run(lv, t, act);
                     assert!(
                         got.iter().zip(&w2).all(|(a, b)| (a - b).abs() < 1e-5),
-                        "case {i} {act:?}"
+                        "case {i} {act:?} {lv:?}"
                     );
                 }
                 let mut pw = vec![0f32; want.len()];

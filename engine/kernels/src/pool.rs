@@ -1,7 +1,7 @@
 //! 2-D pooling in NHWC. Average pooling divides by the number of in-bounds taps (TFLite).
 
 use super::act::Act;
-use super::conv::ConvGeom;
+use crate::geom::ConvGeom;
 
 /// In-bounds input window `(rows, cols)` of output pixel `(oy, ox)` (dilation 1).
 pub(crate) fn window(

@@ -1,4 +1,6 @@
-//! Matrix products on f32 through the `gemm` crate, with a reference twin.
+//! Matrix products on f32 through the `gemm` crate (single-threaded calls; large products are
+//! split over the worker pool by rows, or by columns when there are few rows), with a
+//! reference twin.
 
 /// A strided matrix view: element (r, c) is at `data[r * rs + c * cs]`.
 #[derive(Clone, Copy)]
@@ -40,12 +42,8 @@ impl<'a> Mat<'a> {
     }
 }
 
-/// `dst[m, n] (row-major, ld = n) = (accumulate ? dst : 0) + a[m, k] · b[k, n]`, using `threads`
-/// threads of the current rayon pool.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "mirrors the BLAS-style gemm signature"
-)]
+/// `dst[m, n] (row-major, ld = n) = (accumulate ? dst : 0) + a[m, k] · b[k, n]`, split over
+/// the worker pool's threads (see [`crate::parallel`]) when the product is large.
 pub fn matmul(
     m: usize,
     n: usize,
@@ -54,7 +52,6 @@ pub fn matmul(
     b: Mat<'_>,
     dst: &mut [f32],
     accumulate: bool,
-    threads: usize,
 ) {
     assert!(dst.len() >= m * n, "gemm: dst too small");
     if m == 0 || n == 0 {
@@ -68,13 +65,55 @@ pub fn matmul(
     }
     assert!(a.max_index(m, k) < a.data.len(), "gemm: lhs out of bounds");
     assert!(b.max_index(k, n) < b.data.len(), "gemm: rhs out of bounds");
-    let par = if threads > 1 && m * n * k > 32 * 1024 {
-        gemm::Parallelism::Rayon(threads)
+    let threads = crate::parallel::threads();
+    let dst = &mut dst[..m * n];
+    if threads <= 1 || m * n * k <= 32 * 1024 {
+        gemm_serial(m, n, k, a, b, dst, accumulate);
+    } else if m >= 2 * threads {
+        // One block of rows per thread: each call packs `b` once, so fewer blocks pack less.
+        let mc = m.div_ceil(threads);
+        crate::parallel::chunks_mut(dst, mc * n, |i, d| {
+            let r0 = i * mc;
+            let a = Mat {
+                data: &a.data[r0 * a.rs..],
+                ..a
+            };
+            gemm_serial(d.len() / n, n, k, a, b, d, accumulate);
+        });
     } else {
-        gemm::Parallelism::None
-    };
-    // SAFETY: the asserts above keep every index the product touches inside the three slices;
-    // `dst` is exclusively borrowed and does not alias `a` or `b`.
+        // Few rows (a batch-1 fully connected layer): each row split by columns.
+        let nc = n.div_ceil(threads).next_multiple_of(16).min(n);
+        for (r, row) in dst.chunks_mut(n).enumerate() {
+            let a = Mat {
+                data: &a.data[r * a.rs..],
+                ..a
+            };
+            crate::parallel::chunks_mut(row, nc, |j, d| {
+                let b = Mat {
+                    data: &b.data[j * nc * b.cs..],
+                    ..b
+                };
+                gemm_serial(1, d.len(), k, a, b, d, accumulate);
+            });
+        }
+    }
+}
+
+/// One single-threaded `gemm` call; the caller has checked every bound.
+fn gemm_serial(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Mat<'_>,
+    b: Mat<'_>,
+    dst: &mut [f32],
+    accumulate: bool,
+) {
+    debug_assert!(dst.len() >= m * n);
+    assert!(a.max_index(m, k) < a.data.len() && b.max_index(k, n) < b.data.len());
+    // SAFETY: the assert above keeps every index the product reads inside `a` and `b`, and
+    // `dst` (row-major, ld = n) holds `m * n` elements; `dst` is exclusively borrowed and does
+    // not alias `a` or `b`.
     unsafe {
         gemm::gemm(
             m,
@@ -95,7 +134,7 @@ pub fn matmul(
             false,
             false,
             false,
-            par,
+            gemm::Parallelism::None,
         );
     }
 }
@@ -128,7 +167,15 @@ mod tests {
 
     #[test]
     fn matches_reference_on_odd_shapes() {
-        for &(m, n, k) in &[(1, 1, 1), (7, 5, 3), (33, 65, 17), (128, 96, 300)] {
+        // Serial, split by rows, split by columns (one row, and 3 rows on 2 threads).
+        for &(m, n, k) in &[
+            (1, 1, 1),
+            (7, 5, 3),
+            (33, 65, 17),
+            (128, 96, 300),
+            (1, 1000, 320),
+            (3, 517, 100),
+        ] {
             let a: Vec<f32> = (0..m * k)
                 .map(|i| ((i * 7919) % 97) as f32 / 97.0 - 0.5)
                 .collect();
@@ -137,16 +184,17 @@ mod tests {
                 .collect();
             let mut d1 = vec![0.25f32; m * n];
             let mut d2 = d1.clone();
-            matmul(
-                m,
-                n,
-                k,
-                Mat::row_major(&a, k),
-                Mat::transposed(&b, k),
-                &mut d1,
-                true,
-                2,
-            );
+            crate::parallel::with_threads(2, || {
+                matmul(
+                    m,
+                    n,
+                    k,
+                    Mat::row_major(&a, k),
+                    Mat::transposed(&b, k),
+                    &mut d1,
+                    true,
+                )
+            });
             matmul_reference(
                 m,
                 n,

@@ -1,0 +1,385 @@
+//! Optimized int8 elementwise kernels and the int8 FULLY_CONNECTED row products, bit-exact with
+//! their reference twins: same-shape ADD/SUB ([`crate::int8::elementwise::add_same_shape`]),
+//! f32 → int8 QUANTIZE ([`crate::int8::unary::quantize_f32`]) and the per-channel
+//! fully connected layer ([`crate::int8::conv::fully_connected_per_channel_double`]). Each comes
+//! as one table entry per level: the same scalar code compiled for the baseline or for AVX2 /
+//! AVX-512 so that the compiler vectorizes it, plus AVX-512 intrinsics where they pay.
+
+use crate::int8::params::AddParams;
+
+/// The reference ADD/SUB arithmetic on one pair of elements.
+#[inline(always)]
+fn add_one(p: &AddParams, x: i8, y: i8, sub: bool) -> i8 {
+    let (sa, sb) = p.scaled_inputs(x, y);
+    p.finish(if sub {
+        sa.wrapping_sub(sb)
+    } else {
+        sa.wrapping_add(sb)
+    })
+}
+
+#[inline(always)]
+fn add_loop(a: &[i8], b: &[i8], p: &AddParams, sub: bool, out: &mut [i8]) {
+    debug_assert!(a.len() == b.len() && a.len() == out.len());
+    if sub {
+        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            *o = add_one(p, x, y, true);
+        }
+    } else {
+        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            *o = add_one(p, x, y, false);
+        }
+    }
+}
+
+/// Same-shape ADD (`sub = false`) or SUB into `out`, portable code.
+pub fn add_portable(a: &[i8], b: &[i8], p: &AddParams, sub: bool, out: &mut [i8]) {
+    add_loop(a, b, p, sub, out)
+}
+
+/// [`add_portable`] compiled for AVX2 (plugged only when the CPU has it).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn add_avx2(a: &[i8], b: &[i8], p: &AddParams, sub: bool, out: &mut [i8]) {
+    #[target_feature(enable = "avx2,fma")]
+    fn go(a: &[i8], b: &[i8], p: &AddParams, sub: bool, out: &mut [i8]) {
+        add_loop(a, b, p, sub, out)
+    }
+    // SAFETY: the table holds this entry only when the CPU reports AVX2 and FMA.
+    unsafe { go(a, b, p, sub, out) }
+}
+
+/// Same-shape ADD/SUB with AVX-512 lanes (plugged only when the CPU has AVX-512). The left
+/// shift of LiteRT's int8 ADD is 20 and its shifts are non-positive, which the SIMD lanes
+/// assume; other parameters run the scalar code compiled for AVX-512.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn add_avx512(a: &[i8], b: &[i8], p: &AddParams, sub: bool, out: &mut [i8]) {
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    fn go(a: &[i8], b: &[i8], p: &AddParams, sub: bool, out: &mut [i8]) {
+        add_loop(a, b, p, sub, out)
+    }
+    let fits = (0..=31).contains(&p.left_shift)
+        && p.input1_shift <= 0
+        && p.input2_shift <= 0
+        && p.output_shift <= 0;
+    // SAFETY: the table holds this entry only when the CPU reports AVX-512 F/BW/DQ/VL.
+    unsafe {
+        if fits {
+            super::simd512::add(a, b, p, sub, out)
+        } else {
+            go(a, b, p, sub, out)
+        }
+    }
+}
+
+/// `round(x / scale)` as `trunc(t + copysign(½⁻, t))` with `½⁻` the float just below ½ (exact
+/// for every f32; the lowering LLVM uses itself, which its loop vectorizer does not apply to
+/// `round` calls), clamped to ±256 before the integer conversion (the same final clamp for any
+/// zero point in int8's range).
+#[inline(always)]
+fn quantize_loop(x: &[f32], scale: f32, zp: i32, out: &mut [i8]) {
+    debug_assert_eq!(x.len(), out.len());
+    if !(-128..=127).contains(&zp) {
+        return crate::int8::unary::quantize_f32(x, scale, zp, out);
+    }
+    let below_half = f32::from_bits(0x3EFF_FFFF);
+    for (o, &v) in out.iter_mut().zip(x) {
+        let t = v / scale;
+        let r = (t + below_half.copysign(t)).trunc().clamp(-256.0, 256.0);
+        *o = ((r as i32) + zp).clamp(i8::MIN as i32, i8::MAX as i32) as i8;
+    }
+}
+
+/// f32 → int8 QUANTIZE into `out`, portable code.
+pub fn quantize_portable(x: &[f32], scale: f32, zp: i32, out: &mut [i8]) {
+    quantize_loop(x, scale, zp, out)
+}
+
+/// [`quantize_portable`] compiled for AVX2 (plugged only when the CPU has it).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn quantize_avx2(x: &[f32], scale: f32, zp: i32, out: &mut [i8]) {
+    #[target_feature(enable = "avx2,fma")]
+    fn go(x: &[f32], scale: f32, zp: i32, out: &mut [i8]) {
+        quantize_loop(x, scale, zp, out)
+    }
+    // SAFETY: the table holds this entry only when the CPU reports AVX2 and FMA.
+    unsafe { go(x, scale, zp, out) }
+}
+
+/// f32 → int8 QUANTIZE with AVX-512 intrinsics (plugged only when the CPU has AVX-512).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn quantize_avx512(x: &[f32], scale: f32, zp: i32, out: &mut [i8]) {
+    if !(-128..=127).contains(&zp) {
+        return crate::int8::unary::quantize_f32(x, scale, zp, out);
+    }
+    // SAFETY: the table holds this entry only when the CPU reports AVX-512 F and BW.
+    unsafe { quantize_avx512_body(x, scale, zp, out) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn quantize_avx512_body(x: &[f32], scale: f32, zp: i32, out: &mut [i8]) {
+    use std::arch::x86_64::*;
+    let (s, bh) = (
+        _mm512_set1_ps(scale),
+        _mm512_set1_ps(f32::from_bits(0x3EFF_FFFF)),
+    );
+    let (lim, z) = (_mm512_set1_ps(256.0), _mm512_set1_epi32(zp));
+    let sign = _mm512_set1_epi32(i32::MIN);
+    for (xs, os) in x.chunks(16).zip(out.chunks_mut(16)) {
+        let len = xs.len().min(os.len());
+        let m: __mmask16 = if len == 16 { 0xffff } else { (1u16 << len) - 1 };
+        // SAFETY: masked load and store of this chunk's lanes.
+        unsafe {
+            let t = _mm512_div_ps(_mm512_maskz_loadu_ps(m, xs.as_ptr()), s);
+            let h = _mm512_or_si512(
+                _mm512_castps_si512(bh),
+                _mm512_and_si512(_mm512_castps_si512(t), sign),
+            );
+            let r = _mm512_roundscale_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(
+                _mm512_add_ps(t, _mm512_castsi512_ps(h)),
+            );
+            let r = _mm512_min_ps(
+                _mm512_max_ps(r, _mm512_sub_ps(_mm512_setzero_ps(), lim)),
+                lim,
+            );
+            // NaN lanes become 0 (like `NaN as i32`).
+            let r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask::<_CMP_ORD_Q>(t, t), r);
+            let q = _mm512_add_epi32(_mm512_cvttps_epi32(r), z);
+            let q = _mm512_min_epi32(
+                _mm512_max_epi32(q, _mm512_set1_epi32(-128)),
+                _mm512_set1_epi32(127),
+            );
+            _mm512_mask_cvtepi32_storeu_epi8(os.as_mut_ptr().cast(), m, q);
+        }
+    }
+}
+
+/// Per-channel int8 FULLY_CONNECTED as [`crate::Kernels::q_fully_connected`] defines it.
+pub type FcArgs<'a> = (&'a [i8], &'a [i8], Option<&'a [i32]>, (usize, usize, usize));
+
+/// `Σ w·(x + off)` of every unit, exact in i32 while `depth < 65536` (no partial sum can
+/// overflow), otherwise in i64.
+#[inline(always)]
+fn fc_loop(
+    (x, w, bias, (batches, depth, units)): FcArgs<'_>,
+    input_offset: i32,
+    scales: &[f64],
+    output_offset: i32,
+    (act_min, act_max): (i32, i32),
+    out: &mut [i8],
+) {
+    debug_assert_eq!(out.len(), batches * units);
+    let mut acc = vec![0i64; units];
+    for b in 0..batches {
+        let xr = &x[b * depth..(b + 1) * depth];
+        if depth < 65536 {
+            for (u, a) in acc.iter_mut().enumerate() {
+                let wr = &w[u * depth..(u + 1) * depth];
+                let mut s = 0i32;
+                for (&xv, &wv) in xr.iter().zip(wr) {
+                    s += wv as i32 * (xv as i32 + input_offset);
+                }
+                *a = s as i64;
+            }
+        } else {
+            for (u, a) in acc.iter_mut().enumerate() {
+                let wr = &w[u * depth..(u + 1) * depth];
+                let mut s = 0i64;
+                for (&xv, &wv) in xr.iter().zip(wr) {
+                    s += wv as i64 * (xv as i64 + input_offset as i64);
+                }
+                *a = s;
+            }
+        }
+        for u in 0..units {
+            let a = acc[u] + bias.map_or(0, |bv| bv[u] as i64);
+            let v = (a as f64 * scales[u]).round() as i64 + output_offset as i64;
+            out[b * units + u] = v.clamp(act_min as i64, act_max as i64) as i8;
+        }
+    }
+}
+
+/// Per-channel int8 FULLY_CONNECTED into `out`, portable code.
+pub fn fully_connected_portable(
+    args: FcArgs<'_>,
+    input_offset: i32,
+    scales: &[f64],
+    output_offset: i32,
+    range: (i32, i32),
+    out: &mut [i8],
+) {
+    fc_loop(args, input_offset, scales, output_offset, range, out)
+}
+
+/// [`fully_connected_portable`] compiled for AVX2 (plugged only when the CPU has it).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn fully_connected_avx2(
+    args: FcArgs<'_>,
+    input_offset: i32,
+    scales: &[f64],
+    output_offset: i32,
+    range: (i32, i32),
+    out: &mut [i8],
+) {
+    #[target_feature(enable = "avx2,fma")]
+    fn go(a: FcArgs<'_>, io: i32, s: &[f64], oo: i32, r: (i32, i32), out: &mut [i8]) {
+        fc_loop(a, io, s, oo, r, out)
+    }
+    // SAFETY: the table holds this entry only when the CPU reports AVX2 and FMA.
+    unsafe { go(args, input_offset, scales, output_offset, range, out) }
+}
+
+/// [`fully_connected_portable`] compiled for AVX-512 (plugged only when the CPU has it).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn fully_connected_avx512(
+    args: FcArgs<'_>,
+    input_offset: i32,
+    scales: &[f64],
+    output_offset: i32,
+    range: (i32, i32),
+    out: &mut [i8],
+) {
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    fn go(a: FcArgs<'_>, io: i32, s: &[f64], oo: i32, r: (i32, i32), out: &mut [i8]) {
+        fc_loop(a, io, s, oo, r, out)
+    }
+    // SAFETY: the table holds this entry only when the CPU reports AVX-512 F/BW/DQ/VL.
+    unsafe { go(args, input_offset, scales, output_offset, range, out) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fast::test_util::bytes;
+    use crate::int8::conv as reference;
+    use crate::int8::elementwise::{add, sub};
+    use crate::int8::params::Activation;
+
+    /// The vectorized rounding against `f32::round` on halves, their neighbours, huge values,
+    /// infinities and NaN, for zero points in and out of int8's range.
+    #[test]
+    fn quantize_rounds_like_round_at_every_level() {
+        let mut xs: Vec<f32> = Vec::new();
+        for k in -300..300 {
+            let h = k as f32 + 0.5;
+            xs.extend([
+                h,
+                f32::from_bits(h.to_bits() + 1),
+                f32::from_bits(h.to_bits() - 1),
+            ]);
+            xs.push(k as f32 * 0.37);
+        }
+        xs.extend([
+            0.0,
+            -0.0,
+            0.49999997,
+            -0.49999997,
+            8388607.5,
+            4194303.5,
+            1e30,
+            -1e30,
+        ]);
+        xs.extend([
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            f32::MIN_POSITIVE,
+        ]);
+        for (scale, zp) in [(1.0, 0), (0.5, -3), (0.0123, 17), (3.0, -128), (0.7, 300)] {
+            let want: Vec<i8> = xs
+                .iter()
+                .map(|&v| {
+                    let q = ((v / scale).round() as i32).saturating_add(zp);
+                    q.clamp(-128, 127) as i8
+                })
+                .collect();
+            for lv in crate::cpu::supported() {
+                let mut got = vec![0x55i8; xs.len()];
+                (crate::table::for_level(lv).quantize)(&xs, scale, zp, &mut got);
+                assert_eq!(got, want, "scale {scale} zp {zp} {lv:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn add_and_sub_match_the_reference() {
+        let a = bytes(1000, 1);
+        let b = bytes(1000, 2);
+        let shape = [1, 10, 100];
+        let mut scales = vec![(0.05, 0.02, 0.07), (0.01, 0.3, 0.2), (0.5, 0.5, 0.9)];
+        // Scale ratios across several octaves (both roundings, every shift they give).
+        for i in 0..30u32 {
+            let f = |k: u32| 0.001 * 1.37f32.powi(((i * 7 + k * 13) % 23) as i32);
+            scales.push((f(1), f(2), f(3)));
+        }
+        for (s1, s2, so) in scales {
+            for act in [Activation::None, Activation::Relu6] {
+                let p = AddParams::new((s1, -3), (s2, 17), (so, 5), act);
+                let f = |x: i8, y: i8, s: bool| {
+                    let (sa, sb) = p.scaled_inputs(x, y);
+                    p.finish(if s {
+                        sa.wrapping_sub(sb)
+                    } else {
+                        sa.wrapping_add(sb)
+                    })
+                };
+                let want_add: Vec<i8> = a.iter().zip(&b).map(|(&x, &y)| f(x, y, false)).collect();
+                let want_sub: Vec<i8> = a.iter().zip(&b).map(|(&x, &y)| f(x, y, true)).collect();
+                assert_eq!(add(&a, &shape, &b, &shape, &shape, &p), want_add);
+                assert_eq!(sub(&a, &shape, &b, &shape, &shape, &p), want_sub);
+                for lv in crate::cpu::supported() {
+                    let k = crate::table::for_level(lv);
+                    for (sub, want) in [(false, &want_add), (true, &want_sub)] {
+                        let mut got = vec![0x55i8; a.len()];
+                        (k.q_add)(&a, &b, &p, sub, &mut got);
+                        assert_eq!(&got, want, "{lv:?} sub {sub}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fully_connected_matches_the_reference() {
+        for (i, &(batches, depth, units)) in [(1, 1280, 1000), (3, 7, 5), (2, 300, 17)]
+            .iter()
+            .enumerate()
+        {
+            let x = bytes(batches * depth, i as u64);
+            let w = bytes(units * depth, 10 + i as u64);
+            let bias: Vec<i32> = bytes(units, 20 + i as u64)
+                .iter()
+                .map(|&b| b as i32 * 1000)
+                .collect();
+            let scales: Vec<f64> = (0..units).map(|u| 1e-4 + u as f64 * 1e-6).collect();
+            for off in [-127, 0, 128] {
+                let args = (batches, depth, units);
+                let mut want = vec![0i8; batches * units];
+                reference::fully_connected_per_channel_double(
+                    &x,
+                    &w,
+                    Some(&bias),
+                    args,
+                    off,
+                    &scales,
+                    3,
+                    (-128, 127),
+                    &mut want,
+                );
+                for lv in crate::cpu::supported() {
+                    let mut got = vec![0x55i8; want.len()];
+                    let k = crate::table::for_level(lv);
+                    (k.q_fully_connected)(
+                        (&x, &w, Some(&bias), args),
+                        off,
+                        &scales,
+                        3,
+                        (-128, 127),
+                        &mut got,
+                    );
+                    assert_eq!(got, want, "case {i} off {off} {lv:?}");
+                }
+            }
+        }
+    }
+}
