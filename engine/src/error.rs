@@ -195,6 +195,12 @@ impl From<String> for OpError {
     }
 }
 
+impl From<crate::kernels::sparse::SparseError> for OpError {
+    fn from(e: crate::kernels::sparse::SparseError) -> Self {
+        OpError::Invalid(e.to_string())
+    }
+}
+
 impl From<&str> for OpError {
     fn from(s: &str) -> Self {
         OpError::Invalid(s.to_string())

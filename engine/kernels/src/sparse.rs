@@ -15,6 +15,24 @@ pub enum Level {
     },
 }
 
+/// Why a sparse tensor cannot be expanded (the message names the level and index).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SparseError(String);
+
+impl SparseError {
+    fn new(msg: impl Into<String>) -> Self {
+        SparseError(msg.into())
+    }
+}
+
+impl std::fmt::Display for SparseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SparseError {}
+
 /// Expand `values` (stored in traversal order) into a dense row-major tensor of `shape`.
 /// `order` lists, per level, the dimension it walks (original dims first, then block dims
 /// `n + b`); `block_map[b]` is the original dim block dim `b` splits, `block_size[b]` its size.
@@ -25,40 +43,44 @@ pub fn densify<T: Copy + Default>(
     block_map: &[usize],
     block_size: &[usize],
     levels: &[Level],
-) -> Result<Vec<T>, String> {
+) -> Result<Vec<T>, SparseError> {
     let n = shape.len();
     let total = n + block_map.len();
     if order.len() != total || levels.len() != total || block_size.len() != block_map.len() {
-        return Err(format!(
+        return Err(SparseError::new(format!(
             "sparsity has {} levels, {} traversal entries, {} block sizes for rank {n} with {} blocks",
             levels.len(),
             order.len(),
             block_size.len(),
             block_map.len()
-        ));
+        )));
     }
     let mut seen = vec![false; total];
     for &o in order {
         if o >= total || std::mem::replace(&mut seen[o], true) {
-            return Err(format!("traversal order {order:?} is not a permutation"));
+            return Err(SparseError::new(format!(
+                "traversal order {order:?} is not a permutation"
+            )));
         }
     }
     if order[..n].iter().any(|&o| o >= n) {
-        return Err("traversal order must list the original dimensions first".into());
+        return Err(SparseError::new(
+            "traversal order must list the original dimensions first",
+        ));
     }
     if block_map
         .iter()
         .zip(block_size)
         .any(|(&d, &s)| d >= n || s == 0 || !shape[d].is_multiple_of(s))
     {
-        return Err(format!(
+        return Err(SparseError::new(format!(
             "blocks {block_size:?} on dims {block_map:?} do not divide shape {shape:?}"
-        ));
+        )));
     }
     let numel = shape
         .iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .ok_or("shape overflows")?;
+        .ok_or(SparseError::new("shape overflows"))?;
     let mut dense = vec![T::default(); numel];
     let strides = super::strides(shape);
     let mut idx = vec![0usize; total];
@@ -80,7 +102,7 @@ pub fn densify<T: Copy + Default>(
         idx: &mut [usize],
         next: &mut usize,
         dense: &mut [T],
-    ) -> Result<(), String> {
+    ) -> Result<(), SparseError> {
         if level == c.levels.len() {
             let mut orig = vec![0usize; c.n];
             for (l, &dim) in c.order.iter().enumerate().take(c.n) {
@@ -94,17 +116,16 @@ pub fn densify<T: Copy + Default>(
             let mut flat = 0;
             for (d, &i) in orig.iter().enumerate() {
                 if i >= c.shape[d] {
-                    return Err(format!(
+                    return Err(SparseError::new(format!(
                         "sparse index {i} out of range for dimension {d} of {:?}",
                         c.shape
-                    ));
+                    )));
                 }
                 flat += i * c.strides[d];
             }
-            let v = *c
-                .values
-                .get(*next)
-                .ok_or("fewer stored values than the sparsity structure needs")?;
+            let v = *c.values.get(*next).ok_or(SparseError::new(
+                "fewer stored values than the sparsity structure needs",
+            ))?;
             dense[flat] = v;
             *next += 1;
             return Ok(());
@@ -118,7 +139,7 @@ pub fn densify<T: Copy + Default>(
                         level + 1,
                         prev.checked_mul(*size)
                             .and_then(|p| p.checked_add(i))
-                            .ok_or("index overflow")?,
+                            .ok_or(SparseError::new("index overflow"))?,
                         idx,
                         next,
                         dense,
@@ -127,16 +148,16 @@ pub fn densify<T: Copy + Default>(
             }
             Level::Sparse { segments, indices } => {
                 let (Some(&s), Some(&e)) = (segments.get(prev), segments.get(prev + 1)) else {
-                    return Err(format!(
+                    return Err(SparseError::new(format!(
                         "segment {prev} out of range ({} segments)",
                         segments.len()
-                    ));
+                    )));
                 };
                 if s > e || e > indices.len() {
-                    return Err(format!(
+                    return Err(SparseError::new(format!(
                         "segment [{s}, {e}) out of range ({} indices)",
                         indices.len()
-                    ));
+                    )));
                 }
                 for (i, &ix) in indices.iter().enumerate().take(e).skip(s) {
                     idx[level] = ix;
@@ -151,11 +172,11 @@ pub fn densify<T: Copy + Default>(
         .iter()
         .map(|l| if let Level::Dense(s) = l { *s } else { 1 })
         .try_fold(1usize, |a, s| a.checked_mul(s))
-        .ok_or("sparsity walk overflows")?;
+        .ok_or(SparseError::new("sparsity walk overflows"))?;
     if dense_walk > numel.max(1) {
-        return Err(format!(
+        return Err(SparseError::new(format!(
             "dense levels cover {dense_walk} positions, more than the {numel} elements of {shape:?}"
-        ));
+        )));
     }
     let c = Ctx {
         values,
@@ -169,10 +190,10 @@ pub fn densify<T: Copy + Default>(
     };
     walk(&c, 0, 0, &mut idx, &mut next, &mut dense)?;
     if next != values.len() {
-        return Err(format!(
+        return Err(SparseError::new(format!(
             "{} stored values, but the sparsity structure uses {next}",
             values.len()
-        ));
+        )));
     }
     Ok(dense)
 }
