@@ -177,7 +177,7 @@ pub fn to_value(t: &TensorProto, dir: Option<&Path>) -> Result<Value> {
         match dt {
             dtype::FLOAT16 => Data::F32(
                 raw.chunks_exact(2)
-                    .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                    .map(|c| half::f16::from_le_bytes(c.try_into().unwrap_or([0; 2])).to_f32())
                     .collect(),
             ),
             dtype::DOUBLE => Data::F32(
