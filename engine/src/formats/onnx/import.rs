@@ -261,3 +261,157 @@ fn build(
     });
     Ok(g)
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::expect_used,
+    reason = "a failing test should stop at the failing step"
+)]
+mod tests {
+    use super::*;
+    use crate::formats::onnx::proto::*;
+
+    fn input(name: &str, shape: &[i64]) -> ValueInfoProto {
+        ValueInfoProto {
+            name: Some(name.into()),
+            r#type: Some(TypeProto {
+                tensor_type: Some(TypeTensor {
+                    elem_type: Some(dtype::FLOAT),
+                    shape: Some(TensorShapeProto {
+                        dim: shape
+                            .iter()
+                            .map(|&d| Dimension {
+                                dim_value: Some(d),
+                                ..Default::default()
+                            })
+                            .collect(),
+                    }),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn node(name: &str, op: &str, ins: &[&str], outs: &[&str]) -> NodeProto {
+        NodeProto {
+            name: Some(name.into()),
+            op_type: Some(op.into()),
+            input: ins.iter().map(|s| s.to_string()).collect(),
+            output: outs.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn model(opset: i64, nodes: Vec<NodeProto>, out: &str) -> ModelProto {
+        ModelProto {
+            opset_import: vec![OperatorSetIdProto {
+                domain: Some(String::new()),
+                version: Some(opset),
+            }],
+            graph: Some(GraphProto {
+                node: nodes,
+                input: vec![input("x", &[1, 3, 4, 4])],
+                output: vec![ValueInfoProto {
+                    name: Some(out.into()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn err(m: &ModelProto) -> OnnxError {
+        build(m, None, &ImportOptions::default())
+            .err()
+            .expect("the import fails")
+    }
+
+    #[test]
+    fn opset_outside_the_range_names_the_range() {
+        let e = err(&model(29, vec![], "x"));
+        assert!(matches!(e, OnnxError::Opset { got: 29, .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "opset 29 is outside the supported range 7-28"
+        );
+    }
+
+    #[test]
+    fn every_unsupported_op_and_op_version_is_listed() {
+        let mut ms = node("m", "Erf", &["x"], &["e"]);
+        ms.domain = Some("com.microsoft".into());
+        let m = model(
+            13,
+            vec![
+                node("h", "HardSwish", &["x"], &["h"]),
+                node("e1", "Erf", &["x"], &["a"]),
+                node("e2", "Erf", &["a"], &["b"]),
+                ms,
+                node("r", "Relu", &["b"], &["y"]),
+            ],
+            "y",
+        );
+        match err(&m) {
+            OnnxError::UnsupportedOps { ops } => assert_eq!(
+                ops,
+                [
+                    ("Erf".to_string(), 2),
+                    ("HardSwish at opset 13".to_string(), 1),
+                    ("com.microsoft.Erf".to_string(), 1),
+                ]
+            ),
+            e => panic!("{e}"),
+        }
+        // The same HardSwish is fine at opset 14.
+        let m = model(14, vec![node("h", "HardSwish", &["x"], &["y"])], "y");
+        build(&m, None, &ImportOptions::default()).expect("HardSwish at 14");
+    }
+
+    #[test]
+    fn arity_and_restricted_attributes_are_checked_before_the_translation() {
+        let e = err(&model(13, vec![node("add1", "Add", &["x"], &["y"])], "y"));
+        assert_eq!(
+            e.to_string(),
+            "node 'add1' (Add): inputs: 1, expected 2",
+            "{e:?}"
+        );
+        let e = err(&model(13, vec![node("c", "Conv", &["x", ""], &["y"])], "y"));
+        assert!(e.to_string().contains("input 1 is missing"), "{e}");
+        let mut am = node("am", "ArgMax", &["x"], &["y"]);
+        am.attribute.push(AttributeProto {
+            name: Some("select_last_index".into()),
+            i: Some(1),
+            ..Default::default()
+        });
+        let e = err(&model(13, vec![am], "y"));
+        assert!(
+            e.to_string()
+                .starts_with("node 'am' (ArgMax): attribute 'select_last_index'"),
+            "{e}"
+        );
+        // A wrongly typed attribute is named, not replaced by its default.
+        let mut lr = node("lr", "LeakyRelu", &["x"], &["y"]);
+        lr.attribute.push(AttributeProto {
+            name: Some("alpha".into()),
+            i: Some(1),
+            ..Default::default()
+        });
+        let e = err(&model(13, vec![lr], "y"));
+        assert!(e.to_string().contains("'alpha': expected a float"), "{e}");
+    }
+
+    #[test]
+    fn node_errors_reach_the_engine_error_with_node_and_op() {
+        let e = crate::error::Error::from(err(&model(
+            13,
+            vec![node("sm", "Softmax", &["nope"], &["y"])],
+            "y",
+        )));
+        assert_eq!(
+            e.to_string(),
+            "cannot read model: node 'sm' (Softmax): input 'nope' is not produced by any earlier node"
+        );
+    }
+}
