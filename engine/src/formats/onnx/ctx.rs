@@ -229,7 +229,7 @@ impl<'a> Ctx<'a> {
 
     /// Decode a tensor attribute.
     pub fn tensor_value(&self, t: &TensorProto) -> NodeResult<Value> {
-        to_value(t, self.dir).map_err(NodeError::Tensor)
+        to_value(t, self.dir).map_err(|e| NodeError::Tensor(Box::new(e)))
     }
 
     /// The value of `t` when it is a constant.

@@ -4,6 +4,7 @@
 //! the engine's [`crate::error::Error`] lives at the end of this file.
 
 use std::ops::RangeInclusive;
+use std::path::PathBuf;
 
 use crate::error::Error;
 
@@ -48,9 +49,23 @@ pub enum OnnxError {
     /// A graph output that no node produces.
     #[error("graph output '{0}' is never produced")]
     MissingOutput(String),
-    /// An initializer or constant tensor could not be read (external data, bad sizes).
-    #[error(transparent)]
-    Tensor(Error),
+    /// An initializer or constant tensor is malformed (sizes, types, external data fields).
+    #[error("tensor '{name}': {why}")]
+    Tensor {
+        /// The tensor's name.
+        name: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// An external data file could not be read.
+    #[error("cannot read external data {}", .path.display())]
+    ExternalData {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// One node could not be translated.
     #[error("node '{node}' ({op}): {cause}")]
     Node {
@@ -114,7 +129,7 @@ pub enum NodeError {
     Graph(Error),
     /// A constant tensor attribute could not be read.
     #[error(transparent)]
-    Tensor(Error),
+    Tensor(Box<OnnxError>),
 }
 
 fn fmt_ops(ops: &[(String, usize)]) -> String {
@@ -144,7 +159,7 @@ impl From<OnnxError> for Error {
             OnnxError::UnsupportedOps { ops } => Error::Unsupported {
                 ops: ops.iter().map(|(op, n)| fmt_op(op, *n)).collect(),
             },
-            OnnxError::Tensor(e) => e,
+            OnnxError::ExternalData { path, source } => Error::Io { path, source },
             e => Error::Import(e.to_string()),
         }
     }

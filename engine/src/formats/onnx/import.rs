@@ -154,7 +154,7 @@ fn build(
     let mut c = Ctx::new(dir, opset);
     for t in &gp.initializer {
         let name = t.name.clone().unwrap_or_default();
-        let v = to_value(t, dir).map_err(OnnxError::Tensor)?;
+        let v = to_value(t, dir)?;
         let id = c.konst(&name, v);
         c.names.insert(name, id);
     }
