@@ -91,6 +91,9 @@ pub enum ImportError {
     /// The file is neither a TFLite nor an ONNX model.
     #[error("{0}")]
     Format(String),
+    /// An ONNX model could not be translated (the error names the node, op and cause).
+    #[error(transparent)]
+    Onnx(Box<crate::formats::onnx::OnnxError>),
     /// A node could not be read into the IR.
     #[error("node {node} ({op})")]
     Node {

@@ -375,8 +375,8 @@ fn step(g: &mut Graph) -> bool {
         // z' = z with the permutation undone.
         let zt = &g.tensors[z];
         let mut zp = Tensor::new(format!("{}/nhwc", zt.name), zt.dtype, vec![0; r]);
-        for i in 0..r {
-            zp.shape[p[i]] = zt.shape[i];
+        for (&pi, &d) in p.iter().zip(&zt.shape) {
+            zp.shape[pi] = d;
         }
         zp.quant = zt.quant.clone().filter(|q| !q.is_per_axis());
         let zp = g.add_tensor(zp);

@@ -1,18 +1,28 @@
-//! ONNX models in (opset 7–21): protobuf decoding ([`proto`], prost, no `protoc`), tensors
-//! (raw or typed fields, external data files next to the model), and translation into the
-//! engine's TFLite-style IR ([`import`]): NCHW ops become their NHWC TFLite counterparts
-//! between transposes, shape-computing subgraphs are folded to constants (the batch dimension
-//! is fixed, 1 unless told otherwise), and [`layout`] then cancels the transposes inside the
-//! graph so that only the graph edges keep them.
+//! ONNX models in (opsets [`import::OPSET`], 7–28; a few ops claim fewer, e.g. Upsample 7–9
+//! and the ops introduced later from their first version): protobuf decoding ([`proto`], prost,
+//! no `protoc`), tensors (raw or typed fields, external data files next to the model), and
+//! translation into the engine's TFLite-style IR ([`import`], the driver; `ops/`, one file per
+//! op family with its table of ops, opsets, arities and attribute defaults): NCHW ops become
+//! their NHWC TFLite counterparts between transposes, shape-computing subgraphs are folded to
+//! constants (the batch dimension is fixed, 1 unless told otherwise), and [`layout`] then
+//! cancels the transposes inside the graph so that only the graph edges keep them.
+//!
+//! Errors inside the importer are [`error::OnnxError`]; the public functions return the
+//! engine's error through its one `From` impl.
 
+mod ctx;
+pub mod error;
 pub mod import;
 pub mod layout;
+mod ops;
 pub mod proto;
 pub mod tensor;
 
 use std::path::Path;
 
-pub use import::{ImportOptions, import};
+pub use error::OnnxError;
+pub use import::{ImportOptions, OPSET, import};
+pub use ops::supported as supported_ops;
 
 use crate::error::{Error, Result};
 use crate::ir::Graph;
@@ -49,10 +59,9 @@ pub fn read_file_with(path: impl AsRef<Path>, opts: &ImportOptions) -> Result<Gr
 pub fn read_bytes(bytes: &[u8], dir: Option<&Path>, opts: &ImportOptions) -> Result<Graph> {
     use prost::Message;
     if bytes.is_empty() {
-        return Err(Error::import("empty file"));
+        return Err(OnnxError::Empty.into());
     }
-    let m = proto::ModelProto::decode(bytes)
-        .map_err(|e| Error::import(format!("not an ONNX model (protobuf: {e})")))?;
+    let m = proto::ModelProto::decode(bytes).map_err(OnnxError::Proto)?;
     // Defence in depth for hostile files: a bug in a translation rule becomes an error.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import(&m, dir, opts))).unwrap_or_else(
         |_| {

@@ -1,12 +1,29 @@
 //! ONNX `TensorProto` → engine [`Value`]: `raw_data` (little-endian) or the typed repeated
 //! fields, or an external data file next to the model (`location`, `offset`, `length`), with
-//! every size checked before anything is allocated.
+//! every size checked before anything is allocated. Errors are [`OnnxError::Tensor`] (named
+//! tensor, what is wrong) and [`OnnxError::ExternalData`] (the file that could not be read).
 
 use std::path::Path;
 
+use super::error::OnnxError;
 use super::proto::{TensorProto, dtype};
-use crate::error::{Error, Result};
 use crate::ir::{DType, Data, Value};
+
+type Result<T> = std::result::Result<T, OnnxError>;
+
+fn bad_tensor(name: &str, why: String) -> OnnxError {
+    OnnxError::Tensor {
+        name: name.to_string(),
+        why,
+    }
+}
+
+fn io(path: &Path, source: std::io::Error) -> OnnxError {
+    OnnxError::ExternalData {
+        path: path.to_path_buf(),
+        source,
+    }
+}
 
 /// Largest tensor accepted (elements).
 const MAX_ELEMENTS: usize = 1 << 31;
@@ -75,32 +92,33 @@ fn read_external(t: &TensorProto, dir: Option<&Path>, want: usize) -> Result<Vec
             .find(|e| e.key.as_deref() == Some(k))
             .and_then(|e| e.value.clone())
     };
-    let loc = get("location").ok_or_else(|| {
-        Error::import(format!("tensor '{name}': external data without a location"))
-    })?;
+    let loc = get("location")
+        .ok_or_else(|| bad_tensor(name, "external data without a location".into()))?;
     let rel = Path::new(&loc);
     if rel.is_absolute()
         || rel
             .components()
             .any(|c| matches!(c, std::path::Component::ParentDir))
     {
-        return Err(Error::import(format!(
-            "tensor '{name}': external data location '{loc}' must be a relative path inside the model's folder"
-        )));
+        return Err(bad_tensor(
+            name,
+            format!(
+                "external data location '{loc}' must be a relative path inside the model's folder"
+            ),
+        ));
     }
     let dir = dir.ok_or_else(|| {
-        Error::import(format!(
-            "tensor '{name}': external data '{loc}' but the model was not read from a file"
-        ))
+        bad_tensor(
+            name,
+            format!("external data '{loc}' but the model was not read from a file"),
+        )
     })?;
     let path = dir.join(rel);
     let parse = |k: &str| -> Result<Option<u64>> {
         get(k)
             .map(|v| {
                 v.parse::<u64>().map_err(|_| {
-                    Error::import(format!(
-                        "tensor '{name}': external data {k} '{v}' is not a number"
-                    ))
+                    bad_tensor(name, format!("external data {k} '{v}' is not a number"))
                 })
             })
             .transpose()
@@ -108,25 +126,28 @@ fn read_external(t: &TensorProto, dir: Option<&Path>, want: usize) -> Result<Vec
     let offset = parse("offset")?.unwrap_or(0);
     let len = parse("length")?.unwrap_or(want as u64);
     if len != want as u64 {
-        return Err(Error::import(format!(
-            "tensor '{name}': external data length {len} but the shape needs {want} bytes"
-        )));
+        return Err(bad_tensor(
+            name,
+            format!("external data length {len} but the shape needs {want} bytes"),
+        ));
     }
     use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-    let size = f.metadata().map_err(|e| Error::io(&path, e))?.len();
+    let mut f = std::fs::File::open(&path).map_err(|e| io(&path, e))?;
+    let size = f.metadata().map_err(|e| io(&path, e))?.len();
     if offset.checked_add(len).is_none_or(|end| end > size) {
-        return Err(Error::import(format!(
-            "tensor '{name}': external data {}..{} is past the end of {} ({size} bytes)",
-            offset,
-            offset.saturating_add(len),
-            path.display()
-        )));
+        return Err(bad_tensor(
+            name,
+            format!(
+                "external data {}..{} is past the end of {} ({size} bytes)",
+                offset,
+                offset.saturating_add(len),
+                path.display()
+            ),
+        ));
     }
-    f.seek(SeekFrom::Start(offset))
-        .map_err(|e| Error::io(&path, e))?;
+    f.seek(SeekFrom::Start(offset)).map_err(|e| io(&path, e))?;
     let mut buf = vec![0u8; want];
-    f.read_exact(&mut buf).map_err(|e| Error::io(&path, e))?;
+    f.read_exact(&mut buf).map_err(|e| io(&path, e))?;
     Ok(buf)
 }
 
@@ -138,25 +159,24 @@ pub fn to_value(t: &TensorProto, dir: Option<&Path>) -> Result<Value> {
         .dims
         .iter()
         .map(|&d| {
-            usize::try_from(d)
-                .map_err(|_| Error::import(format!("tensor '{name}': negative dimension {d}")))
+            usize::try_from(d).map_err(|_| bad_tensor(name, format!("negative dimension {d}")))
         })
         .collect::<Result<_>>()?;
     let n = shape
         .iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
         .filter(|&n| n <= MAX_ELEMENTS)
-        .ok_or_else(|| Error::import(format!("tensor '{name}': shape {shape:?} is too large")))?;
+        .ok_or_else(|| bad_tensor(name, format!("shape {shape:?} is too large")))?;
     let width = match dt {
         dtype::FLOAT | dtype::INT32 => 4,
         dtype::UINT8 | dtype::INT8 | dtype::BOOL => 1,
         dtype::INT16 | dtype::FLOAT16 => 2,
         dtype::INT64 | dtype::DOUBLE => 8,
         _ => {
-            return Err(Error::import(format!(
-                "tensor '{name}' has element type {} which is not supported",
-                dtype_name(dt)
-            )));
+            return Err(bad_tensor(
+                name,
+                format!("element type {} is not supported", dtype_name(dt)),
+            ));
         }
     };
     let external = t.data_location == Some(1);
@@ -166,9 +186,10 @@ pub fn to_value(t: &TensorProto, dir: Option<&Path>) -> Result<Value> {
         t.raw_data.clone()
     };
     let bad = |have: usize| {
-        Error::import(format!(
-            "tensor '{name}' {shape:?}: {have} values stored, {n} expected"
-        ))
+        bad_tensor(
+            name,
+            format!("shape {shape:?} stores {have} values, {n} expected"),
+        )
     };
     let data = if let Some(raw) = raw {
         if raw.len() != n * width {
@@ -177,7 +198,7 @@ pub fn to_value(t: &TensorProto, dir: Option<&Path>) -> Result<Value> {
         match dt {
             dtype::FLOAT16 => Data::F32(
                 raw.chunks_exact(2)
-                    .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                    .map(|c| half::f16::from_le_bytes(c.try_into().unwrap_or([0; 2])).to_f32())
                     .collect(),
             ),
             dtype::DOUBLE => Data::F32(
