@@ -131,8 +131,7 @@ impl Document {
         p.with_file_name(format!("{stem}_quant.tflite"))
     }
 
-    /// The live view's preprocessing for this model: the recipe's if it names one, else the
-    /// one the first input implies.
+    /// The live view's preprocessing the model's first input implies (none without inputs).
     pub fn live_preprocess(&self) -> Option<Preprocess> {
         if self.loaded.graph.inputs.is_empty() {
             return None;
