@@ -66,7 +66,7 @@ fn main() {
             }
             let t = Instant::now();
             let out = ctx.run_ui(input, |ui| {
-                view.ui(ui, &g, &l, None, &heat, &[]);
+                view.ui(ui, &g, &l, None, &heat, &Default::default());
             });
             let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
             times.push(t.elapsed().as_secs_f64() * 1e3);

@@ -278,3 +278,49 @@ fn an_onnx_file_dropped_on_the_window_opens() {
     assert!(ops.contains(&"CONV_2D".to_string()), "{ops:?}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn right_clicking_a_node_keeps_it_in_float() {
+    let mut h = harness();
+    h.get_by_label("Open Shapes").click();
+    step_until(&mut h, "the model to load", |a| a.model().is_some());
+    h.run_steps(3);
+    let app = h.state();
+    let g = app.model().expect("model");
+    // A node whose name has regex metacharacters would also do; the first drawn node is enough.
+    let (i, rect) = (0..g.nodes.len())
+        .find_map(|i| app.graph_view().node_rect(i).map(|r| (i, r)))
+        .expect("a drawn node");
+    let name = g.nodes[i].name.clone();
+    assert!(app.graph_view().drawn_kept().is_empty());
+    let click = |h: &mut Harness<'_, StudioApp>| {
+        let pos = rect.center();
+        let input = h.input_mut();
+        input.events.push(egui::Event::PointerMoved(pos));
+        for pressed in [true, false] {
+            input.events.push(egui::Event::PointerButton {
+                pos,
+                button: egui::PointerButton::Secondary,
+                pressed,
+                modifiers: egui::Modifiers::NONE,
+            });
+        }
+        h.run_steps(3);
+    };
+    click(&mut h);
+    let app = h.state();
+    // The graph drew the keep-in-float outline on that node (and only there) ...
+    assert_eq!(app.graph_view().drawn_kept(), &[i]);
+    // ... the quantize panel lists it, and the recipe keeps exactly that name in float.
+    h.get_by_label_contains("Kept in float (right-click a node to change)");
+    let pattern = pocket_studio::gui::document::exact_pattern(&name);
+    assert!(
+        h.state().recipe().keep_float.contains(&pattern),
+        "{pattern} not in {:?}",
+        h.state().recipe().keep_float
+    );
+    // A second right-click releases it.
+    click(&mut h);
+    assert!(h.state().graph_view().drawn_kept().is_empty());
+    assert!(!h.state().recipe().keep_float.contains(&pattern));
+}

@@ -1,13 +1,16 @@
-//! The coordinator: owns settings (persisted) and runtime state, drains worker events, applies
-//! panel commands, lays out the panels. No computation here.
+//! The coordinator: owns the persisted settings, the worker and the open `Document`; each frame
+//! it drains worker events, draws the panels (which return commands) and applies the commands
+//! in one place (`apply`). Derived data comes from the document and the engine, not from here.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use pocket_engine::Graph;
 use pocket_engine::eval::CompareReport;
+use pocket_engine::quant::Recipe;
+
+use super::document::{Document, PendingExport, Quantized, sample_data};
+use super::notes::Notes;
 
 use super::panels::compare::ComparePanel;
 use super::panels::graph::GraphView;
@@ -16,43 +19,24 @@ use super::panels::quantize::QuantizePanel;
 use super::panels::start::StartPanel;
 use super::panels::{Command, inspector};
 use super::settings::Settings;
-use super::worker::{Event, EventKind, FailureKind, Job, JobId, Loaded, Worker};
+use super::worker::{Event, EventKind, FailureKind, Job, JobId, Worker};
 use crate::camera::pipeline::{LiveModel, LiveResult, Pipeline};
 
 const SETTINGS_KEY: &str = "pocket-studio-settings";
-
-/// A notification shown until dismissed.
-struct Note {
-    text: String,
-    details: String,
-    error: bool,
-}
-
-/// The quantized result of the open model.
-struct Quantized {
-    graph: Arc<Graph>,
-    bytes: Arc<Vec<u8>>,
-    recipe: pocket_engine::quant::Recipe,
-}
 
 /// The studio.
 pub struct StudioApp {
     settings: Settings,
     worker: Worker,
-    doc: Option<Box<Loaded>>,
-    quant: Option<Quantized>,
-    report: Option<CompareReport>,
-    selected: Option<usize>,
+    doc: Option<Document>,
     running: Option<(JobId, usize, usize, &'static str)>,
-    notes: Vec<Note>,
-    log: Vec<String>,
+    notes: Notes,
     start: StartPanel,
     graph: GraphView,
     quantize: QuantizePanel,
     compare: ComparePanel,
     export_path: String,
     pending_dialog: Option<std::thread::JoinHandle<Option<PathBuf>>>,
-    weight_stats: Option<inspector::WeightStats>,
     timing: Timing,
     ctx: egui::Context,
     tab: Tab,
@@ -119,17 +103,12 @@ impl StudioApp {
             live_names: Vec::new(),
             live_result: None,
             doc: None,
-            quant: None,
-            report: None,
-            selected: None,
             running: None,
-            notes: Vec::new(),
-            log: Vec::new(),
+            notes: Notes::default(),
             start: StartPanel::default(),
             graph: GraphView::default(),
             export_path: String::new(),
             pending_dialog: None,
-            weight_stats: None,
             timing: Timing {
                 launched: Instant::now(),
                 first_frame: false,
@@ -146,17 +125,35 @@ impl StudioApp {
 
     /// The open model, if any (tests).
     pub fn model(&self) -> Option<&Graph> {
-        self.doc.as_deref().map(|d| &*d.graph)
+        self.doc.as_ref().map(|d| &**d.graph())
+    }
+
+    /// The open document, if any (tests).
+    pub fn document(&self) -> Option<&Document> {
+        self.doc.as_ref()
+    }
+
+    /// The graph view (tests read what it drew).
+    pub fn graph_view(&self) -> &GraphView {
+        &self.graph
+    }
+
+    /// The recipe the Quantize button would run: the panel's, plus the nodes kept in float.
+    pub fn recipe(&self) -> Recipe {
+        match &self.doc {
+            Some(d) => d.recipe(&self.quantize.recipe),
+            None => self.quantize.recipe.clone(),
+        }
     }
 
     /// The comparison report, if any (tests).
     pub fn report(&self) -> Option<&CompareReport> {
-        self.report.as_ref()
+        self.doc.as_ref()?.report.as_ref()
     }
 
     /// Notifications' texts (tests).
     pub fn notifications(&self) -> Vec<String> {
-        self.notes.iter().map(|n| n.text.clone()).collect()
+        self.notes.texts()
     }
 
     /// The newest live result (tests).
@@ -186,21 +183,7 @@ impl StudioApp {
     }
 
     fn notify(&mut self, text: impl Into<String>, details: impl Into<String>, error: bool) {
-        let (text, details) = (text.into(), details.into());
-        self.log.push(format!(
-            "{}{text}{}",
-            if error { "error: " } else { "" },
-            if details.is_empty() {
-                String::new()
-            } else {
-                format!(" — {details}")
-            }
-        ));
-        self.notes.push(Note {
-            text,
-            details,
-            error,
-        });
+        self.notes.notify(text, details, error);
     }
 
     fn start_job(&mut self, job: Job, what: &'static str) {
@@ -212,7 +195,7 @@ impl StudioApp {
     pub fn apply(&mut self, c: Command) {
         match c {
             Command::Open(p) => {
-                self.log.push(format!("opening {}", p.display()));
+                self.notes.log.push(format!("opening {}", p.display()));
                 self.timing.open_started = Some(Instant::now());
                 self.start_job(Job::Load(p), "opening");
             }
@@ -224,21 +207,37 @@ impl StudioApp {
                         .pick_file()
                 }));
             }
-            Command::Select(s) => self.selected = s,
-            Command::ToggleKeepFloat(name) => {
-                let k = &mut self.quantize.recipe.keep_float;
-                let exact = regex_escape(&name);
-                match k.iter().position(|x| *x == exact) {
-                    Some(i) => {
-                        k.remove(i);
-                    }
-                    None => k.push(exact),
+            Command::Select(s) => {
+                if let Some(d) = &mut self.doc {
+                    d.select(s, false);
                 }
             }
+            Command::SelectQuantized(i) => {
+                if let Some(d) = &mut self.doc {
+                    d.select(Some(i), true);
+                }
+            }
+            Command::ToggleKeepFloat(name) => {
+                if let Some(d) = &mut self.doc {
+                    d.toggle_keep_float(name);
+                }
+            }
+            Command::UseDataFolder(p) => {
+                self.live.set_folder(&p);
+                self.quantize.set_calib(&p);
+                self.compare.set_data(&p);
+                self.notify(
+                    "Folder set as calibration and evaluation data",
+                    p.display().to_string(),
+                    false,
+                );
+            }
             Command::Quantize(recipe, calib) => {
-                let Some(doc) = &self.doc else { return };
+                let Some(doc) = &mut self.doc else { return };
                 self.settings.calib_dir = calib.display().to_string();
-                let graph = doc.graph.clone();
+                let recipe = doc.recipe(&recipe);
+                doc.quantizing = Some(recipe.clone());
+                let graph = doc.graph().clone();
                 self.start_job(
                     Job::Quantize {
                         graph,
@@ -249,13 +248,13 @@ impl StudioApp {
                 );
             }
             Command::Compare(data) => {
-                let (Some(doc), Some(q)) = (&self.doc, &self.quant) else {
+                let Some((doc, Some(q))) = self.doc.as_ref().map(|d| (d, &d.quant)) else {
                     return;
                 };
                 self.settings.data_dir = data.display().to_string();
                 let job = Job::Compare {
-                    float: doc.graph.clone(),
-                    float_bytes: doc.bytes,
+                    float: doc.graph().clone(),
+                    float_bytes: doc.loaded.bytes,
                     quant: q.graph.clone(),
                     quant_bytes: q.bytes.len(),
                     data,
@@ -263,12 +262,11 @@ impl StudioApp {
                 self.start_job(job, "comparing");
             }
             Command::Export(path) => {
-                let Some(q) = &self.quant else { return };
-                let source = self.doc.as_ref().map(|d| d.path.clone());
-                if source
-                    .as_deref()
-                    .is_some_and(|s| crate::tasks::export::same_path(s, &path))
-                {
+                let Some((doc, Some(q))) = self.doc.as_ref().map(|d| (d, &d.quant)) else {
+                    return;
+                };
+                let source = doc.loaded.path.clone();
+                if crate::tasks::export::same_path(&source, &path) {
                     self.notify(
                         "Refusing to overwrite the source model",
                         path.display().to_string(),
@@ -279,9 +277,9 @@ impl StudioApp {
                 let job = Job::Export {
                     bytes: q.bytes.clone(),
                     recipe: Some(q.recipe.clone()),
-                    report: self.report.clone().map(Box::new),
+                    report: doc.report.clone().map(Box::new),
                     path,
-                    source,
+                    source: Some(source),
                 };
                 self.start_job(job, "exporting");
             }
@@ -290,17 +288,18 @@ impl StudioApp {
                 let Some(doc) = &self.doc else { return };
                 let mut models = vec![LiveModel {
                     name: "float".into(),
-                    graph: doc.graph.clone(),
+                    graph: doc.graph().clone(),
                 }];
-                if let Some(q) = &self.quant {
+                if let Some(q) = &doc.quant {
                     models.push(LiveModel {
                         name: "quantized".into(),
                         graph: q.graph.clone(),
                     });
                 }
                 let pre = self.live.pre.clone().unwrap_or_else(|| {
-                    pocket_engine::data::image::Preprocess::for_input(&doc.graph, 0)
+                    pocket_engine::data::image::Preprocess::for_input(doc.graph(), 0)
                 });
+                let float_only = doc.quant.is_none();
                 let names = models.iter().map(|m| m.name.clone()).collect();
                 let ctx = self.ctx.clone();
                 self.stop_live();
@@ -313,7 +312,7 @@ impl StudioApp {
                     Ok(p) => {
                         self.pipeline = Some(p);
                         self.live_names = names;
-                        if self.quant.is_none() {
+                        if float_only {
                             self.notify(
                                 "Live: float model only — quantize to see both side by side",
                                 "",
@@ -343,11 +342,7 @@ impl StudioApp {
             }
             Command::Close => {
                 self.stop_live();
-                self.weight_stats = None;
                 self.doc = None;
-                self.quant = None;
-                self.report = None;
-                self.selected = None;
             }
         }
     }
@@ -364,7 +359,7 @@ impl StudioApp {
                 EventKind::Loaded(doc) => {
                     self.running = None;
                     self.settings.add_recent(doc.path.clone());
-                    self.log.push(format!(
+                    self.notes.log.push(format!(
                         "opened {} ({} nodes)",
                         doc.path.display(),
                         doc.graph.nodes.len()
@@ -377,30 +372,21 @@ impl StudioApp {
                         );
                     }
                     // Sample models bring their own calibration and evaluation images.
-                    if let Some(dir) = doc.path.parent() {
-                        if dir.join("calib").is_dir() {
-                            self.quantize.calib = dir.join("calib").display().to_string();
-                        }
-                        for d in ["eval", "test"] {
-                            if dir.join(d).is_dir() {
-                                self.compare.data = dir.join(d).display().to_string();
-                            }
-                        }
+                    let data = sample_data(&doc.path);
+                    if let Some(d) = &data.calib {
+                        self.quantize.set_calib(d);
                     }
+                    if let Some(d) = &data.eval {
+                        self.compare.set_data(d);
+                    }
+                    let doc = Document::new(doc);
+                    let pre = doc.live_preprocess();
                     self.doc = Some(doc);
-                    self.weight_stats = None;
-                    self.quant = None;
-                    self.report = None;
-                    self.selected = None;
                     self.graph.reset();
                     self.timing.loaded = true;
                     self.stop_live();
-                    if let Some(d) = &self.doc
-                        && !d.graph.inputs.is_empty()
-                    {
-                        self.live.set_preprocess(
-                            pocket_engine::data::image::Preprocess::for_input(&d.graph, 0),
-                        );
+                    if let Some(p) = pre {
+                        self.live.set_preprocess(p);
                     }
                     if self.live.folder.is_empty() {
                         self.live.folder = self.compare.data.clone();
@@ -412,8 +398,8 @@ impl StudioApp {
                     recipe,
                 } => {
                     self.running = None;
-                    let ratio =
-                        bytes.len() as f64 / self.doc.as_ref().map_or(1, |d| d.bytes.max(1)) as f64;
+                    let ratio = bytes.len() as f64
+                        / self.doc.as_ref().map_or(1, |d| d.loaded.bytes.max(1)) as f64;
                     self.notify(
                         format!(
                             "Quantized: {:.1} KiB ({ratio:.2}x)",
@@ -422,27 +408,25 @@ impl StudioApp {
                         "",
                         false,
                     );
-                    if let Some(d) = &self.doc {
-                        self.export_path = crate::tasks::defaults::export_path(&d.path)
-                            .display()
-                            .to_string();
-                    }
+                    let Some(doc) = &mut self.doc else { continue };
+                    self.export_path = doc.default_export_path().display().to_string();
                     // The live view restarts with both models; it uses the calibration's
-                    // preprocessing when the recipe names one.
-                    if let Some(p) = recipe.preprocess.clone() {
-                        self.live.set_preprocess(p);
-                    }
-                    let restart = self.pipeline.is_some();
-                    self.stop_live();
-                    self.quant = Some(Quantized {
+                    // preprocessing, which the applied recipe records.
+                    doc.quantizing = None;
+                    let pre = recipe.preprocess.clone();
+                    doc.set_quantized(Quantized {
                         graph,
                         bytes,
                         recipe,
                     });
+                    if let Some(p) = pre {
+                        self.live.set_preprocess(p);
+                    }
+                    let restart = self.pipeline.is_some();
+                    self.stop_live();
                     if restart {
                         self.apply(Command::LiveStart(self.live.spec()));
                     }
-                    self.report = None;
                 }
                 EventKind::Compared(r) => {
                     self.running = None;
@@ -455,7 +439,9 @@ impl StudioApp {
                         "",
                         false,
                     );
-                    self.report = Some(*r);
+                    if let Some(d) = &mut self.doc {
+                        d.set_report(Some(*r));
+                    }
                 }
                 EventKind::Exported(p) => {
                     self.running = None;
@@ -472,47 +458,6 @@ impl StudioApp {
                 }
             }
         }
-    }
-
-    /// Per-node heat (0 best .. 1 worst) from the comparison, on the open (float) graph.
-    fn heat(&self) -> HashMap<usize, f32> {
-        let (Some(r), Some(doc)) = (&self.report, &self.doc) else {
-            return HashMap::new();
-        };
-        let by_name: HashMap<&str, usize> = doc
-            .graph
-            .nodes
-            .iter()
-            .enumerate()
-            .flat_map(|(i, n)| n.outputs.iter().map(move |&t| (t, i)))
-            .map(|(t, i)| (doc.graph.tensors[t].name.as_str(), i))
-            .collect();
-        let finite: Vec<f64> = r
-            .layers
-            .iter()
-            .map(|l| l.sqnr_db)
-            .filter(|s| s.is_finite())
-            .collect();
-        let (lo, hi) = finite
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &s| {
-                (a.min(s), b.max(s))
-            });
-        r.layers
-            .iter()
-            .filter_map(|l| {
-                by_name.get(l.tensor.as_str()).map(|&i| {
-                    (
-                        i,
-                        if hi > lo && l.sqnr_db.is_finite() {
-                            ((hi - l.sqnr_db) / (hi - lo)) as f32
-                        } else {
-                            0.0
-                        },
-                    )
-                })
-            })
-            .collect()
     }
 
     /// One frame of UI.
@@ -539,14 +484,7 @@ impl StudioApp {
         });
         for p in dropped {
             if p.is_dir() && self.doc.is_some() {
-                self.live.folder = p.display().to_string();
-                self.quantize.calib = p.display().to_string();
-                self.compare.data = p.display().to_string();
-                self.notify(
-                    "Folder set as calibration and evaluation data",
-                    p.display().to_string(),
-                    false,
-                );
+                cmds.push(Command::UseDataFolder(p));
             } else {
                 cmds.push(Command::Open(p));
             }
@@ -566,7 +504,8 @@ impl StudioApp {
             ui.ctx()
                 .memory_mut(|m| m.request_focus(super::panels::graph::search_id()));
         }
-        let mut want_export = export && self.quant.is_some();
+        let have_quant = self.doc.as_ref().is_some_and(|d| d.quant.is_some());
+        let mut want_export = export && have_quant;
         if close {
             cmds.push(Command::Close);
         }
@@ -580,12 +519,13 @@ impl StudioApp {
                     cmds.push(Command::Close);
                 }
                 if let Some(d) = &self.doc {
+                    let (path, s) = (&d.loaded.path, &d.loaded.summary);
                     ui.label(format!(
                         "{} — {} nodes, {} params, {:.1} MMACs",
-                        d.path.display(),
-                        d.summary.nodes,
-                        d.summary.params,
-                        d.summary.macs as f64 / 1e6
+                        path.display(),
+                        s.nodes,
+                        s.params,
+                        s.macs as f64 / 1e6
                     ));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -624,25 +564,24 @@ impl StudioApp {
                     egui::ScrollArea::vertical()
                         .stick_to_bottom(true)
                         .show(ui, |ui| {
-                            for l in &self.log {
+                            for l in &self.notes.log {
                                 ui.monospace(l);
                             }
                         });
                 });
         }
-        match &self.doc {
+        match &mut self.doc {
             None => {
                 egui::CentralPanel::default().show(ui, |ui| {
                     cmds.extend(self.start.ui(ui, &self.settings.recent))
                 });
             }
             Some(doc) => {
-                let doc_graph = doc.graph.clone();
                 let busy = self.running.map(|(_, d, t, w)| (d, t, w));
                 egui::Panel::right("side").resizable(true).default_size(420.0).show(ui, |ui| {
                     egui::ScrollArea::vertical().show(ui, |ui| {
-                        cmds.extend(self.quantize.ui(ui, busy));
-                        if self.quant.is_some() {
+                        cmds.extend(self.quantize.ui(ui, busy, &doc.keep_float));
+                        if have_quant {
                             ui.horizontal(|ui| {
                                 ui.add(egui::TextEdit::singleline(&mut self.export_path).desired_width(260.0));
                                 if ui.button("Export (Ctrl+E)").on_hover_text("Write the quantized .tflite, its recipe (.recipe.json) and the comparison report (<name>_report/); never touches the source file").clicked() {
@@ -651,25 +590,17 @@ impl StudioApp {
                             });
                         }
                         ui.separator();
-                        cmds.extend(self.compare.ui(ui, self.report.as_ref(), self.quant.is_some(), busy.is_some()));
+                        cmds.extend(self.compare.ui(ui, doc.report.as_ref(), have_quant, busy.is_some()));
                         ui.separator();
-                        match self.selected {
-                            Some(i) if i < doc_graph.nodes.len() => inspector::ui(ui, &doc_graph, i, &mut self.weight_stats),
+                        match doc.selected {
+                            Some(i) if i < doc.loaded.graph.nodes.len() => inspector::ui(ui, &doc.loaded.graph, i, &mut doc.weight_stats),
                             _ => {
                                 ui.weak("Click a node to inspect it.");
                             }
                         }
                     });
                 });
-                let heat = self.heat();
-                let keep = self
-                    .quantize
-                    .recipe
-                    .keep_float
-                    .iter()
-                    .map(|k| k.replace('\\', ""))
-                    .collect::<Vec<_>>();
-                let layout = &doc.layout;
+                let doc = &*doc;
                 egui::CentralPanel::default().show(ui, |ui| {
                     ui.horizontal(|ui| {
                         ui.selectable_value(&mut self.tab, Tab::Graph, "Graph");
@@ -682,7 +613,7 @@ impl StudioApp {
                     match self.tab {
                         Tab::Graph => cmds.extend(
                             self.graph
-                                .ui(ui, &doc_graph, layout, self.selected, &heat, &keep),
+                                .ui(ui, &doc.loaded.graph, &doc.loaded.layout, doc.selected, &doc.heat, &doc.keep_float),
                         ),
                         Tab::Live => {
                             let st = self.pipeline.as_ref().map(|p| (p.status(), p.stats()));
@@ -702,20 +633,9 @@ impl StudioApp {
         if want_export {
             cmds.extend(self.request_export());
         }
-        self.notes_ui(ui);
+        self.notes.ui(ui);
         self.record_timing(ui.ctx());
         for c in cmds {
-            // Compare reports select layers of the quantized graph: map them to the open graph.
-            let c = match c {
-                Command::Select(Some(i))
-                    if self.report.is_some()
-                        && self.quant.as_ref().is_some_and(|q| i < q.graph.nodes.len())
-                        && self.map_quant_node(i).is_some() =>
-                {
-                    Command::Select(self.map_quant_node(i))
-                }
-                c => c,
-            };
             self.apply(c);
         }
     }
@@ -727,16 +647,16 @@ impl StudioApp {
             self.notify("Type a path for the exported .tflite first", "", true);
             return None;
         }
+        let doc = self.doc.as_mut()?;
         let asked = format!("Overwrite {}? Press Export again to confirm.", p.display());
-        if p.exists() && !self.notes.iter().any(|n| n.text == asked) {
-            self.notes.push(Note {
-                text: asked,
-                details: String::new(),
-                error: false,
-            });
+        let pending = PendingExport { path: p.clone() };
+        if p.exists() && doc.pending_export.as_ref() != Some(&pending) {
+            doc.pending_export = Some(pending);
+            self.notify(asked, "", false);
             return None;
         }
-        self.notes.retain(|n| n.text != asked);
+        doc.pending_export = None;
+        self.notes.dismiss(&asked);
         Some(Command::Export(p))
     }
 
@@ -745,7 +665,8 @@ impl StudioApp {
         if !t.first_frame {
             t.first_frame = true;
             let ms = t.launched.elapsed().as_secs_f64() * 1e3;
-            self.log
+            self.notes
+                .log
                 .push(format!("first frame {ms:.0} ms after launch"));
             if t.bench {
                 eprintln!("first_frame_ms={ms:.1}");
@@ -755,7 +676,7 @@ impl StudioApp {
             t.loaded = false;
             if let Some(s) = t.open_started.take() {
                 let ms = s.elapsed().as_secs_f64() * 1e3;
-                self.log.push(format!(
+                self.notes.log.push(format!(
                     "open to drawn graph: {ms:.0} ms (read, prepare, layout)"
                 ));
                 if t.bench {
@@ -765,69 +686,6 @@ impl StudioApp {
             }
         }
     }
-
-    fn map_quant_node(&self, qi: usize) -> Option<usize> {
-        let (q, d) = (self.quant.as_ref()?, self.doc.as_ref()?);
-        let name = q
-            .graph
-            .nodes
-            .get(qi)
-            .and_then(|n| n.outputs.first())
-            .map(|&t| &q.graph.tensors[t].name)?;
-        d.graph
-            .nodes
-            .iter()
-            .position(|n| n.outputs.iter().any(|&t| d.graph.tensors[t].name == *name))
-    }
-
-    /// Notifications float over the bottom-left corner (they never move the panels).
-    fn notes_ui(&mut self, ui: &mut egui::Ui) {
-        let mut dismiss = None;
-        if self.notes.is_empty() {
-            return;
-        }
-        egui::Area::new(egui::Id::NULL.with("notes"))
-            .anchor(egui::Align2::LEFT_BOTTOM, [10.0, -10.0])
-            .order(egui::Order::Foreground)
-            .show(ui.ctx(), |ui| {
-                for (i, n) in self.notes.iter().enumerate().rev().take(5) {
-                    egui::Frame::popup(ui.style()).show(ui, |ui| {
-                        ui.set_max_width(520.0);
-                        ui.horizontal(|ui| {
-                            let color = if n.error {
-                                egui::Color32::from_rgb(219, 68, 55)
-                            } else {
-                                egui::Color32::from_rgb(52, 168, 83)
-                            };
-                            ui.colored_label(color, &n.text);
-                            if ui.small_button("x").on_hover_text("Dismiss").clicked() {
-                                dismiss = Some(i);
-                            }
-                        });
-                        if !n.details.is_empty() && n.details != n.text {
-                            ui.collapsing("details", |ui| {
-                                ui.monospace(&n.details);
-                            });
-                        }
-                    });
-                }
-            });
-        if let Some(i) = dismiss {
-            self.notes.remove(i);
-        }
-    }
-}
-
-fn regex_escape(s: &str) -> String {
-    let mut o = String::from("^");
-    for ch in s.chars() {
-        if "\\.+*?()|[]{}^$".contains(ch) {
-            o.push('\\');
-        }
-        o.push(ch);
-    }
-    o.push('$');
-    o
 }
 
 impl eframe::App for StudioApp {

@@ -3,7 +3,9 @@
 //! file per panel. Panels only hold their own UI state and send `Command`s.
 
 pub mod app;
+pub mod document;
 pub mod layout;
+pub mod notes;
 pub mod panels;
 pub mod settings;
 pub mod theme;

@@ -37,3 +37,21 @@ pub const NODE_TEXT: Color32 = Color32::WHITE;
 pub const EDGE: Color32 = Color32::from_gray(130);
 /// Selection outline.
 pub const SELECTED: Color32 = Color32::from_rgb(255, 214, 0);
+/// Errors (notifications, failed sources).
+pub const ERROR: Color32 = Color32::from_rgb(219, 68, 55);
+/// Success notifications.
+pub const OK: Color32 = Color32::from_rgb(52, 168, 83);
+/// Warnings (a source that stalled but may come back).
+pub const WARNING: Color32 = Color32::from_rgb(230, 160, 40);
+/// Outline of a node kept in float.
+pub const KEEP_FLOAT: Color32 = Color32::WHITE;
+/// Minimap background.
+pub const MINIMAP_BG: Color32 = Color32::from_black_alpha(140);
+/// The visible area on the minimap.
+pub const MINIMAP_VIEW: Color32 = Color32::WHITE;
+/// The live view: the float and the quantized model disagree on a frame.
+pub const DISAGREE: Color32 = Color32::from_rgb(230, 120, 30);
+/// Score bars in the live view.
+pub const SCORE_BAR: Color32 = Color32::from_rgb(52, 120, 200);
+/// Tint of a drawn image (none).
+pub const IMAGE_TINT: Color32 = Color32::WHITE;

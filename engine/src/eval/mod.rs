@@ -3,6 +3,7 @@
 //! per-layer error in lockstep (SQNR, cosine, RMSE in quantization steps), latency, size and
 //! cost. Reports are serde structs, rendered to JSON, Markdown and PNG charts by `report`.
 
+pub mod layers;
 pub mod metrics;
 pub mod plot;
 pub mod report;

@@ -14,6 +14,11 @@ pub struct ComparePanel {
 }
 
 impl ComparePanel {
+    /// Use `dir` as the labelled data folder.
+    pub fn set_data(&mut self, dir: &std::path::Path) {
+        self.data = dir.display().to_string();
+    }
+
     /// Draw.
     pub fn ui(
         &mut self,
@@ -115,7 +120,7 @@ impl ComparePanel {
         {
             let k = c.x.round().clamp(0.0, (r.layers.len().max(1) - 1) as f64) as usize;
             if let Some(l) = r.layers.get(k) {
-                out.push(Command::Select(Some(l.node_index)));
+                out.push(Command::SelectQuantized(l.node_index));
             }
         }
         ui.label("Worst layers");
@@ -131,7 +136,7 @@ impl ComparePanel {
                 ))
                 .clicked()
             {
-                out.push(Command::Select(Some(l.node_index)));
+                out.push(Command::SelectQuantized(l.node_index));
             }
         }
         ui.label("Confusion (quantized, rows: true class)");

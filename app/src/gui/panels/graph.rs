@@ -1,9 +1,9 @@
 //! Graph view: draws the cached layout with pan (drag), zoom (wheel), fit, search, a minimap,
 //! and only the nodes and edges that are visible. Click selects; right-click toggles float.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
+use egui::{Align2, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 use pocket_engine::Graph;
 
 use super::Command;
@@ -24,6 +24,10 @@ pub struct GraphView {
     pub search: String,
     /// Colour nodes by quantization error when available.
     pub heat: bool,
+    /// Nodes drawn last frame with their screen rectangles (hit tests, tests).
+    drawn: Vec<(usize, Rect)>,
+    /// Nodes drawn last frame with the keep-in-float outline.
+    drawn_kept: Vec<usize>,
 }
 
 impl Default for GraphView {
@@ -34,6 +38,8 @@ impl Default for GraphView {
             fitted: false,
             search: String::new(),
             heat: true,
+            drawn: Vec::new(),
+            drawn_kept: Vec::new(),
         }
     }
 }
@@ -44,7 +50,18 @@ impl GraphView {
         self.fitted = false;
     }
 
-    /// Draw. `error` maps node index to a heat value in [0, 1]; `keep` lists float node names.
+    /// Screen rectangle of node `i` as drawn last frame, if it was visible.
+    pub fn node_rect(&self, i: usize) -> Option<Rect> {
+        self.drawn.iter().find(|d| d.0 == i).map(|d| d.1)
+    }
+
+    /// Nodes drawn last frame with the keep-in-float outline.
+    pub fn drawn_kept(&self) -> &[usize] {
+        &self.drawn_kept
+    }
+
+    /// Draw. `error` maps node index to a heat value in [0, 1]; `keep` holds the names of the
+    /// nodes kept in float.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -52,7 +69,7 @@ impl GraphView {
         l: &Layout,
         selected: Option<usize>,
         error: &HashMap<usize, f32>,
-        keep: &[String],
+        keep: &BTreeSet<String>,
     ) -> Vec<Command> {
         let mut out = Vec::new();
         ui.horizontal(|ui| {
@@ -129,11 +146,14 @@ impl GraphView {
         }
         let font = FontId::proportional((11.0 * z).clamp(6.0, 14.0));
         let mut clicked = None;
+        self.drawn.clear();
+        self.drawn_kept.clear();
         for (i, node) in g.nodes.iter().enumerate() {
             let r = Rect::from_min_size(to_screen(l.pos[i]), Vec2::new(NODE_W, NODE_H) * z);
             if !visible.intersects(r) {
                 continue;
             }
+            self.drawn.push((i, r));
             let name = node.op.name();
             let fill = match error.get(&i) {
                 Some(&h) if self.heat => theme::heat(h),
@@ -149,10 +169,11 @@ impl GraphView {
                 );
             }
             if keep.contains(&node.name) {
+                self.drawn_kept.push(i);
                 painter.rect_stroke(
                     r,
                     4.0 * z,
-                    Stroke::new(2.0, Color32::WHITE),
+                    Stroke::new(2.0, theme::KEEP_FLOAT),
                     egui::StrokeKind::Inside,
                 );
             }
@@ -221,7 +242,7 @@ impl GraphView {
             area.right_bottom() - Vec2::new(170.0, 130.0),
             Vec2::new(160.0, 120.0),
         );
-        painter.rect_filled(mm, 4.0, Color32::from_black_alpha(140));
+        painter.rect_filled(mm, 4.0, theme::MINIMAP_BG);
         let s = (mm.width() / l.size[0].max(1.0)).min(mm.height() / l.size[1].max(1.0));
         let step = (g.nodes.len() / 4000).max(1);
         for i in (0..g.nodes.len()).step_by(step) {
@@ -239,7 +260,7 @@ impl GraphView {
         painter.rect_stroke(
             view.intersect(mm),
             0.0,
-            Stroke::new(1.0, Color32::WHITE),
+            Stroke::new(1.0, theme::MINIMAP_VIEW),
             egui::StrokeKind::Inside,
         );
         if let (Some(i), true) = (

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::thread::JoinHandle;
 
-use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
+use egui::{ColorImage, TextureHandle, TextureOptions};
 use egui_plot::{Legend, Line, Plot};
 use pocket_engine::data::image::{Color, Preprocess, ResizeMode};
 
@@ -16,6 +16,7 @@ use crate::camera::pipeline::{LiveResult, Stats, Status};
 use crate::camera::view::OutputView;
 use crate::camera::webcam::{CameraEntry, list_cameras};
 use crate::camera::{RgbImage, SourceSpec};
+use crate::gui::theme;
 
 /// Which kind of source is selected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,6 +182,11 @@ impl LivePanel {
         self.pre = Some(p);
     }
 
+    /// Use `dir` as the image folder source.
+    pub fn set_folder(&mut self, dir: &std::path::Path) {
+        self.folder = dir.display().to_string();
+    }
+
     /// Forget textures (model closed).
     pub fn reset(&mut self) {
         self.frame_tex = None;
@@ -286,7 +292,7 @@ impl LivePanel {
                     ui.label("Looking for cameras…");
                 }
                 Some(Err(e)) => {
-                    ui.colored_label(Color32::from_rgb(219, 68, 55), e);
+                    ui.colored_label(theme::ERROR, e);
                     if ui.button("Refresh").clicked() {
                         self.cameras = None;
                     }
@@ -351,10 +357,10 @@ impl LivePanel {
                     ui.weak(d);
                 }
                 Status::Unavailable(m) => {
-                    ui.colored_label(Color32::from_rgb(230, 160, 40), format!("{m} — the panel keeps working; the stream resumes when the source returns"));
+                    ui.colored_label(theme::WARNING, format!("{m} — the panel keeps working; the stream resumes when the source returns"));
                 }
                 Status::Failed(m) => {
-                    ui.colored_label(Color32::from_rgb(219, 68, 55), m);
+                    ui.colored_label(theme::ERROR, m);
                 }
             }
         }
@@ -515,7 +521,7 @@ impl LivePanel {
         });
         if r.disagree {
             ui.colored_label(
-                Color32::from_rgb(230, 120, 30),
+                theme::DISAGREE,
                 "The float and the quantized model disagree on this frame",
             );
         }
@@ -523,7 +529,7 @@ impl LivePanel {
             for (k, o) in r.outputs.iter().enumerate() {
                 let ui = &mut cols[k];
                 let frame = egui::Frame::group(ui.style()).stroke(if r.disagree {
-                    egui::Stroke::new(2.0, Color32::from_rgb(230, 120, 30))
+                    egui::Stroke::new(2.0, theme::DISAGREE)
                 } else {
                     ui.style().visuals.widgets.noninteractive.bg_stroke
                 });
@@ -534,7 +540,7 @@ impl LivePanel {
                         ui.label(format!("{:.2} ms", o.latency_ms));
                     });
                     if let Some(e) = &o.error {
-                        ui.colored_label(Color32::from_rgb(219, 68, 55), e);
+                        ui.colored_label(theme::ERROR, e);
                     }
                     match &o.view {
                         Some(OutputView::Classes(top)) => {
@@ -543,7 +549,7 @@ impl LivePanel {
                                     .text(format!("{label}  {:.1}%", 100.0 * p))
                                     .desired_width(ui.available_width());
                                 ui.add(if i == 0 {
-                                    bar.fill(Color32::from_rgb(52, 120, 200))
+                                    bar.fill(theme::SCORE_BAR)
                                 } else {
                                     bar
                                 });
@@ -610,7 +616,7 @@ impl LivePanel {
         let r = ui.image((t.id(), size));
         if let Some(o) = self.overlay_tex.get(k).and_then(Option::as_ref) {
             let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
-            ui.painter().image(o.id(), r.rect, uv, Color32::WHITE);
+            ui.painter().image(o.id(), r.rect, uv, theme::IMAGE_TINT);
         }
     }
 }

@@ -18,8 +18,12 @@ pub enum Command {
     Open(PathBuf),
     /// Show the native open dialog.
     OpenDialog,
-    /// Select a node of the graph.
+    /// Select a node of the open (float) graph.
     Select(Option<usize>),
+    /// Select the node of the open graph matching node `i` of the quantized graph.
+    SelectQuantized(usize),
+    /// Use a folder as calibration, evaluation and live-view image folder.
+    UseDataFolder(PathBuf),
     /// Toggle keeping a node in float.
     ToggleKeepFloat(String),
     /// Quantize with a recipe and a calibration folder.

@@ -32,8 +32,19 @@ impl Default for QuantizePanel {
 }
 
 impl QuantizePanel {
-    /// Draw; `busy` is (done, total, what) of a running job.
-    pub fn ui(&mut self, ui: &mut egui::Ui, busy: Option<(usize, usize, &str)>) -> Vec<Command> {
+    /// Use `dir` as the calibration folder.
+    pub fn set_calib(&mut self, dir: &std::path::Path) {
+        self.calib = dir.display().to_string();
+    }
+
+    /// Draw; `busy` is (done, total, what) of a running job; `kept` names the nodes kept in
+    /// float (added to the recipe's patterns when quantizing).
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        busy: Option<(usize, usize, &str)>,
+        kept: &std::collections::BTreeSet<String>,
+    ) -> Vec<Command> {
         let mut out = Vec::new();
         let r = &mut self.recipe;
         ui.heading("Quantize");
@@ -106,9 +117,16 @@ impl QuantizePanel {
                 ui.add(egui::TextEdit::singleline(&mut self.calib).hint_text("folder of images or .npy").desired_width(260.0)).on_hover_text("Images like those the model will see (class sub-folders are fine). Tip: drop a folder on the window.");
             });
         }
-        if !r.keep_float.is_empty() {
+        if !kept.is_empty() {
+            let names: Vec<&str> = kept.iter().map(String::as_str).collect();
             ui.label(format!(
                 "Kept in float (right-click a node to change): {}",
+                names.join(", ")
+            ));
+        }
+        if !r.keep_float.is_empty() {
+            ui.label(format!(
+                "Kept in float by the recipe: {}",
                 r.keep_float.join(", ")
             ));
         }
