@@ -10,7 +10,12 @@ onnxruntime.quantization.quantize_static on the same arrays (per-channel int8 we
 activations). Each latency is the median of --runs timed inferences after warm-up, in-process
 (pocket's own timer, LiteRT invoke(), ORT run()); the table shows the median of --rounds.
 
+With `--baseline PATH` (another build's `pocket`), that binary is measured too, in the same
+rounds, alternating with this build, on the same files; the table gains its column and the
+ratios of both builds (an A/B of a change).
+
 Usage: .venv/bin/python scripts/bench_vs.py [--rounds 3] [--runs 30] [--threads 1 2]
+                                            [--baseline OLD/pocket]
 """
 import argparse
 import gc
@@ -39,8 +44,8 @@ def sh(*args):
     return r.stdout
 
 
-def pocket_ms(model, threads, runs):
-    out = sh(POCKET, "bench", model, "--threads", str(threads), "--runs", str(runs), "--warmup", "5", "--json")
+def pocket_ms(model, threads, runs, binary=POCKET):
+    out = sh(binary, "bench", model, "--threads", str(threads), "--runs", str(runs), "--warmup", "5", "--json")
     return json.loads(out)["median_ms"]
 
 
@@ -107,6 +112,7 @@ def main():
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--fixtures", default=os.path.join(ROOT, "tests/fixtures/onnx"))
+    ap.add_argument("--baseline", help="another build's pocket binary, measured alternately")
     a = ap.parse_args()
     cpu = ""
     try:
@@ -131,19 +137,28 @@ def main():
                os.path.join(d, "calib"), onnx_q)
             for prec, tfl, onx in (("float32", tfl_f, onnx_f), ("int8", tfl_q, onnx_q)):
                 for t in a.threads:
-                    p, l, o = [], [], []
+                    p, l, o, b = [], [], [], []
                     for _ in range(a.rounds):
                         p.append(pocket_ms(tfl, t, a.runs))
+                        if a.baseline:
+                            b.append(pocket_ms(tfl, t, a.runs, a.baseline))
                         l.append(litert_ms(tfl, x, t, a.runs))
                         o.append(ort_ms(onx, x, t, a.runs))
                     m = statistics.median
-                    rows.append((name, prec, t, m(p), m(l), m(o)))
+                    rows.append((name, prec, t, m(p), m(l), m(o), m(b) if b else None))
                     print(f"  measured {name} {prec} {t} thread(s)", file=sys.stderr)
     print("| model | precision | threads | pocket ms | LiteRT ms | ORT ms | pocket / LiteRT | pocket / ORT |")
     print("|---|---|---|---|---|---|---|---|")
-    for (n, prec, t, p, l, o) in rows:
+    for (n, prec, t, p, l, o, _) in rows:
         print(f"| {n} | {prec} | {t} | {p:.2f} | {l:.2f} | {o:.2f} | {p / l:.2f} | {p / o:.2f} |")
     print()
+    if a.baseline:
+        print("| model | precision | threads | baseline ms | this build ms | baseline / LiteRT | "
+              "this / LiteRT | this / baseline |")
+        print("|---|---|---|---|---|---|---|---|")
+        for (n, prec, t, p, l, _, b) in rows:
+            print(f"| {n} | {prec} | {t} | {b:.2f} | {p:.2f} | {b / l:.2f} | {p / l:.2f} | {p / b:.2f} |")
+        print()
     for n in ("mobilenet_v2", "resnet18_half"):
         for t in a.threads:
             f = next(r for r in rows if r[0] == n and r[1] == "float32" and r[2] == t)
