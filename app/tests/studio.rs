@@ -64,7 +64,7 @@ fn corrupt_file_gives_a_notification_not_a_crash() {
     assert!(
         app.notifications()
             .iter()
-            .any(|n| n.contains("cannot read model")),
+            .any(|n| n.contains("Not a readable model")),
         "{:?}",
         app.notifications()
     );
