@@ -77,6 +77,24 @@ pub fn densify<T: Copy + Default>(
             "blocks {block_size:?} on dims {block_map:?} do not divide shape {shape:?}"
         )));
     }
+    // Each dense level walks all of its dimension: the dimension's size, divided by its block
+    // size when the dimension is blocked, or the block size for a block dimension.
+    for (l, (&o, level)) in order.iter().zip(levels).enumerate() {
+        let Level::Dense(size) = level else { continue };
+        let want = if o < n {
+            block_map
+                .iter()
+                .position(|&d| d == o)
+                .map_or(shape[o], |b| shape[o] / block_size[b])
+        } else {
+            block_size[o - n]
+        };
+        if *size != want {
+            return Err(SparseError::new(format!(
+                "dense level {l} has size {size}, but the dimension it walks has {want}"
+            )));
+        }
+    }
     let numel = shape
         .iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
@@ -167,16 +185,33 @@ pub fn densify<T: Copy + Default>(
         }
         Ok(())
     }
-    // Guard against structures that would walk far more positions than the dense tensor has.
-    let dense_walk: usize = levels
-        .iter()
-        .map(|l| if let Level::Dense(s) = l { *s } else { 1 })
-        .try_fold(1usize, |a, s| a.checked_mul(s))
-        .ok_or(SparseError::new("sparsity walk overflows"))?;
-    if dense_walk > numel.max(1) {
-        return Err(SparseError::new(format!(
-            "dense levels cover {dense_walk} positions, more than the {numel} elements of {shape:?}"
-        )));
+    // A zero-size tensor stores nothing; walking its levels would visit positions (maybe very
+    // many, when a zero-size level comes last) that can never reach an element.
+    if numel == 0 {
+        return if values.is_empty() {
+            Ok(dense)
+        } else {
+            Err(SparseError::new(format!(
+                "{} stored values for the empty shape {shape:?}",
+                values.len()
+            )))
+        };
+    }
+    // Guard against structures that would walk far more positions than the dense tensor has:
+    // every prefix of the dense levels, not only all of them (a later small level must not
+    // hide an earlier huge one).
+    let mut dense_walk = 1usize;
+    for l in levels {
+        if let Level::Dense(s) = l {
+            dense_walk = dense_walk
+                .checked_mul(*s)
+                .ok_or(SparseError::new("sparsity walk overflows"))?;
+            if dense_walk > numel {
+                return Err(SparseError::new(format!(
+                    "dense levels cover {dense_walk} positions, more than the {numel} elements of {shape:?}"
+                )));
+            }
+        }
     }
     let c = Ctx {
         values,
@@ -225,6 +260,22 @@ mod tests {
         ];
         let d = densify(&[1, 2, 3, 4], &[2, 4], &[0, 1, 2], &[1], &[2], &levels).expect("valid");
         assert_eq!(d, vec![1, 2, 0, 0, 0, 0, 3, 4]);
+        // A dense level must be as long as its dimension (a zero-size last level used to let
+        // a huge first level walk without ever reaching an element).
+        let huge_then_empty = [Level::Dense(1 << 30), Level::Dense(0)];
+        let e = densify(&[1.0f32], &[3, 6], &[0, 1], &[], &[], &huge_then_empty).unwrap_err();
+        assert!(e.to_string().contains("dense level 0 has size"), "{e}");
+        assert_eq!(
+            densify::<f32>(
+                &[],
+                &[0, 4],
+                &[0, 1],
+                &[],
+                &[],
+                &[Level::Dense(0), Level::Dense(4)]
+            ),
+            Ok(vec![])
+        );
         assert!(
             densify(
                 &[1],
