@@ -321,7 +321,9 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                         .iter()
                         .map(|&a| super::norm_axis(a as i64, x.shape.len()))
                         .collect::<Result<_, _>>()?;
-                    crate::kernels::reduce::reduce(xs, &x.shape, &ax, i8::MIN, |a, b| a.max(b))
+                    let mut y = crate::arena::take::<i8>(shape.iter().product());
+                    crate::kernels::reduce::reduce(xs, &x.shape, &ax, i8::MIN, i8::max, &mut y);
+                    y
                 }
             };
             out(shape, y)
@@ -369,10 +371,9 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 .map(|(&d, &(a, b))| d + a + b)
                 .collect();
             let zp = oq()?.1 as i8;
-            out(
-                shape,
-                crate::kernels::layout::pad(i8s(x, "input")?, &x.shape, &pairs, zp),
-            )
+            let mut y = crate::arena::take::<i8>(shape.iter().product());
+            crate::kernels::layout::pad(i8s(x, "input")?, &x.shape, &pairs, zp, &mut y);
+            out(shape, y)
         })(),
         // Float → uint8 and other combinations the type-generic implementation serves.
         Op::Quantize
