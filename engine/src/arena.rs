@@ -53,35 +53,29 @@ pub trait Elem: Copy + Default + 'static {
     fn capacity(d: &Data) -> Option<usize>;
 }
 
-impl Elem for f32 {
-    fn unwrap(d: Data) -> Result<Vec<f32>, Data> {
-        match d {
-            Data::F32(v) => Ok(v),
-            d => Err(d),
+/// `Elem` for the element type of one `Data` variant.
+macro_rules! elem {
+    ($($t:ty => $var:ident),*) => {$(
+        impl Elem for $t {
+            fn unwrap(d: Data) -> Result<Vec<$t>, Data> {
+                match d {
+                    Data::$var(v) => Ok(v),
+                    d => Err(d),
+                }
+            }
+            fn capacity(d: &Data) -> Option<usize> {
+                match d {
+                    Data::$var(v) => Some(v.capacity()),
+                    _ => None,
+                }
+            }
         }
-    }
-    fn capacity(d: &Data) -> Option<usize> {
-        match d {
-            Data::F32(v) => Some(v.capacity()),
-            _ => None,
-        }
-    }
+    )*};
 }
 
-impl Elem for i8 {
-    fn unwrap(d: Data) -> Result<Vec<i8>, Data> {
-        match d {
-            Data::I8(v) => Ok(v),
-            d => Err(d),
-        }
-    }
-    fn capacity(d: &Data) -> Option<usize> {
-        match d {
-            Data::I8(v) => Some(v.capacity()),
-            _ => None,
-        }
-    }
-}
+// Only f32 and i8 buffers are recycled; the other types come back as fresh zeros, so the
+// data-movement kernels (generic over the element type) take their outputs the same way.
+elem!(f32 => F32, i8 => I8, half::f16 => F16, u8 => U8, i16 => I16, i32 => I32, i64 => I64, bool => Bool);
 
 /// A buffer of `n` elements for a kernel that writes every one of them: a recycled buffer
 /// (stale contents) when the installed arena has one large enough, else zeros.

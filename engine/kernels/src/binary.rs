@@ -46,56 +46,67 @@ fn bstrides(shape: &[usize], out: &[usize]) -> Vec<usize> {
         .collect()
 }
 
-/// Apply `f` element-wise with broadcasting; `out` is the broadcast shape.
+/// Apply `f` element-wise with broadcasting into `out`, of the broadcast shape `out_shape`.
 pub fn broadcast<A: Copy, B: Copy, O>(
     a: &[A],
     ash: &[usize],
     b: &[B],
     bsh: &[usize],
-    out: &[usize],
+    out_shape: &[usize],
     f: impl Fn(A, B) -> O,
-) -> Vec<O> {
-    let n: usize = out.iter().product();
+    out: &mut [O],
+) {
+    let n: usize = out_shape.iter().product();
+    debug_assert_eq!(out.len(), n);
     if ash == bsh {
-        return a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
+        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            *o = f(x, y);
+        }
+        return;
     }
     if b.len() == 1 && a.len() == n {
         let y = b[0];
-        return a.iter().map(|&x| f(x, y)).collect();
+        for (o, &x) in out.iter_mut().zip(a) {
+            *o = f(x, y);
+        }
+        return;
     }
     if a.len() == 1 && b.len() == n {
         let x = a[0];
-        return b.iter().map(|&y| f(x, y)).collect();
+        for (o, &y) in out.iter_mut().zip(b) {
+            *o = f(x, y);
+        }
+        return;
     }
-    let r = out.len();
-    let (sa, sb) = (bstrides(ash, out), bstrides(bsh, out));
-    let mut res = Vec::with_capacity(n);
+    let r = out_shape.len();
+    let (sa, sb) = (bstrides(ash, out_shape), bstrides(bsh, out_shape));
     if r == 0 {
-        res.push(f(a[0], b[0]));
-        return res;
+        if let (Some(o), Some(&x), Some(&y)) = (out.first_mut(), a.first(), b.first()) {
+            *o = f(x, y);
+        }
+        return;
     }
-    let last = out[r - 1];
+    let last = out_shape[r - 1];
     let (la, lb) = (sa[r - 1], sb[r - 1]);
     let mut idx = vec![0usize; r];
     let outer = n / last.max(1);
-    for _ in 0..outer {
+    for row in out.chunks_exact_mut(last.max(1)).take(outer) {
         let (mut oa, mut ob) = (0, 0);
         for d in 0..r - 1 {
             oa += idx[d] * sa[d];
             ob += idx[d] * sb[d];
         }
-        for i in 0..last {
-            res.push(f(a[oa + i * la], b[ob + i * lb]));
+        for (i, o) in row.iter_mut().enumerate() {
+            *o = f(a[oa + i * la], b[ob + i * lb]);
         }
         for d in (0..r - 1).rev() {
             idx[d] += 1;
-            if idx[d] < out[d] {
+            if idx[d] < out_shape[d] {
                 break;
             }
             idx[d] = 0;
         }
     }
-    res
 }
 
 #[cfg(test)]
@@ -108,7 +119,16 @@ mod tests {
         assert_eq!(broadcast_shape(&[2, 3], &[4]), None);
         let a: Vec<i32> = (0..6).collect();
         let b = vec![10, 20];
-        let o = broadcast(&a, &[2, 1, 3], &b, &[2, 1], &[2, 2, 3], |x, y| x + y);
+        let mut o = vec![0; 12];
+        broadcast(
+            &a,
+            &[2, 1, 3],
+            &b,
+            &[2, 1],
+            &[2, 2, 3],
+            |x, y| x + y,
+            &mut o,
+        );
         assert_eq!(o, vec![10, 11, 12, 20, 21, 22, 13, 14, 15, 23, 24, 25]);
     }
 }

@@ -3,29 +3,32 @@
 
 use super::strides;
 
-/// Permute axes: output dim `i` is input dim `perm[i]`.
-pub fn transpose<T: Copy>(x: &[T], shape: &[usize], perm: &[usize]) -> Vec<T> {
+/// Permute axes into `out` (as long as `x`): output dim `i` is input dim `perm[i]`.
+pub fn transpose<T: Copy>(x: &[T], shape: &[usize], perm: &[usize], out: &mut [T]) {
     let r = shape.len();
     let is = strides(shape);
     let oshape: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
     let ps: Vec<usize> = perm.iter().map(|&p| is[p]).collect();
     let n = x.len();
-    let mut out = Vec::with_capacity(n);
+    debug_assert_eq!(out.len(), n);
     if r == 0 || n == 0 {
-        return x.to_vec();
+        out.copy_from_slice(x);
+        return;
     }
     if let Some((batch, rows, cols)) = batched_2d(shape, perm) {
-        return transpose_2d(x, batch, rows, cols);
+        return transpose_2d(x, batch, rows, cols, out);
     }
     let last = oshape[r - 1];
     let ls = ps[r - 1];
     let mut idx = vec![0usize; r];
-    for _ in 0..n / last {
+    for o in out.chunks_exact_mut(last) {
         let base: usize = (0..r - 1).map(|d| idx[d] * ps[d]).sum();
         if ls == 1 {
-            out.extend_from_slice(&x[base..base + last]);
+            o.copy_from_slice(&x[base..base + last]);
         } else {
-            out.extend(x[base..].iter().step_by(ls).take(last));
+            for (d, &v) in o.iter_mut().zip(x[base..].iter().step_by(ls)) {
+                *d = v;
+            }
         }
         for d in (0..r - 1).rev() {
             idx[d] += 1;
@@ -35,7 +38,6 @@ pub fn transpose<T: Copy>(x: &[T], shape: &[usize], perm: &[usize]) -> Vec<T> {
             idx[d] = 0;
         }
     }
-    out
 }
 
 /// A permutation that keeps leading axes and swaps the two groups of axes after them (NCHW ↔
@@ -66,14 +68,14 @@ fn batched_2d(shape: &[usize], perm: &[usize]) -> Option<(usize, usize, usize)> 
     })
 }
 
-/// Batched 2-D transpose in cache-sized tiles.
-fn transpose_2d<T: Copy>(x: &[T], batch: usize, rows: usize, cols: usize) -> Vec<T> {
+/// Batched 2-D transpose in cache-sized tiles (every element of `out` written).
+fn transpose_2d<T: Copy>(x: &[T], batch: usize, rows: usize, cols: usize, out: &mut [T]) {
     const TB: usize = 32;
     let plane = rows * cols;
-    let Some(&first) = x.first() else {
-        return Vec::new();
-    };
-    let mut out = vec![first; batch * plane];
+    debug_assert_eq!(out.len(), batch * plane);
+    if plane == 0 {
+        return;
+    }
     for (xi, oi) in x.chunks_exact(plane).zip(out.chunks_exact_mut(plane)) {
         if rows == 3 {
             // An RGB image's planes, interleaved.
@@ -109,39 +111,39 @@ fn transpose_2d<T: Copy>(x: &[T], batch: usize, rows: usize, cols: usize) -> Vec
             }
         }
     }
-    out
 }
 
-/// General strided read: output index `i` along dim `d` reads input `begin[d] + i * step[d]`.
-/// The caller guarantees every read is in bounds.
+/// General strided read into `out` (of `out_shape`): output index `i` along dim `d` reads input
+/// `begin[d] + i * step[d]`. The caller guarantees every read is in bounds.
 pub fn strided<T: Copy>(
     x: &[T],
     shape: &[usize],
     begin: &[i64],
     step: &[i64],
     out_shape: &[usize],
-) -> Vec<T> {
+    out: &mut [T],
+) {
     let r = shape.len();
     let is = strides(shape);
     let n: usize = out_shape.iter().product();
-    let mut out = Vec::with_capacity(n);
+    debug_assert_eq!(out.len(), n);
     if n == 0 {
-        return out;
+        return;
     }
     if r == 0 {
-        out.push(x[0]);
-        return out;
+        out[0] = x[0];
+        return;
     }
     let mut idx = vec![0usize; r];
     let last = out_shape[r - 1];
-    for _ in 0..n / last {
+    for o in out.chunks_exact_mut(last) {
         let base: i64 = (0..r - 1)
             .map(|d| (begin[d] + idx[d] as i64 * step[d]) * is[d] as i64)
             .sum();
         let b = base + begin[r - 1] * is[r - 1] as i64;
         let s = step[r - 1] * is[r - 1] as i64;
-        for i in 0..last as i64 {
-            out.push(x[(b + i * s) as usize]);
+        for (i, d) in o.iter_mut().enumerate() {
+            *d = x[(b + i as i64 * s) as usize];
         }
         for d in (0..r - 1).rev() {
             idx[d] += 1;
@@ -151,25 +153,25 @@ pub fn strided<T: Copy>(
             idx[d] = 0;
         }
     }
-    out
 }
 
-/// Pad with `value`; `pads[d] = (before, after)`.
-pub fn pad<T: Copy>(x: &[T], shape: &[usize], pads: &[(usize, usize)], value: T) -> Vec<T> {
+/// Pad with `value` into `out` (of the padded shape); `pads[d] = (before, after)`.
+pub fn pad<T: Copy>(x: &[T], shape: &[usize], pads: &[(usize, usize)], value: T, out: &mut [T]) {
     let oshape: Vec<usize> = shape
         .iter()
         .zip(pads)
         .map(|(&s, &(a, b))| s + a + b)
         .collect();
     let n: usize = oshape.iter().product();
-    let mut out = vec![value; n];
+    debug_assert_eq!(out.len(), n);
+    out.fill(value);
     let r = shape.len();
     if x.is_empty() {
-        return out;
+        return;
     }
     if r == 0 {
         out[0] = x[0];
-        return out;
+        return;
     }
     let os = strides(&oshape);
     // Dims after the last padded one are copied whole: rows of `shape[k..]` are contiguous in
@@ -189,28 +191,30 @@ pub fn pad<T: Copy>(x: &[T], shape: &[usize], pads: &[(usize, usize)], value: T)
             idx[d] = 0;
         }
     }
-    out
 }
 
-/// Concatenate along `axis`; all shapes agree except on `axis`.
-pub fn concat<T: Copy>(parts: &[(&[T], &[usize])], axis: usize) -> Vec<T> {
+/// Concatenate along `axis` into `out` (as long as all parts); all shapes agree except on
+/// `axis`.
+pub fn concat<T: Copy>(parts: &[(&[T], &[usize])], axis: usize, out: &mut [T]) {
+    let total: usize = parts.iter().map(|(x, _)| x.len()).sum();
+    debug_assert_eq!(out.len(), total);
     let Some((_, s0)) = parts.first() else {
-        return Vec::new();
+        return;
     };
     let outer: usize = s0[..axis].iter().product();
-    let total: usize = parts.iter().map(|(x, _)| x.len()).sum();
-    let mut out = Vec::with_capacity(total);
+    let mut at = 0;
     for o in 0..outer {
         for (x, s) in parts {
             let inner: usize = s[axis..].iter().product();
-            out.extend_from_slice(&x[o * inner..(o + 1) * inner]);
+            out[at..at + inner].copy_from_slice(&x[o * inner..(o + 1) * inner]);
+            at += inner;
         }
     }
-    out
 }
 
-/// Gather along `axis` with `batch_dims` leading batch dims; indices already validated and
-/// non-negative. Output shape: `params[..axis] + indices[batch_dims..] + params[axis+1..]`.
+/// Gather along `axis` with `batch_dims` leading batch dims into `out`; indices already
+/// validated and non-negative. Output shape: `params[..axis] + indices[batch_dims..] +
+/// params[axis+1..]`.
 pub fn gather<T: Copy>(
     p: &[T],
     pshape: &[usize],
@@ -218,39 +222,109 @@ pub fn gather<T: Copy>(
     ishape: &[usize],
     axis: usize,
     batch_dims: usize,
-) -> Vec<T> {
+    out: &mut [T],
+) {
     let batch: usize = pshape[..batch_dims].iter().product();
     let outer: usize = pshape[batch_dims..axis].iter().product();
     let axis_n = pshape[axis];
     let inner: usize = pshape[axis + 1..].iter().product();
     let per_batch_idx: usize = ishape[batch_dims..].iter().product();
-    let mut out = Vec::with_capacity(batch * outer * per_batch_idx * inner);
+    debug_assert_eq!(out.len(), batch * outer * per_batch_idx * inner);
+    let mut at = 0;
     for b in 0..batch {
         for o in 0..outer {
             let base = (b * outer + o) * axis_n * inner;
             for &i in &idx[b * per_batch_idx..(b + 1) * per_batch_idx] {
-                out.extend_from_slice(&p[base + i * inner..base + (i + 1) * inner]);
+                out[at..at + inner].copy_from_slice(&p[base + i * inner..base + (i + 1) * inner]);
+                at += inner;
             }
         }
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The kernels into a buffer of `n` stale (-7) elements.
+    fn run(n: usize, f: impl FnOnce(&mut [i32])) -> Vec<i32> {
+        let mut out = vec![-7; n];
+        f(&mut out);
+        out
+    }
+
+    fn transposed(x: &[i32], shape: &[usize], perm: &[usize]) -> Vec<i32> {
+        run(x.len(), |o| transpose(x, shape, perm, o))
+    }
+
+    fn padded(x: &[i32], shape: &[usize], pads: &[(usize, usize)], value: i32) -> Vec<i32> {
+        let n = shape
+            .iter()
+            .zip(pads)
+            .map(|(&s, &(a, b))| s + a + b)
+            .product();
+        run(n, |o| pad(x, shape, pads, value, o))
+    }
+
     #[test]
     fn transpose_and_pad() {
         let x: Vec<i32> = (0..6).collect();
-        assert_eq!(transpose(&x, &[2, 3], &[1, 0]), vec![0, 3, 1, 4, 2, 5]);
+        assert_eq!(transposed(&x, &[2, 3], &[1, 0]), vec![0, 3, 1, 4, 2, 5]);
         assert_eq!(
-            pad(&[1, 2], &[1, 2], &[(1, 0), (0, 1)], 0),
+            padded(&[1, 2], &[1, 2], &[(1, 0), (0, 1)], 0),
             vec![0, 0, 0, 1, 2, 0]
         );
         assert_eq!(
-            strided(&x, &[2, 3], &[1, 2], &[-1, -1], &[2, 2]),
+            run(4, |o| strided(&x, &[2, 3], &[1, 2], &[-1, -1], &[2, 2], o)),
             vec![5, 4, 2, 1]
+        );
+        let parts: [(&[i32], &[usize]); 2] = [(&x[..4], &[2, 2]), (&x[4..], &[2, 1])];
+        assert_eq!(run(6, |o| concat(&parts, 1, o)), vec![0, 1, 4, 2, 3, 5]);
+        // Params [2, 3], indices [2] along axis 1.
+        assert_eq!(
+            run(4, |o| gather(&x, &[2, 3], &[2, 0], &[2], 1, 0, o)),
+            vec![2, 0, 5, 3]
+        );
+    }
+
+    /// Zero-size dimensions anywhere: empty outputs, or all padding.
+    #[test]
+    fn zero_size_dimensions() {
+        for shape in [vec![0], vec![2, 0, 3], vec![0, 4], vec![3, 0]] {
+            let r = shape.len();
+            let perm: Vec<usize> = (0..r).rev().collect();
+            assert_eq!(transposed(&[], &shape, &perm), Vec::<i32>::new());
+            let pads = vec![(1, 1); r];
+            let n: usize = shape.iter().map(|&s| s + 2).product();
+            assert_eq!(padded(&[], &shape, &pads, 9), vec![9; n], "{shape:?}");
+            let lens: Vec<usize> = shape.iter().map(|&s| s.min(1)).collect();
+            assert_eq!(
+                run(0, |o| strided(
+                    &[],
+                    &shape,
+                    &vec![0; r],
+                    &vec![1; r],
+                    &lens,
+                    o
+                )),
+                Vec::<i32>::new()
+            );
+        }
+        // Concatenating an empty part, and concatenating along a zero-size outer dim.
+        let x = [1, 2, 3, 4];
+        let parts: [(&[i32], &[usize]); 2] = [(&x, &[2, 2]), (&[], &[2, 0])];
+        assert_eq!(run(4, |o| concat(&parts, 1, o)), x.to_vec());
+        let parts: [(&[i32], &[usize]); 2] = [(&[], &[0, 2]), (&[], &[0, 3])];
+        assert_eq!(run(0, |o| concat(&parts, 1, o)), Vec::<i32>::new());
+        assert_eq!(run(0, |o| concat(&[], 0, o)), Vec::<i32>::new());
+        // Gathering no indices, and from a zero-size outer dim.
+        assert_eq!(
+            run(0, |o| gather(&x, &[2, 2], &[], &[0], 1, 0, o)),
+            Vec::<i32>::new()
+        );
+        assert_eq!(
+            run(0, |o| gather(&[], &[0, 2], &[1], &[1], 1, 0, o)),
+            Vec::<i32>::new()
         );
     }
 
@@ -295,7 +369,7 @@ mod tests {
             let x: Vec<i32> = (0..shape.iter().product::<usize>() as i32).collect();
             for perm in perms(shape.len()) {
                 assert_eq!(
-                    transpose(&x, &shape, &perm),
+                    transposed(&x, &shape, &perm),
                     naive_transpose(&x, &shape, &perm),
                     "{shape:?} {perm:?}"
                 );
@@ -333,7 +407,7 @@ mod tests {
                     x[i]
                 })
                 .collect();
-            assert_eq!(pad(&x, &shape, &pads, -1), want, "{pads:?}");
+            assert_eq!(padded(&x, &shape, &pads, -1), want, "{pads:?}");
         }
     }
 }

@@ -17,12 +17,13 @@ pub(crate) fn window(
     (span(oy, 0), span(ox, 1))
 }
 
-/// Average (`max = false`) or max pooling. `g.k` is the window, `g.dilation` must be 1.
-pub fn pool2d(x: &[f32], g: &ConvGeom, max: bool, act: Act, threads: usize) -> Vec<f32> {
+/// Average (`max = false`) or max pooling into `out` (`[n, oh, ow, c]`, every element written).
+/// `g.k` is the window, `g.dilation` must be 1. A window with no in-bounds tap gives 0.
+pub fn pool2d(x: &[f32], g: &ConvGeom, max: bool, act: Act, threads: usize, out: &mut [f32]) {
     let [ih, iw, c] = g.in_hwc;
     let [oh, ow, _] = g.out_hwc;
-    let mut out = vec![0.0f32; g.n * oh * ow * c];
-    super::for_chunks(&mut out, ow * c, threads > 1, |row, o| {
+    debug_assert_eq!(out.len(), g.n * oh * ow * c);
+    super::for_chunks(out, ow * c, threads > 1, |row, o| {
         let (b, oy) = (row / oh, row % oh);
         for ox in 0..ow {
             let (ys, xs) = window(g, oy, ox);
@@ -49,5 +50,56 @@ pub fn pool2d(x: &[f32], g: &ConvGeom, max: bool, act: Act, threads: usize) -> V
             act.apply_slice(acc);
         }
     });
-    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geom(n: usize, hw: usize, c: usize, k: usize, same: bool) -> ConvGeom {
+        let (o, pad) = crate::conv_out_and_pad(hw, k, 1, 1, same);
+        ConvGeom {
+            n,
+            in_hwc: [hw, hw, c],
+            out_hwc: [o, o, c],
+            k: [k, k],
+            stride: [1, 1],
+            dilation: [1, 1],
+            pad: [pad, pad],
+        }
+    }
+
+    fn run(x: &[f32], g: &ConvGeom, max: bool) -> Vec<f32> {
+        let mut out = vec![-7.0; g.n * g.out_hwc.iter().product::<usize>()];
+        pool2d(x, g, max, Act::None, 1, &mut out);
+        out
+    }
+
+    #[test]
+    fn average_and_max_by_hand() {
+        let x: Vec<f32> = (1..=9).map(|v| v as f32).collect();
+        let g = geom(1, 3, 1, 2, false);
+        assert_eq!(run(&x, &g, false), vec![3.0, 4.0, 6.0, 7.0]);
+        assert_eq!(run(&x, &g, true), vec![5.0, 6.0, 8.0, 9.0]);
+        // SAME: the corner window counts its in-bounds taps only.
+        let g = geom(1, 3, 1, 3, true);
+        assert_eq!(run(&x, &g, false)[0], 3.0);
+    }
+
+    /// Zero batch, channels or spatial size: an empty output, or 0 for windows with no tap.
+    #[test]
+    fn zero_size_dimensions() {
+        for max in [false, true] {
+            assert!(run(&[], &geom(0, 3, 2, 2, false), max).is_empty());
+            assert!(run(&[], &geom(2, 3, 0, 2, false), max).is_empty());
+            assert!(run(&[], &geom(1, 0, 2, 2, false), max).is_empty());
+            assert!(run(&[], &geom(1, 0, 2, 2, true), max).is_empty());
+            // An empty image with a forced output size: every window is empty.
+            let g = ConvGeom {
+                out_hwc: [2, 2, 3],
+                ..geom(1, 0, 3, 2, true)
+            };
+            assert_eq!(run(&[], &g, max), vec![0.0; 12]);
+        }
+    }
 }

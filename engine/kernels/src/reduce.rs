@@ -1,18 +1,21 @@
 //! Reductions over a set of axes.
 
-/// Reduce `x` of shape `shape` over `axes` (deduplicated, in range). Returns the values in the
-/// order of the kept axes. `init` starts each accumulator, `f` folds one element in.
+/// Reduce `x` of shape `shape` over `axes` (deduplicated, in range) into `out`, in the order of
+/// the kept axes (a kept position with nothing to reduce, a zero-size reduced axis, is `init`).
+/// `init` starts each accumulator, `f` folds one element in.
 pub fn reduce<T: Copy>(
     x: &[T],
     shape: &[usize],
     axes: &[usize],
     init: T,
     f: impl Fn(T, T) -> T,
-) -> Vec<T> {
+    out: &mut [T],
+) {
     let r = shape.len();
     let reduced: Vec<bool> = (0..r).map(|d| axes.contains(&d)).collect();
     let out_n: usize = (0..r).filter(|&d| !reduced[d]).map(|d| shape[d]).product();
-    let mut out = vec![init; out_n];
+    debug_assert_eq!(out.len(), out_n);
+    out.fill(init);
     // Stride of each input dim in the output (0 for reduced dims).
     let mut ostr = vec![0usize; r];
     let mut acc = 1;
@@ -26,7 +29,7 @@ pub fn reduce<T: Copy>(
         if let (Some(o), Some(&v)) = (out.first_mut(), x.first()) {
             *o = f(*o, v);
         }
-        return out;
+        return;
     }
     let last = shape[r - 1];
     let ls = ostr[r - 1];
@@ -47,15 +50,37 @@ pub fn reduce<T: Copy>(
             idx[d] = 0;
         }
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
+    use super::reduce;
+
+    fn sum(x: &[f32], shape: &[usize], axes: &[usize], n: usize) -> Vec<f32> {
+        let mut out = vec![-7.0; n];
+        reduce(x, shape, axes, 0.0, |a, b| a + b, &mut out);
+        out
+    }
+
     #[test]
     fn reduces_middle_axis() {
         let x: Vec<f32> = (0..24).map(|v| v as f32).collect();
-        let s = super::reduce(&x, &[2, 3, 4], &[1], 0.0, |a, b| a + b);
+        let s = sum(&x, &[2, 3, 4], &[1], 8);
         assert_eq!(s, vec![12.0, 15.0, 18.0, 21.0, 48.0, 51.0, 54.0, 57.0]);
+        assert_eq!(sum(&x, &[2, 3, 4], &[0, 1, 2], 1), vec![276.0]);
+        assert_eq!(sum(&[5.0], &[], &[], 1), vec![5.0]);
+    }
+
+    /// A zero-size reduced axis leaves `init`; a zero-size kept axis an empty output.
+    #[test]
+    fn zero_size_dimensions() {
+        assert_eq!(sum(&[], &[2, 0, 3], &[1], 6), vec![0.0; 6]);
+        assert_eq!(sum(&[], &[2, 3, 0], &[2], 6), vec![0.0; 6]);
+        assert_eq!(sum(&[], &[0, 3], &[1], 0), Vec::<f32>::new());
+        assert_eq!(sum(&[], &[0, 3], &[0, 1], 1), vec![0.0]);
+        assert_eq!(sum(&[], &[3, 0], &[0], 0), Vec::<f32>::new());
+        let mut m = vec![1i32; 2];
+        reduce(&[], &[2, 0], &[1], i32::MIN, |a, b| a.max(b), &mut m);
+        assert_eq!(m, vec![i32::MIN; 2]);
     }
 }

@@ -225,6 +225,7 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<V
         Op::Binary(b) => {
             let (x, y) = (arg(&ins, 0)?, arg(&ins, 1)?);
             let shape = broadcast_shape(&x.shape, &y.shape).ok_or("shapes do not broadcast")?;
+            let n: usize = shape.iter().product();
             let data = match (&x.data, &y.data) {
                 (Data::F32(a), Data::F32(c)) => {
                     let f = binary_f32(b.kind);
@@ -245,22 +246,23 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<V
                         same_shape_f32(&mut d, c, b.kind, a2);
                         return Ok(vec![Value::f32(shape, d)]);
                     }
-                    let mut o = broadcast(a, &x.shape, c, &y.shape, &shape, f);
+                    let mut o = crate::arena::take::<f32>(n);
+                    broadcast(a, &x.shape, c, &y.shape, &shape, f, &mut o);
                     a2.apply_slice(&mut o);
                     Data::F32(o)
                 }
                 (Data::I32(a), Data::I32(c)) => {
-                    let o = broadcast(a, &x.shape, c, &y.shape, &shape, int_binary!(i32, b.kind));
+                    let mut o = crate::arena::take::<i32>(n);
+                    let f = int_binary!(i32, b.kind);
+                    broadcast(a, &x.shape, c, &y.shape, &shape, f, &mut o);
                     Data::I32(clamp_int(o, b.act))
                 }
-                (Data::I64(a), Data::I64(c)) => Data::I64(broadcast(
-                    a,
-                    &x.shape,
-                    c,
-                    &y.shape,
-                    &shape,
-                    int_binary!(i64, b.kind),
-                )),
+                (Data::I64(a), Data::I64(c)) => {
+                    let mut o = crate::arena::take::<i64>(n);
+                    let f = int_binary!(i64, b.kind);
+                    broadcast(a, &x.shape, c, &y.shape, &shape, f, &mut o);
+                    Data::I64(o)
+                }
                 _ => {
                     return Err(OpError::Invalid(format!(
                         "{} on {} and {} is not supported",
@@ -279,31 +281,33 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<V
         }
         Op::Prelu => {
             let (x, al) = (arg(&ins, 0)?, arg(&ins, 1)?);
-            let o = broadcast(
+            let mut o = crate::arena::take::<f32>(x.shape.iter().product());
+            broadcast(
                 f32_arg(&ins, 0)?,
                 &x.shape,
                 f32_arg(&ins, 1)?,
                 &al.shape,
                 &x.shape,
                 |v, a| if v >= 0.0 { v } else { v * a },
+                &mut o,
             );
             Ok(vec![Value::f32(x.shape.clone(), o)])
         }
         Op::Softmax { beta } => {
             let x = arg(&ins, 0)?;
             let d = x.shape.last().copied().unwrap_or(1);
-            Ok(vec![Value::f32(
-                x.shape.clone(),
-                softmax::softmax(f32_arg(&ins, 0)?, d, *beta),
-            )])
+            let xs = f32_arg(&ins, 0)?;
+            let mut o = crate::arena::take::<f32>(xs.len());
+            softmax::softmax(xs, d, *beta, &mut o);
+            Ok(vec![Value::f32(x.shape.clone(), o)])
         }
         Op::LogSoftmax => {
             let x = arg(&ins, 0)?;
             let d = x.shape.last().copied().unwrap_or(1);
-            Ok(vec![Value::f32(
-                x.shape.clone(),
-                softmax::log_softmax(f32_arg(&ins, 0)?, d),
-            )])
+            let xs = f32_arg(&ins, 0)?;
+            let mut o = crate::arena::take::<f32>(xs.len());
+            softmax::log_softmax(xs, d, &mut o);
+            Ok(vec![Value::f32(x.shape.clone(), o)])
         }
         Op::Cast => {
             let x = arg(&ins, 0)?;

@@ -168,68 +168,49 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let shape = ew::broadcast_shape(&x.shape, &y.shape).ok_or("shapes do not broadcast")?;
             let (a, c) = (i8s(x, "input 0")?, i8s(y, "input 1")?);
             let same = x.shape == y.shape && x.shape == shape;
-            let v = match b.kind {
+            if b.kind == BinaryKind::Div {
+                return Err("DIV has no int8 kernel".into());
+            }
+            // Every kernel below writes each output element.
+            let mut v = crate::arena::take::<i8>(shape.iter().product());
+            let (xs, ys) = (&x.shape, &y.shape);
+            match b.kind {
                 BinaryKind::Add | BinaryKind::Sub if same => {
                     let p = ew::AddParams::new(iq(0)?, iq(1)?, oq()?, qact(b.act));
-                    let mut v = crate::arena::take::<i8>(a.len());
                     (table().q_add)(a, c, &p, b.kind == BinaryKind::Sub, &mut v);
-                    v
                 }
-                BinaryKind::Add => ew::add(
-                    a,
-                    &x.shape,
-                    c,
-                    &y.shape,
-                    &shape,
-                    &ew::AddParams::new(iq(0)?, iq(1)?, oq()?, qact(b.act)),
-                ),
-                BinaryKind::Sub => ew::sub(
-                    a,
-                    &x.shape,
-                    c,
-                    &y.shape,
-                    &shape,
-                    &ew::AddParams::new(iq(0)?, iq(1)?, oq()?, qact(b.act)),
-                ),
-                BinaryKind::Mul => ew::mul(
-                    a,
-                    &x.shape,
-                    c,
-                    &y.shape,
-                    &shape,
-                    &ew::MulParams::new(iq(0)?, iq(1)?, oq()?, qact(b.act)),
-                ),
-                BinaryKind::SquaredDifference => ew::squared_difference(
-                    a,
-                    &x.shape,
-                    c,
-                    &y.shape,
-                    &shape,
-                    &ew::SquaredDifferenceParams::new(iq(0)?, iq(1)?, oq()?),
-                ),
-                BinaryKind::Maximum => ew::maximum(a, &x.shape, c, &y.shape, &shape),
-                BinaryKind::Minimum => ew::minimum(a, &x.shape, c, &y.shape, &shape),
+                BinaryKind::Add => {
+                    let p = ew::AddParams::new(iq(0)?, iq(1)?, oq()?, qact(b.act));
+                    ew::add(a, xs, c, ys, &shape, &p, &mut v);
+                }
+                BinaryKind::Sub => {
+                    let p = ew::AddParams::new(iq(0)?, iq(1)?, oq()?, qact(b.act));
+                    ew::sub(a, xs, c, ys, &shape, &p, &mut v);
+                }
+                BinaryKind::Mul => {
+                    let p = ew::MulParams::new(iq(0)?, iq(1)?, oq()?, qact(b.act));
+                    ew::mul(a, xs, c, ys, &shape, &p, &mut v);
+                }
+                BinaryKind::SquaredDifference => {
+                    let p = ew::SquaredDifferenceParams::new(iq(0)?, iq(1)?, oq()?);
+                    ew::squared_difference(a, xs, c, ys, &shape, &p, &mut v);
+                }
+                BinaryKind::Maximum => ew::maximum(a, xs, c, ys, &shape, &mut v),
+                BinaryKind::Minimum => ew::minimum(a, xs, c, ys, &shape, &mut v),
                 BinaryKind::Div => return Err("DIV has no int8 kernel".into()),
-            };
+            }
             out(shape, v)
         })(),
         Op::Unary(u) => (|| {
             let x = arg(ins, 0)?;
             let xs = i8s(x, "input")?;
             let ((si, zi), (so, zo)) = (iq(0)?, oq()?);
-            let v = match u {
-                UnaryKind::Logistic => activations::logistic(xs, si, zi, so, zo),
-                UnaryKind::Tanh => activations::tanh(xs, si, zi, so, zo),
-                UnaryKind::Relu => unary::relu_x(xs, &unary::ReluParams::relu((si, zi), (so, zo))),
-                UnaryKind::Relu6 => {
-                    unary::relu_x(xs, &unary::ReluParams::relu6((si, zi), (so, zo)))
-                }
-                UnaryKind::ReluN1To1 => {
-                    unary::relu_x(xs, &unary::ReluParams::relu_n1_to_1((si, zi), (so, zo)))
-                }
-                UnaryKind::HardSwish => {
-                    unary::hard_swish(xs, &unary::HardSwishParams::new((si, zi), (so, zo)))
-                }
+            let (i, o) = ((si, zi), (so, zo));
+            let relu = match u {
+                UnaryKind::Relu => Some(unary::ReluParams::relu(i, o)),
+                UnaryKind::Relu6 => Some(unary::ReluParams::relu6(i, o)),
+                UnaryKind::ReluN1To1 => Some(unary::ReluParams::relu_n1_to_1(i, o)),
+                UnaryKind::Logistic | UnaryKind::Tanh | UnaryKind::HardSwish => None,
                 _ => {
                     return Err(OpError::Invalid(format!(
                         "{} has no int8 kernel",
@@ -237,54 +218,56 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                     )));
                 }
             };
+            let mut v = crate::arena::take::<i8>(xs.len());
+            match (u, relu) {
+                (_, Some(p)) => unary::relu_x(xs, &p, &mut v),
+                (UnaryKind::Logistic, _) => activations::logistic(xs, si, zi, so, zo, &mut v),
+                (UnaryKind::Tanh, _) => activations::tanh(xs, si, zi, so, zo, &mut v),
+                _ => unary::hard_swish(xs, &unary::HardSwishParams::new(i, o), &mut v),
+            }
             out(x.shape.clone(), v)
         })(),
         Op::LeakyRelu { alpha } => (|| {
             let x = arg(ins, 0)?;
-            out(
-                x.shape.clone(),
-                unary::leaky_relu(
-                    i8s(x, "input")?,
-                    &unary::LeakyReluParams::new(iq(0)?, oq()?, *alpha),
-                ),
-            )
+            let (xs, p) = (
+                i8s(x, "input")?,
+                unary::LeakyReluParams::new(iq(0)?, oq()?, *alpha),
+            );
+            let mut v = crate::arena::take::<i8>(xs.len());
+            unary::leaky_relu(xs, &p, &mut v);
+            out(x.shape.clone(), v)
         })(),
         Op::Prelu => (|| {
             let (x, a) = (arg(ins, 0)?, arg(ins, 1)?);
-            out(
-                x.shape.clone(),
-                ew::prelu(
-                    i8s(x, "input")?,
-                    &x.shape,
-                    i8s(a, "alpha")?,
-                    &a.shape,
-                    &ew::PreluParams::new(iq(0)?, iq(1)?, oq()?),
-                ),
-            )
+            let p = ew::PreluParams::new(iq(0)?, iq(1)?, oq()?);
+            let (xs, al) = (i8s(x, "input")?, i8s(a, "alpha")?);
+            // Alpha broadcasts to the input's shape (shape inference checked it).
+            let shape = ew::broadcast_shape(&x.shape, &a.shape).unwrap_or_else(|| x.shape.clone());
+            let mut v = crate::arena::take::<i8>(shape.iter().product());
+            ew::prelu(xs, &x.shape, al, &a.shape, &p, &mut v);
+            out(x.shape.clone(), v)
         })(),
         Op::Softmax { beta } => (|| {
             let x = arg(ins, 0)?;
             let d = x.shape.last().copied().unwrap_or(1);
-            out(
-                x.shape.clone(),
-                activations::softmax(
-                    i8s(x, "input")?,
-                    d,
-                    &activations::SoftmaxParams::new(iq(0)?.0, *beta),
-                ),
-            )
+            let (xs, p) = (
+                i8s(x, "input")?,
+                activations::SoftmaxParams::new(iq(0)?.0, *beta),
+            );
+            let mut v = crate::arena::take::<i8>(xs.len());
+            activations::softmax(xs, d, &p, &mut v);
+            out(x.shape.clone(), v)
         })(),
         Op::LogSoftmax => (|| {
             let x = arg(ins, 0)?;
             let d = x.shape.last().copied().unwrap_or(1);
-            out(
-                x.shape.clone(),
-                activations::log_softmax(
-                    i8s(x, "input")?,
-                    d,
-                    &activations::LogSoftmaxParams::new(iq(0)?.0),
-                ),
-            )
+            let (xs, p) = (
+                i8s(x, "input")?,
+                activations::LogSoftmaxParams::new(iq(0)?.0),
+            );
+            let mut v = crate::arena::take::<i8>(xs.len());
+            activations::log_softmax(xs, d, &p, &mut v);
+            out(x.shape.clone(), v)
         })(),
         Op::Pool2d(p) => (|| {
             let x = arg(ins, 0)?;
@@ -293,37 +276,38 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let (so, zo) = oq()?;
             let (lo, hi) = ew::calculate_activation_range_quantized(qact(p.act), so, zo);
             let xs = i8s(x, "input")?;
-            let y = if p.kind == PoolKind::Max {
-                qpool::max_pool(xs, &g, lo, hi)
+            let shape = vec![g.n, g.out_hwc[0], g.out_hwc[1], g.out_hwc[2]];
+            let mut y = crate::arena::take::<i8>(shape.iter().product());
+            if p.kind == PoolKind::Max {
+                qpool::max_pool(xs, &g, lo, hi, &mut y);
             } else {
-                qpool::average_pool(xs, &g, lo, hi)
-            };
-            out(vec![g.n, g.out_hwc[0], g.out_hwc[1], g.out_hwc[2]], y)
+                qpool::average_pool(xs, &g, lo, hi, &mut y);
+            }
+            out(shape, y)
         })(),
         Op::Reduce(r) => (|| {
             let x = arg(ins, 0)?;
             let axes: Vec<i32> = ints(arg(ins, 1)?)?.iter().map(|&a| a as i32).collect();
             let shape = super::pool::reduce_out_shape(&x.shape, &axes, r.keep_dims)?;
             let xs = i8s(x, "input")?;
-            let y = match r.kind {
-                ReduceKind::Mean => qpool::mean(
-                    xs,
-                    &x.shape,
-                    &axes,
-                    r.keep_dims,
-                    &qpool::ReduceQuant::new(iq(0)?, oq()?),
-                ),
+            let mut y = crate::arena::take::<i8>(shape.iter().product());
+            match r.kind {
+                ReduceKind::Mean => {
+                    let q = qpool::ReduceQuant::new(iq(0)?, oq()?);
+                    qpool::mean(xs, &x.shape, &axes, r.keep_dims, &q, &mut y);
+                }
                 ReduceKind::Sum => {
-                    qpool::sum(xs, &x.shape, &axes, &qpool::ReduceQuant::new(iq(0)?, oq()?))
+                    let q = qpool::ReduceQuant::new(iq(0)?, oq()?);
+                    qpool::sum(xs, &x.shape, &axes, &q, &mut y);
                 }
                 ReduceKind::Max => {
                     let ax: Vec<usize> = axes
                         .iter()
                         .map(|&a| super::norm_axis(a as i64, x.shape.len()))
                         .collect::<Result<_, _>>()?;
-                    crate::kernels::reduce::reduce(xs, &x.shape, &ax, i8::MIN, |a, b| a.max(b))
+                    crate::kernels::reduce::reduce(xs, &x.shape, &ax, i8::MIN, i8::max, &mut y);
                 }
-            };
+            }
             out(shape, y)
         })(),
         Op::Resize(rz) if rz.bilinear => (|| {
@@ -334,18 +318,12 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 hw.first().copied().unwrap_or(0).max(0) as usize,
                 hw.get(1).copied().unwrap_or(0).max(0) as usize,
             ];
-            out(
-                vec![s[0], h, w, s[3]],
-                qpool::resize_bilinear(
-                    i8s(x, "input")?,
-                    s[0],
-                    [s[1], s[2], s[3]],
-                    h,
-                    w,
-                    rz.align_corners,
-                    rz.half_pixel_centers,
-                ),
-            )
+            let shape = vec![s[0], h, w, s[3]];
+            let (xs, ihwc) = (i8s(x, "input")?, [s[1], s[2], s[3]]);
+            let (ac, hp) = (rz.align_corners, rz.half_pixel_centers);
+            let mut y = crate::arena::take::<i8>(shape.iter().product());
+            qpool::resize_bilinear(xs, s[0], ihwc, h, w, ac, hp, &mut y);
+            out(shape, y)
         })(),
         Op::Pad { v2: false } => (|| {
             let x = arg(ins, 0)?;
@@ -369,10 +347,9 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 .map(|(&d, &(a, b))| d + a + b)
                 .collect();
             let zp = oq()?.1 as i8;
-            out(
-                shape,
-                crate::kernels::layout::pad(i8s(x, "input")?, &x.shape, &pairs, zp),
-            )
+            let mut y = crate::arena::take::<i8>(shape.iter().product());
+            crate::kernels::layout::pad(i8s(x, "input")?, &x.shape, &pairs, zp, &mut y);
+            out(shape, y)
         })(),
         // Float → uint8 and other combinations the type-generic implementation serves.
         Op::Quantize
@@ -425,10 +402,10 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
         Op::Dequantize => (|| {
             let x = arg(ins, 0)?;
             let (s, z) = iq(0)?;
-            Ok(vec![Value::f32(
-                x.shape.clone(),
-                unary::dequantize(i8s(x, "input")?, s, z),
-            )])
+            let xs = i8s(x, "input")?;
+            let mut y = crate::arena::take::<f32>(xs.len());
+            unary::dequantize(xs, s, z, &mut y);
+            Ok(vec![Value::f32(x.shape.clone(), y)])
         })(),
         _ => return None,
     };

@@ -122,43 +122,47 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
                     x.dtype()
                 )));
             }
-            Ok(vec![Value::f32(
-                shape,
-                pool::pool2d(f32_arg(&ins, 0)?, &g, max, act(p.act), ctx.threads),
-            )])
+            let mut o = crate::arena::take::<f32>(shape.iter().product());
+            pool::pool2d(f32_arg(&ins, 0)?, &g, max, act(p.act), ctx.threads, &mut o);
+            Ok(vec![Value::f32(shape, o)])
         }
         Op::Reduce(r) => {
             let axes = axes_of(&ints(arg(&ins, 1)?)?, x.shape.len())?;
             let shape = reduced_shape(&x.shape, &axes, r.keep_dims);
+            let on = shape.iter().product();
             let data = match (&x.data, r.kind) {
                 (Data::F32(v), ReduceKind::Sum) => {
-                    Data::F32(reduce::reduce(v, &x.shape, &axes, 0.0, |a, b| a + b))
+                    let mut o = crate::arena::take::<f32>(on);
+                    reduce::reduce(v, &x.shape, &axes, 0.0, |a, b| a + b, &mut o);
+                    Data::F32(o)
                 }
                 (Data::F32(v), ReduceKind::Mean) => {
                     let n: usize = axes.iter().map(|&a| x.shape[a]).product();
-                    let mut s = reduce::reduce(v, &x.shape, &axes, 0.0, |a, b| a + b);
+                    let mut s = crate::arena::take::<f32>(on);
+                    reduce::reduce(v, &x.shape, &axes, 0.0, |a, b| a + b, &mut s);
                     s.iter_mut().for_each(|e| *e /= n.max(1) as f32);
                     Data::F32(s)
                 }
                 (Data::F32(v), ReduceKind::Max) => {
-                    Data::F32(reduce::reduce(v, &x.shape, &axes, f32::MIN, |a, b| {
-                        if b > a { b } else { a }
-                    }))
+                    let mut o = crate::arena::take::<f32>(on);
+                    let f = |a: f32, b: f32| if b > a { b } else { a };
+                    reduce::reduce(v, &x.shape, &axes, f32::MIN, f, &mut o);
+                    Data::F32(o)
                 }
                 (Data::I32(v), ReduceKind::Sum) => {
-                    Data::I32(reduce::reduce(v, &x.shape, &axes, 0, |a, b| {
-                        a.wrapping_add(b)
-                    }))
+                    let mut o = crate::arena::take::<i32>(on);
+                    reduce::reduce(v, &x.shape, &axes, 0, i32::wrapping_add, &mut o);
+                    Data::I32(o)
                 }
                 (Data::I32(v), ReduceKind::Max) => {
-                    Data::I32(reduce::reduce(v, &x.shape, &axes, i32::MIN, |a, b| {
-                        a.max(b)
-                    }))
+                    let mut o = crate::arena::take::<i32>(on);
+                    reduce::reduce(v, &x.shape, &axes, i32::MIN, i32::max, &mut o);
+                    Data::I32(o)
                 }
                 (Data::I64(v), ReduceKind::Sum) => {
-                    Data::I64(reduce::reduce(v, &x.shape, &axes, 0, |a, b| {
-                        a.wrapping_add(b)
-                    }))
+                    let mut o = crate::arena::take::<i64>(on);
+                    reduce::reduce(v, &x.shape, &axes, 0, i64::wrapping_add, &mut o);
+                    Data::I64(o)
                 }
                 _ => {
                     return Err(OpError::Invalid(format!(
@@ -207,19 +211,18 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
             }
             let (n, ihwc) = (s[0], [s[1], s[2], s[3]]);
             let shape = vec![n, h, w, s[3]];
+            let on = shape.iter().product();
+            let (ac, hp) = (r.align_corners, r.half_pixel_centers);
             if r.bilinear {
-                let o = resize::bilinear(
-                    f32_arg(&ins, 0)?,
-                    n,
-                    ihwc,
-                    h,
-                    w,
-                    r.align_corners,
-                    r.half_pixel_centers,
-                );
+                let mut o = crate::arena::take::<f32>(on);
+                resize::bilinear(f32_arg(&ins, 0)?, n, ihwc, h, w, ac, hp, &mut o);
                 return Ok(vec![Value::f32(shape, o)]);
             }
-            let data = crate::map_data!(&x.data, v => resize::nearest(v, n, ihwc, h, w, r.align_corners, r.half_pixel_centers));
+            let data = crate::map_data!(&x.data, v => {
+                let mut o = crate::arena::take(on);
+                resize::nearest(v, n, ihwc, h, w, ac, hp, &mut o);
+                o
+            });
             Ok(vec![Value::new(shape, data)])
         }
         _ => Err("not a pool op".into()),

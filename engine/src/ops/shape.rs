@@ -501,6 +501,8 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, OpError> {
     }
     drop(facts);
     let out0 = shapes.first().cloned().unwrap_or_default();
+    // Elements of the first output: the length of the buffer its kernel writes.
+    let n0: usize = out0.iter().product();
     match op {
         Op::Reshape { .. } | Op::Squeeze { .. } | Op::ExpandDims => {
             let v = ins
@@ -515,7 +517,11 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, OpError> {
             let perm = perm_of(&ints(arg(&ins, 1)?)?, x.shape.len())?;
             Ok(vec![Value::new(
                 out0,
-                map_data!(&x.data, v => layout::transpose(v, &x.shape, &perm)),
+                map_data!(&x.data, v => {
+                    let mut o = crate::arena::take(v.len());
+                    layout::transpose(v, &x.shape, &perm, &mut o);
+                    o
+                }),
             )])
         }
         Op::Concatenation { axis, act: a } => {
@@ -556,6 +562,7 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, OpError> {
             let mut lens = x.shape.clone();
             lens[axis] = part;
             let step = vec![1i64; x.shape.len()];
+            let n: usize = lens.iter().product();
             Ok(shapes
                 .into_iter()
                 .enumerate()
@@ -564,7 +571,11 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, OpError> {
                     begin[axis] = (i * part) as i64;
                     Value::new(
                         s,
-                        map_data!(&x.data, v => layout::strided(v, &x.shape, &begin, &step, &lens)),
+                        map_data!(&x.data, v => {
+                            let mut o = crate::arena::take(n);
+                            layout::strided(v, &x.shape, &begin, &step, &lens, &mut o);
+                            o
+                        }),
                     )
                 })
                 .collect())
@@ -592,9 +603,14 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, OpError> {
             let x = arg(&ins, 0)?;
             let (begin, lens) = slice_plan(&x.shape, &ints(arg(&ins, 1)?)?, &ints(arg(&ins, 2)?)?)?;
             let step = vec![1i64; x.shape.len()];
+            let n: usize = lens.iter().product();
             Ok(vec![Value::new(
                 out0,
-                map_data!(&x.data, v => layout::strided(v, &x.shape, &begin, &step, &lens)),
+                map_data!(&x.data, v => {
+                    let mut o = crate::arena::take(n);
+                    layout::strided(v, &x.shape, &begin, &step, &lens, &mut o);
+                    o
+                }),
             )])
         }
         Op::StridedSlice(o) => {
@@ -606,9 +622,14 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, OpError> {
                 &ints(arg(&ins, 3)?)?,
                 o,
             )?;
+            let n: usize = p.len.iter().product();
             Ok(vec![Value::new(
                 out0,
-                map_data!(&x.data, v => layout::strided(v, &p.eff_shape, &p.begin, &p.step, &p.len)),
+                map_data!(&x.data, v => {
+                    let mut o = crate::arena::take(n);
+                    layout::strided(v, &p.eff_shape, &p.begin, &p.step, &p.len, &mut o);
+                    o
+                }),
             )])
         }
         Op::Gather { axis, batch_dims } => {
@@ -634,7 +655,11 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, OpError> {
                 .collect::<Result<_, _>>()?;
             Ok(vec![Value::new(
                 out0,
-                map_data!(&x.data, v => layout::gather(v, &x.shape, &iv, &idx.shape, a, bd)),
+                map_data!(&x.data, v => {
+                    let mut o = crate::arena::take(n0);
+                    layout::gather(v, &x.shape, &iv, &idx.shape, a, bd, &mut o);
+                    o
+                }),
             )])
         }
         Op::Pad { v2 } => {
@@ -644,7 +669,10 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, OpError> {
             macro_rules! with_value {
                 ($c:expr, $($var:ident),*) => {
                     match (&x.data, &$c.data) {
-                        $((Data::$var(v), Data::$var(k)) => Data::$var(layout::pad(v, &x.shape, &pads, *k.first().ok_or("empty constant")?)),)*
+                        $((Data::$var(v), Data::$var(k)) => {
+                            let value = *k.first().ok_or("empty constant")?;
+                            padded(v, &x.shape, &pads, value)
+                        })*
                         _ => return Err("PADV2 constant type differs from the input".into()),
                     }
                 };
@@ -670,7 +698,11 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, OpError> {
             };
             Ok(vec![Value::new(
                 out0,
-                map_data!(&x.data, v => layout::transpose(v, &tmp, &perm)),
+                map_data!(&x.data, v => {
+                    let mut o = crate::arena::take(v.len());
+                    layout::transpose(v, &tmp, &perm, &mut o);
+                    o
+                }),
             )])
         }
         Op::Shape { output_type } => {
@@ -687,12 +719,19 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>) -> Result<Vec<Value>, OpError> {
     }
 }
 
-/// Pad with the type's default (zero) value, wrapping the result in the right `Data` variant.
-fn padded<T: Copy + Default>(v: &[T], shape: &[usize], pads: &[(usize, usize)], z: T) -> Data
+/// Pad with `z`, wrapping the result in the right `Data` variant.
+fn padded<T: crate::arena::Elem>(v: &[T], shape: &[usize], pads: &[(usize, usize)], z: T) -> Data
 where
     Vec<T>: IntoData,
 {
-    layout::pad(v, shape, pads, z).into_data()
+    let n = shape
+        .iter()
+        .zip(pads)
+        .map(|(&s, &(a, b))| s + a + b)
+        .product();
+    let mut o = crate::arena::take(n);
+    layout::pad(v, shape, pads, z, &mut o);
+    o.into_data()
 }
 
 /// Conversion of a typed vector into `Data`.
@@ -723,7 +762,9 @@ fn concat_values(vals: &[&Value], axis: usize) -> Result<Data, OpError> {
                     _ => Err("inputs have different types".to_string()),
                 })
                 .collect::<Result<_, _>>()?;
-            Data::$variant(layout::concat(&parts, axis))
+            let mut o = crate::arena::take(parts.iter().map(|(d, _)| d.len()).sum());
+            layout::concat(&parts, axis, &mut o);
+            Data::$variant(o)
         }};
     }
     Ok(match &first.data {

@@ -52,10 +52,11 @@ impl SoftmaxParams {
 
 /// `reference_ops::Softmax<int8_t, int8_t>` over rows of `depth` elements (the last axis).
 /// Output has scale 1/256 and zero point −128.
-pub fn softmax(x: &[i8], depth: usize, p: &SoftmaxParams) -> Vec<i8> {
-    let mut out = vec![0i8; x.len()];
+pub fn softmax(x: &[i8], depth: usize, p: &SoftmaxParams, out: &mut [i8]) {
+    debug_assert_eq!(out.len(), x.len());
     if depth == 0 {
-        return out;
+        out.fill(0);
+        return;
     }
     for (row, orow) in x.chunks(depth).zip(out.chunks_mut(depth)) {
         let max_in_row = row.iter().copied().max().unwrap_or(i8::MIN) as i32;
@@ -92,7 +93,6 @@ pub fn softmax(x: &[i8], depth: usize, p: &SoftmaxParams) -> Vec<i8> {
             };
         }
     }
-    out
 }
 
 /// Int8 log-softmax parameters (LiteRT `LogSoftmaxPrepare<kReference>`).
@@ -127,12 +127,13 @@ impl LogSoftmaxParams {
 
 /// `reference_integer_ops::LogSoftmax` (int8) over rows of `depth` elements. Output scale 16/256,
 /// zero point 127.
-pub fn log_softmax(x: &[i8], depth: usize, p: &LogSoftmaxParams) -> Vec<i8> {
+pub fn log_softmax(x: &[i8], depth: usize, p: &LogSoftmaxParams, out: &mut [i8]) {
     const OUTPUT_ZERO_POINT: i32 = 127;
     const OUTPUT_INTEGER_BITS: i32 = 4;
-    let mut out = vec![0i8; x.len()];
+    debug_assert_eq!(out.len(), x.len());
     if depth == 0 {
-        return out;
+        out.fill(0);
+        return;
     }
     for (row, orow) in x.chunks(depth).zip(out.chunks_mut(depth)) {
         let max_in_row = row.iter().copied().max().unwrap_or(i8::MIN) as i32;
@@ -175,7 +176,6 @@ pub fn log_softmax(x: &[i8], depth: usize, p: &LogSoftmaxParams) -> Vec<i8> {
             };
         }
     }
-    out
 }
 
 /// TFLite `LUTPopulate<int8_t>`: table indexed by `(u8)q` of
@@ -198,9 +198,12 @@ pub fn lut_populate(
     lut
 }
 
-/// `reference_integer_ops::LookupTable` / `LUTLookup` (int8).
-pub fn lut_lookup(x: &[i8], lut: &[i8; 256]) -> Vec<i8> {
-    x.iter().map(|&v| lut[v as u8 as usize]).collect()
+/// `reference_integer_ops::LookupTable` / `LUTLookup` (int8) into `out` (as long as `x`).
+pub fn lut_lookup(x: &[i8], lut: &[i8; 256], out: &mut [i8]) {
+    debug_assert_eq!(out.len(), x.len());
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = lut[v as u8 as usize];
+    }
 }
 
 /// LiteRT `SigmoidPrepare`/`SigmoidEval` for int8 (both kReference and kGenericOptimized): LUT of
@@ -211,11 +214,12 @@ pub fn logistic(
     input_zp: i32,
     output_scale: f32,
     output_zp: i32,
-) -> Vec<i8> {
+    out: &mut [i8],
+) {
     let lut = lut_populate(input_scale, input_zp, output_scale, output_zp, |v| {
         1.0 / (1.0 + (-v).exp())
     });
-    lut_lookup(x, &lut)
+    lut_lookup(x, &lut, out);
 }
 
 /// LiteRT `TanhPrepare`/`TanhEval` for int8 (kReference and kGenericOptimized): LUT of `tanhf(x)`.
@@ -226,9 +230,10 @@ pub fn tanh(
     input_zp: i32,
     output_scale: f32,
     output_zp: i32,
-) -> Vec<i8> {
+    out: &mut [i8],
+) {
     let lut = lut_populate(input_scale, input_zp, output_scale, output_zp, f32::tanh);
-    lut_lookup(x, &lut)
+    lut_lookup(x, &lut, out);
 }
 
 /// Parameters of the fixed-point int8 logistic/tanh kernels (TFLite Micro
@@ -265,9 +270,10 @@ impl FixedPointActParams {
 
 /// `reference_integer_ops::Logistic` (int8, fixed point; TFLite Micro's kernel). Output scale
 /// 1/256, zero point −128.
-pub fn logistic_fixed_point(x: &[i8], p: &FixedPointActParams) -> Vec<i8> {
-    x.iter()
-        .map(|&v| {
+pub fn logistic_fixed_point(x: &[i8], p: &FixedPointActParams, out: &mut [i8]) {
+    debug_assert_eq!(out.len(), x.len());
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = {
             let input = v as i32 - p.input_zero_point;
             if input <= -p.input_range_radius {
                 i8::MIN
@@ -280,15 +286,16 @@ pub fn logistic_fixed_point(x: &[i8], p: &FixedPointActParams) -> Vec<i8> {
                 let r = rounding_divide_by_pot(q0, 31 - 8) + i8::MIN as i32;
                 r.clamp(i8::MIN as i32, i8::MAX as i32) as i8
             }
-        })
-        .collect()
+        };
+    }
 }
 
 /// `reference_integer_ops::Tanh` (int8, fixed point; TFLite Micro's kernel). Output scale 1/128,
 /// zero point 0.
-pub fn tanh_fixed_point(x: &[i8], p: &FixedPointActParams) -> Vec<i8> {
-    x.iter()
-        .map(|&v| {
+pub fn tanh_fixed_point(x: &[i8], p: &FixedPointActParams, out: &mut [i8]) {
+    debug_assert_eq!(out.len(), x.len());
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = {
             let input = v as i32 - p.input_zero_point;
             if input <= -p.input_range_radius {
                 i8::MIN
@@ -300,13 +307,68 @@ pub fn tanh_fixed_point(x: &[i8], p: &FixedPointActParams) -> Vec<i8> {
                 let q0 = fp_tanh(q4, 4);
                 rounding_divide_by_pot(q0, 31 - 7).clamp(i8::MIN as i32, i8::MAX as i32) as i8
             }
-        })
-        .collect()
+        };
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A buffer of `n` stale bytes: every one must be overwritten.
+    fn stale(n: usize) -> Vec<i8> {
+        vec![0x55; n]
+    }
+
+    // The kernels into a buffer the test allocates (these shadow the glob import).
+    fn softmax(x: &[i8], depth: usize, p: &SoftmaxParams) -> Vec<i8> {
+        let mut out = stale(x.len());
+        super::softmax(x, depth, p, &mut out);
+        out
+    }
+
+    fn log_softmax(x: &[i8], depth: usize, p: &LogSoftmaxParams) -> Vec<i8> {
+        let mut out = stale(x.len());
+        super::log_softmax(x, depth, p, &mut out);
+        out
+    }
+
+    fn logistic(x: &[i8], si: f32, zi: i32, so: f32, zo: i32) -> Vec<i8> {
+        let mut out = stale(x.len());
+        super::logistic(x, si, zi, so, zo, &mut out);
+        out
+    }
+
+    fn tanh(x: &[i8], si: f32, zi: i32, so: f32, zo: i32) -> Vec<i8> {
+        let mut out = stale(x.len());
+        super::tanh(x, si, zi, so, zo, &mut out);
+        out
+    }
+
+    fn logistic_fixed_point(x: &[i8], p: &FixedPointActParams) -> Vec<i8> {
+        let mut out = stale(x.len());
+        super::logistic_fixed_point(x, p, &mut out);
+        out
+    }
+
+    fn tanh_fixed_point(x: &[i8], p: &FixedPointActParams) -> Vec<i8> {
+        let mut out = stale(x.len());
+        super::tanh_fixed_point(x, p, &mut out);
+        out
+    }
+
+    /// Empty inputs and zero-size rows.
+    #[test]
+    fn zero_size_dimensions() {
+        let p = SoftmaxParams::new(0.1, 1.0);
+        let lp = LogSoftmaxParams::new(0.1);
+        for depth in [0, 3] {
+            assert!(softmax(&[], depth, &p).is_empty());
+            assert!(log_softmax(&[], depth, &lp).is_empty());
+        }
+        assert!(logistic(&[], 0.1, 0, 1.0 / 256.0, -128).is_empty());
+        assert!(tanh_fixed_point(&[], &FixedPointActParams::new(0.05, 3)).is_empty());
+    }
 
     #[test]
     fn softmax_of_equal_inputs_is_uniform() {

@@ -80,7 +80,8 @@ fn for_each_broadcast(
     }
 }
 
-/// Applies `f` elementwise with NumPy broadcasting of `a` and `b` to `out_shape`.
+/// Applies `f` elementwise with NumPy broadcasting of `a` and `b` to `out_shape`, into `out`
+/// (every element written).
 fn broadcast_binary(
     a: &[i8],
     a_shape: &[usize],
@@ -88,12 +89,12 @@ fn broadcast_binary(
     b_shape: &[usize],
     out_shape: &[usize],
     f: impl Fn(i8, i8) -> i8,
-) -> Vec<i8> {
-    let mut out = vec![0i8; out_shape.iter().product()];
+    out: &mut [i8],
+) {
+    debug_assert_eq!(out.len(), out_shape.iter().product::<usize>());
     for_each_broadcast(a_shape, b_shape, out_shape, |o, ia, ib| {
         out[o] = f(a[ia], b[ib]);
     });
-    out
 }
 
 /// `reference_integer_ops::Add` / `BroadcastAdd6DSlow` (int8) with NumPy broadcasting.
@@ -104,11 +105,20 @@ pub fn add(
     b_shape: &[usize],
     out_shape: &[usize],
     p: &AddParams,
-) -> Vec<i8> {
-    broadcast_binary(a, a_shape, b, b_shape, out_shape, |x, y| {
-        let (sa, sb) = p.scaled_inputs(x, y);
-        p.finish(sa.wrapping_add(sb))
-    })
+    out: &mut [i8],
+) {
+    broadcast_binary(
+        a,
+        a_shape,
+        b,
+        b_shape,
+        out_shape,
+        |x, y| {
+            let (sa, sb) = p.scaled_inputs(x, y);
+            p.finish(sa.wrapping_add(sb))
+        },
+        out,
+    )
 }
 
 /// `reference_ops::Sub` / `BroadcastSubSlow` (int8; `SubElementwise`), same constants as ADD.
@@ -119,11 +129,20 @@ pub fn sub(
     b_shape: &[usize],
     out_shape: &[usize],
     p: &AddParams,
-) -> Vec<i8> {
-    broadcast_binary(a, a_shape, b, b_shape, out_shape, |x, y| {
-        let (sa, sb) = p.scaled_inputs(x, y);
-        p.finish(sa.wrapping_sub(sb))
-    })
+    out: &mut [i8],
+) {
+    broadcast_binary(
+        a,
+        a_shape,
+        b,
+        b_shape,
+        out_shape,
+        |x, y| {
+            let (sa, sb) = p.scaled_inputs(x, y);
+            p.finish(sa.wrapping_sub(sb))
+        },
+        out,
+    )
 }
 
 /// ADD (`sub = false`) or SUB of same-shape inputs into `out`: the reference entry of
@@ -189,13 +208,22 @@ pub fn mul(
     b_shape: &[usize],
     out_shape: &[usize],
     p: &MulParams,
-) -> Vec<i8> {
-    broadcast_binary(a, a_shape, b, b_shape, out_shape, |x, y| {
-        let prod = (p.input1_offset + x as i32).wrapping_mul(p.input2_offset + y as i32);
-        let out = multiply_by_quantized_multiplier(prod, p.output_multiplier, p.output_shift)
-            .wrapping_add(p.output_offset);
-        clamp_i8(out, p.act_min, p.act_max)
-    })
+    out: &mut [i8],
+) {
+    broadcast_binary(
+        a,
+        a_shape,
+        b,
+        b_shape,
+        out_shape,
+        |x, y| {
+            let prod = (p.input1_offset + x as i32).wrapping_mul(p.input2_offset + y as i32);
+            let out = multiply_by_quantized_multiplier(prod, p.output_multiplier, p.output_shift)
+                .wrapping_add(p.output_offset);
+            clamp_i8(out, p.act_min, p.act_max)
+        },
+        out,
+    )
 }
 
 /// Requantization constants of int8 SQUARED_DIFFERENCE (`squared_difference.cc` Prepare).
@@ -257,29 +285,38 @@ pub fn squared_difference(
     b_shape: &[usize],
     out_shape: &[usize],
     p: &SquaredDifferenceParams,
-) -> Vec<i8> {
-    broadcast_binary(a, a_shape, b, b_shape, out_shape, |x, y| {
-        let a = (p.input1_offset + x as i32).wrapping_mul(1 << p.left_shift);
-        let b = (p.input2_offset + y as i32).wrapping_mul(1 << p.left_shift);
-        let a = multiply_by_quantized_multiplier_smaller_than_one_exp(
-            a,
-            p.input1_multiplier,
-            p.input1_shift,
-        );
-        let b = multiply_by_quantized_multiplier_smaller_than_one_exp(
-            b,
-            p.input2_multiplier,
-            p.input2_shift,
-        );
-        let d = a.wrapping_sub(b);
-        let out = multiply_by_quantized_multiplier(
-            d.wrapping_mul(d),
-            p.output_multiplier,
-            p.output_shift,
-        )
-        .wrapping_add(p.output_offset);
-        clamp_i8(out, i8::MIN as i32, i8::MAX as i32)
-    })
+    out: &mut [i8],
+) {
+    broadcast_binary(
+        a,
+        a_shape,
+        b,
+        b_shape,
+        out_shape,
+        |x, y| {
+            let a = (p.input1_offset + x as i32).wrapping_mul(1 << p.left_shift);
+            let b = (p.input2_offset + y as i32).wrapping_mul(1 << p.left_shift);
+            let a = multiply_by_quantized_multiplier_smaller_than_one_exp(
+                a,
+                p.input1_multiplier,
+                p.input1_shift,
+            );
+            let b = multiply_by_quantized_multiplier_smaller_than_one_exp(
+                b,
+                p.input2_multiplier,
+                p.input2_shift,
+            );
+            let d = a.wrapping_sub(b);
+            let out = multiply_by_quantized_multiplier(
+                d.wrapping_mul(d),
+                p.output_multiplier,
+                p.output_shift,
+            )
+            .wrapping_add(p.output_offset);
+            clamp_i8(out, i8::MIN as i32, i8::MAX as i32)
+        },
+        out,
+    )
 }
 
 /// `reference_ops::MaximumMinimumBroadcastSlow` with `std::max` on raw int8 (in/out params must
@@ -290,8 +327,9 @@ pub fn maximum(
     b: &[i8],
     b_shape: &[usize],
     out_shape: &[usize],
-) -> Vec<i8> {
-    broadcast_binary(a, a_shape, b, b_shape, out_shape, |x, y| x.max(y))
+    out: &mut [i8],
+) {
+    broadcast_binary(a, a_shape, b, b_shape, out_shape, |x, y| x.max(y), out)
 }
 
 /// `reference_ops::MaximumMinimumBroadcastSlow` with `std::min` on raw int8.
@@ -301,8 +339,9 @@ pub fn minimum(
     b: &[i8],
     b_shape: &[usize],
     out_shape: &[usize],
-) -> Vec<i8> {
-    broadcast_binary(a, a_shape, b, b_shape, out_shape, |x, y| x.min(y))
+    out: &mut [i8],
+) {
+    broadcast_binary(a, a_shape, b, b_shape, out_shape, |x, y| x.min(y), out)
 }
 
 /// Constants of int8 PRELU.
@@ -349,31 +388,97 @@ pub fn prelu(
     alpha: &[i8],
     alpha_shape: &[usize],
     p: &PreluParams,
-) -> Vec<i8> {
+    out: &mut [i8],
+) {
     let out_shape = broadcast_shape(x_shape, alpha_shape).unwrap_or_else(|| x_shape.to_vec());
-    broadcast_binary(x, x_shape, alpha, alpha_shape, &out_shape, |v, a| {
-        let input_value = p.input_offset + v as i32;
-        let out = if input_value >= 0 {
-            multiply_by_quantized_multiplier(input_value, p.output_multiplier_1, p.output_shift_1)
-        } else {
-            let alpha_value = p.alpha_offset + a as i32;
-            multiply_by_quantized_multiplier(
-                input_value.wrapping_mul(alpha_value),
-                p.output_multiplier_2,
-                p.output_shift_2,
+    broadcast_binary(
+        x,
+        x_shape,
+        alpha,
+        alpha_shape,
+        &out_shape,
+        |v, a| {
+            let input_value = p.input_offset + v as i32;
+            let out = if input_value >= 0 {
+                multiply_by_quantized_multiplier(
+                    input_value,
+                    p.output_multiplier_1,
+                    p.output_shift_1,
+                )
+            } else {
+                let alpha_value = p.alpha_offset + a as i32;
+                multiply_by_quantized_multiplier(
+                    input_value.wrapping_mul(alpha_value),
+                    p.output_multiplier_2,
+                    p.output_shift_2,
+                )
+            };
+            clamp_i8(
+                out.wrapping_add(p.output_offset),
+                i8::MIN as i32,
+                i8::MAX as i32,
             )
-        };
-        clamp_i8(
-            out.wrapping_add(p.output_offset),
-            i8::MIN as i32,
-            i8::MAX as i32,
-        )
-    })
+        },
+        out,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A buffer of `n` stale bytes: every one must be overwritten.
+    fn stale(n: usize) -> Vec<i8> {
+        vec![0x55; n]
+    }
+
+    // The kernels into a buffer the test allocates (these shadow the glob import).
+    macro_rules! into_buffer {
+        ($($name:ident($($p:ident: $t:ty),*);)*) => {$(
+            fn $name(
+                a: &[i8],
+                a_shape: &[usize],
+                b: &[i8],
+                b_shape: &[usize],
+                out_shape: &[usize],
+                $($p: $t),*
+            ) -> Vec<i8> {
+                let mut out = stale(out_shape.iter().product());
+                super::$name(a, a_shape, b, b_shape, out_shape, $($p,)* &mut out);
+                out
+            }
+        )*};
+    }
+    into_buffer! {
+        add(p: &AddParams);
+        sub(p: &AddParams);
+        mul(p: &MulParams);
+        squared_difference(p: &SquaredDifferenceParams);
+        maximum();
+        minimum();
+    }
+
+    fn prelu(
+        x: &[i8],
+        x_shape: &[usize],
+        alpha: &[i8],
+        alpha_shape: &[usize],
+        p: &PreluParams,
+    ) -> Vec<i8> {
+        let mut out = stale(x.len());
+        super::prelu(x, x_shape, alpha, alpha_shape, p, &mut out);
+        out
+    }
+
+    /// Zero-size dimensions on either side: empty outputs.
+    #[test]
+    fn zero_size_dimensions() {
+        let p = AddParams::new((0.5, 0), (0.5, 0), (0.5, 0), Activation::None);
+        assert!(add(&[], &[2, 0], &[1, 2], &[2], &[2, 0], &p).is_empty());
+        assert!(maximum(&[], &[0, 3], &[1], &[1], &[0, 3]).is_empty());
+        let p = PreluParams::new((0.5, 0), (1.0 / 256.0, 0), (0.5, 0));
+        assert!(prelu(&[], &[0, 3], &[1, 2, 3], &[3], &p).is_empty());
+    }
 
     #[test]
     fn activation_ranges() {

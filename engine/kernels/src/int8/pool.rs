@@ -14,10 +14,11 @@ fn window(g: &ConvGeom, d: usize, o: usize) -> (usize, usize) {
     (start.min(end), end)
 }
 
-fn pool(x: &[i8], g: &ConvGeom, f: impl Fn(&mut dyn Iterator<Item = i8>) -> i32) -> Vec<i8> {
+/// Every output element of `out` (`[n, oh, ow, c]`) is `f` of its window's in-bounds taps.
+fn pool(x: &[i8], g: &ConvGeom, f: impl Fn(&mut dyn Iterator<Item = i8>) -> i32, out: &mut [i8]) {
     let [ih, iw, c] = g.in_hwc;
     let [oh, ow, _] = g.out_hwc;
-    let mut out = vec![0i8; g.n * oh * ow * c];
+    debug_assert_eq!(out.len(), g.n * oh * ow * c);
     for b in 0..g.n {
         for oy in 0..oh {
             let (ys, ye) = window(g, 0, oy);
@@ -33,48 +34,54 @@ fn pool(x: &[i8], g: &ConvGeom, f: impl Fn(&mut dyn Iterator<Item = i8>) -> i32)
             }
         }
     }
-    out
 }
 
 /// `reference_integer_ops::AveragePool` (int8): mean of the in-bounds taps, rounded half away
 /// from zero (`(sum ± count/2) / count`), clamped to `[act_min, act_max]` (same scale in and
-/// out). A window with no in-bounds tap (LiteRT reports an error) yields `clamp(0)`.
-pub fn average_pool(x: &[i8], g: &ConvGeom, act_min: i32, act_max: i32) -> Vec<i8> {
-    pool(x, g, |it| {
-        let (mut acc, mut count) = (0i32, 0i32);
-        for v in it {
-            acc += v as i32;
-            count += 1;
-        }
-        let avg = if count == 0 {
-            0
-        } else if acc > 0 {
-            (acc + count / 2) / count
-        } else {
-            (acc - count / 2) / count
-        };
-        avg.max(act_min).min(act_max)
-    })
+/// out). A window with no in-bounds tap (LiteRT reports an error) yields `clamp(0)`. Into `out`,
+/// `[n, oh, ow, c]`.
+pub fn average_pool(x: &[i8], g: &ConvGeom, act_min: i32, act_max: i32, out: &mut [i8]) {
+    pool(
+        x,
+        g,
+        |it| {
+            let (mut acc, mut count) = (0i32, 0i32);
+            for v in it {
+                acc += v as i32;
+                count += 1;
+            }
+            let avg = if count == 0 {
+                0
+            } else if acc > 0 {
+                (acc + count / 2) / count
+            } else {
+                (acc - count / 2) / count
+            };
+            avg.max(act_min).min(act_max)
+        },
+        out,
+    )
 }
 
 /// `reference_integer_ops::MaxPool` (int8): raw maximum of the in-bounds taps (−128 if none),
-/// clamped to `[act_min, act_max]`.
-pub fn max_pool(x: &[i8], g: &ConvGeom, act_min: i32, act_max: i32) -> Vec<i8> {
+/// clamped to `[act_min, act_max]`. Into `out`, `[n, oh, ow, c]`.
+pub fn max_pool(x: &[i8], g: &ConvGeom, act_min: i32, act_max: i32, out: &mut [i8]) {
     let [ih, iw, c] = g.in_hwc;
     let [oh, ow, _] = g.out_hwc;
+    debug_assert_eq!(out.len(), g.n * oh * ow * c);
     if x.len() < g.n * ih * iw * c {
-        return pool(x, g, |it| {
+        let f = |it: &mut dyn Iterator<Item = i8>| {
             let m = it.fold(i8::MIN, i8::max) as i32;
             m.max(act_min).min(act_max)
-        });
+        };
+        return pool(x, g, f, out);
     }
     let (lo, hi) = (
         act_min.clamp(-128, 127) as i8,
         act_max.clamp(-128, 127) as i8,
     );
-    let mut out = vec![0i8; g.n * oh * ow * c];
     // Whole channel rows at a time (the running maximum vectorizes).
-    crate::parallel::chunks_mut(&mut out, (ow * c).max(1), |row, o| {
+    crate::parallel::chunks_mut(out, (ow * c).max(1), |row, o| {
         let (b, oy) = (row / oh, row % oh);
         for ox in 0..ow {
             let (ys, xs) = super::super::pool::window(g, oy, ox);
@@ -89,7 +96,6 @@ pub fn max_pool(x: &[i8], g: &ConvGeom, act_min: i32, act_max: i32) -> Vec<i8> {
             acc.iter_mut().for_each(|a| *a = (*a).max(lo).min(hi));
         }
     });
-    out
 }
 
 /// Quantization parameters of int8 MEAN / SUM.
@@ -194,11 +200,11 @@ fn reduce_sums(
 /// divide by `H·W` rounding half away from zero; `+ z_out`; clamp. `shape` is `[n, h, w, c]`,
 /// output `[n, 1, 1, c]`. Older TFLite releases dispatched 4-D `keep_dims` MEAN over axes
 /// `[1, 2]` here; LiteRT 2.3.0's reference MEAN no longer does (see [`mean`]), so this is only
-/// for models/oracles built against those releases.
-pub fn mean_hw(x: &[i8], shape: [usize; 4], q: &ReduceQuant) -> Vec<i8> {
+/// for models/oracles built against those releases. Into `out`, `[n, c]` elements.
+pub fn mean_hw(x: &[i8], shape: [usize; 4], q: &ReduceQuant, out: &mut [i8]) {
     let [n, h, w, c] = shape;
     let count = (h * w) as i32;
-    let mut out = vec![0i8; n * c];
+    debug_assert_eq!(out.len(), n * c);
     for b in 0..n {
         for ch in 0..c {
             let mut acc = 0i32;
@@ -220,11 +226,11 @@ pub fn mean_hw(x: &[i8], shape: [usize; 4], q: &ReduceQuant) -> Vec<i8> {
                 .clamp(i8::MIN as i32, i8::MAX as i32) as i8;
         }
     }
-    out
 }
 
 /// Core of `reference_ops::QuantizedMeanOrSum`, generic over how a stored byte is read and how
-/// the result is clamped and stored.
+/// the result is clamped and stored. `out` has one element per kept position.
+#[allow(clippy::too_many_arguments)]
 fn mean_or_sum_impl(
     x: &[i8],
     shape: &[usize],
@@ -233,12 +239,15 @@ fn mean_or_sum_impl(
     compute_sum: bool,
     read: impl Fn(i8) -> i32,
     store: impl Fn(i32) -> i8,
-) -> Vec<i8> {
+    out: &mut [i8],
+) {
     let axes = resolve_axes(shape.len(), axes);
     let (sums, count) = reduce_sums(x, shape, &axes, read);
+    debug_assert_eq!(out.len(), sums.len());
     let count = count as i64;
     if count == 0 {
-        return vec![0; sums.len()];
+        out.fill(0);
+        return;
     }
     let (mut multiplier, mut shift) = (q.multiplier, q.shift);
     if !compute_sum {
@@ -249,28 +258,26 @@ fn mean_or_sum_impl(
         multiplier = (((multiplier as i64) << s.clamp(0, 63)) / count) as i32;
         shift -= s;
     }
-    sums.iter()
-        .map(|&sum| {
-            let shifted = (sum as i64 - q.input_zp as i64 * count) as i32;
-            store(
-                multiply_by_quantized_multiplier(shifted, multiplier, shift)
-                    .wrapping_add(q.output_zp),
-            )
-        })
-        .collect()
+    for (o, &sum) in out.iter_mut().zip(&sums) {
+        let shifted = (sum as i64 - q.input_zp as i64 * count) as i32;
+        *o = store(
+            multiply_by_quantized_multiplier(shifted, multiplier, shift).wrapping_add(q.output_zp),
+        );
+    }
 }
 
 /// `reference_ops::QuantizedMeanOrSum<int8_t>`: `sum = Σ q` (int32); for the mean the multiplier
 /// absorbs `1/count` (`s' = min(63 − clz64(count), 32, 31 + shift)`, `M' = (M << s') / count`,
 /// `shift −= s'`); `out = clamp(MBQM(sum − z_in·count, M', shift) + z_out)`. Values come out in
-/// row-major order of the kept axes (the same with or without `keep_dims`).
+/// row-major order of the kept axes (the same with or without `keep_dims`), into `out`.
 pub fn quantized_mean_or_sum(
     x: &[i8],
     shape: &[usize],
     axes: &[i32],
     q: &ReduceQuant,
     compute_sum: bool,
-) -> Vec<i8> {
+    out: &mut [i8],
+) {
     mean_or_sum_impl(
         x,
         shape,
@@ -279,6 +286,7 @@ pub fn quantized_mean_or_sum(
         compute_sum,
         |v| v as i32,
         |v| v.clamp(i8::MIN as i32, i8::MAX as i32) as i8,
+        out,
     )
 }
 
@@ -286,15 +294,22 @@ pub fn quantized_mean_or_sum(
 /// [`quantized_mean_or_sum`] (also when input and output parameters are equal, and also for 4-D
 /// `keep_dims` over axes {1, 2}; verified against `BUILTIN_REF`). `keep_dims` only changes the
 /// output shape, not the values.
-pub fn mean(x: &[i8], shape: &[usize], axes: &[i32], _keep_dims: bool, q: &ReduceQuant) -> Vec<i8> {
-    quantized_mean_or_sum(x, shape, axes, q, false)
+pub fn mean(
+    x: &[i8],
+    shape: &[usize],
+    axes: &[i32],
+    _keep_dims: bool,
+    q: &ReduceQuant,
+    out: &mut [i8],
+) {
+    quantized_mean_or_sum(x, shape, axes, q, false, out)
 }
 
 /// Int8 SUM with LiteRT's intended semantics (current reduce.cc `EvalSum` for quantized inputs
 /// and the optimized kernel): [`quantized_mean_or_sum`] with `compute_sum`, rescaling by
 /// `s_in/s_out` (equal parameters included — the sum saturates rather than wraps).
-pub fn sum(x: &[i8], shape: &[usize], axes: &[i32], q: &ReduceQuant) -> Vec<i8> {
-    quantized_mean_or_sum(x, shape, axes, q, true)
+pub fn sum(x: &[i8], shape: &[usize], axes: &[i32], q: &ReduceQuant, out: &mut [i8]) {
+    quantized_mean_or_sum(x, shape, axes, q, true, out)
 }
 
 /// What `ai_edge_litert` 2.3.0 with `BUILTIN_REF` actually computes for an int8 SUM (a bug in
@@ -307,7 +322,8 @@ pub fn sum_litert_2_3_reference_quirk(
     shape: &[usize],
     axes: &[i32],
     q: &ReduceQuant,
-) -> Vec<i8> {
+    out: &mut [i8],
+) {
     mean_or_sum_impl(
         x,
         shape,
@@ -316,6 +332,7 @@ pub fn sum_litert_2_3_reference_quirk(
         true,
         |v| v as u8 as i32,
         |v| v.clamp(0, 255) as u8 as i8,
+        out,
     )
 }
 
@@ -339,7 +356,9 @@ fn interpolation_integer(
 
 /// `reference_ops::ResizeBilinearInteger` (int8) of `[n, ih, iw, c]` to `[n, oh, ow, c]`:
 /// 10-bit fixed-point scales `((1<<10)·in + out/2) / out` (align_corners: `in−1`, `out−1`),
-/// 20-bit products summed in i64, rounded half away from zero by `±2^19` then `/ 2^20`.
+/// 20-bit products summed in i64, rounded half away from zero by `±2^19` then `/ 2^20`. Into
+/// `out`; an empty input image gives zeros.
+#[allow(clippy::too_many_arguments)]
 pub fn resize_bilinear(
     x: &[i8],
     n: usize,
@@ -348,10 +367,12 @@ pub fn resize_bilinear(
     ow: usize,
     align_corners: bool,
     half_pixel_centers: bool,
-) -> Vec<i8> {
-    let mut out = vec![0i8; n * oh * ow * c];
+    out: &mut [i8],
+) {
+    debug_assert_eq!(out.len(), n * oh * ow * c);
     if ih == 0 || iw == 0 || oh == 0 || ow == 0 {
-        return out;
+        out.fill(0);
+        return;
     }
     let (ih_, iw_, oh_, ow_) = (ih as i32, iw as i32, oh as i32, ow as i32);
     let mut hs = ((1 << 10) * ih_ + oh_ / 2) / oh_;
@@ -384,7 +405,6 @@ pub fn resize_bilinear(
             }
         }
     }
-    out
 }
 
 /// TFLite `GetNearestNeighbor`: source index of output `o` (f32 math as in the float kernel).
@@ -412,7 +432,9 @@ fn nearest_index(
     i.max(0) as usize
 }
 
-/// `reference_ops::ResizeNearestNeighbor` (int8; values are copied, same parameters in and out).
+/// `reference_ops::ResizeNearestNeighbor` (int8; values are copied, same parameters in and out),
+/// into `out`; an empty input image gives zeros.
+#[allow(clippy::too_many_arguments)]
 pub fn resize_nearest(
     x: &[i8],
     n: usize,
@@ -421,28 +443,170 @@ pub fn resize_nearest(
     ow: usize,
     align_corners: bool,
     half_pixel_centers: bool,
-) -> Vec<i8> {
-    let mut out = Vec::with_capacity(n * oh * ow * c);
+    out: &mut [i8],
+) {
+    debug_assert_eq!(out.len(), n * oh * ow * c);
+    if out.is_empty() {
+        return;
+    }
     if ih == 0 || iw == 0 {
-        return vec![0; n * oh * ow * c];
+        out.fill(0);
+        return;
     }
     let xs: Vec<usize> = (0..ow)
         .map(|o| nearest_index(o, iw, ow, align_corners, half_pixel_centers))
         .collect();
+    let mut pixels = out.chunks_exact_mut(c);
     for b in 0..n {
         for oy in 0..oh {
             let y = nearest_index(oy, ih, oh, align_corners, half_pixel_centers);
-            for &xx in &xs {
-                out.extend_from_slice(&x[((b * ih + y) * iw + xx) * c..][..c]);
+            for (&xx, o) in xs.iter().zip(pixels.by_ref()) {
+                o.copy_from_slice(&x[((b * ih + y) * iw + xx) * c..][..c]);
             }
         }
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A buffer of `n` stale bytes: every one must be overwritten.
+    fn stale(n: usize) -> Vec<i8> {
+        vec![0x55; n]
+    }
+
+    // The kernels into a buffer the test allocates (these shadow the glob import).
+    fn average_pool(x: &[i8], g: &ConvGeom, lo: i32, hi: i32) -> Vec<i8> {
+        let mut out = stale(g.n * g.out_hwc.iter().product::<usize>());
+        super::average_pool(x, g, lo, hi, &mut out);
+        out
+    }
+
+    fn max_pool(x: &[i8], g: &ConvGeom, lo: i32, hi: i32) -> Vec<i8> {
+        let mut out = stale(g.n * g.out_hwc.iter().product::<usize>());
+        super::max_pool(x, g, lo, hi, &mut out);
+        out
+    }
+
+    fn pool(x: &[i8], g: &ConvGeom, f: impl Fn(&mut dyn Iterator<Item = i8>) -> i32) -> Vec<i8> {
+        let mut out = stale(g.n * g.out_hwc.iter().product::<usize>());
+        super::pool(x, g, f, &mut out);
+        out
+    }
+
+    /// Elements of the kept positions of a reduction.
+    fn kept(shape: &[usize], axes: &[i32]) -> usize {
+        let axes = resolve_axes(shape.len(), axes);
+        (0..shape.len())
+            .filter(|d| !axes.contains(d))
+            .map(|d| shape[d])
+            .product()
+    }
+
+    fn mean(x: &[i8], shape: &[usize], axes: &[i32], keep: bool, q: &ReduceQuant) -> Vec<i8> {
+        let mut out = stale(kept(shape, axes));
+        super::mean(x, shape, axes, keep, q, &mut out);
+        out
+    }
+
+    fn sum(x: &[i8], shape: &[usize], axes: &[i32], q: &ReduceQuant) -> Vec<i8> {
+        let mut out = stale(kept(shape, axes));
+        super::sum(x, shape, axes, q, &mut out);
+        out
+    }
+
+    fn sum_litert_2_3_reference_quirk(
+        x: &[i8],
+        shape: &[usize],
+        axes: &[i32],
+        q: &ReduceQuant,
+    ) -> Vec<i8> {
+        let mut out = stale(kept(shape, axes));
+        super::sum_litert_2_3_reference_quirk(x, shape, axes, q, &mut out);
+        out
+    }
+
+    fn mean_hw(x: &[i8], shape: [usize; 4], q: &ReduceQuant) -> Vec<i8> {
+        let mut out = stale(shape[0] * shape[3]);
+        super::mean_hw(x, shape, q, &mut out);
+        out
+    }
+
+    fn resize_bilinear(
+        x: &[i8],
+        n: usize,
+        ihwc: [usize; 3],
+        oh: usize,
+        ow: usize,
+        ac: bool,
+        hp: bool,
+    ) -> Vec<i8> {
+        let mut out = stale(n * oh * ow * ihwc[2]);
+        super::resize_bilinear(x, n, ihwc, oh, ow, ac, hp, &mut out);
+        out
+    }
+
+    fn resize_nearest(
+        x: &[i8],
+        n: usize,
+        ihwc: [usize; 3],
+        oh: usize,
+        ow: usize,
+        ac: bool,
+        hp: bool,
+    ) -> Vec<i8> {
+        let mut out = stale(n * oh * ow * ihwc[2]);
+        super::resize_nearest(x, n, ihwc, oh, ow, ac, hp, &mut out);
+        out
+    }
+
+    /// Zero-size batch, channels, spatial or reduced dimensions: no panic; empty outputs, or
+    /// zeros where the output has elements but nothing to read.
+    #[test]
+    fn zero_size_dimensions() {
+        let geom = |n: usize, hw: usize, c: usize, out_hw: usize| ConvGeom {
+            n,
+            in_hwc: [hw, hw, c],
+            out_hwc: [out_hw, out_hw, c],
+            ..g2(2, 1, 0, hw, out_hw)
+        };
+        for g in [geom(0, 3, 2, 2), geom(1, 3, 0, 2), geom(1, 0, 2, 0)] {
+            assert!(average_pool(&[], &g, -128, 127).is_empty());
+            assert!(max_pool(&[], &g, -128, 127).is_empty());
+        }
+        // An empty image with a forced output size: every window is empty.
+        let g = geom(1, 0, 2, 2);
+        assert_eq!(average_pool(&[], &g, -128, 127), vec![0; 8]);
+        assert_eq!(max_pool(&[], &g, -128, 127), vec![-128; 8]);
+        let q = ReduceQuant::new((0.5, 0), (0.5, 0));
+        assert_eq!(mean(&[], &[2, 0, 3], &[1], false, &q), vec![0; 6]);
+        assert!(mean(&[], &[0, 3], &[1], false, &q).is_empty());
+        assert_eq!(sum(&[], &[2, 0], &[1], &q), vec![0; 2]);
+        assert_eq!(
+            sum_litert_2_3_reference_quirk(&[], &[3, 0], &[-1], &q),
+            vec![0; 3]
+        );
+        assert_eq!(mean_hw(&[], [1, 0, 2, 3], &q), vec![0; 3]);
+        assert!(mean_hw(&[], [0, 2, 2, 3], &q).is_empty());
+        for (ac, hp) in [(false, false), (true, false), (false, true)] {
+            for (n, ihwc, oh, ow) in [
+                (0, [2, 2, 1], 3, 3),
+                (1, [2, 2, 0], 3, 3),
+                (1, [2, 2, 1], 0, 3),
+                (1, [2, 2, 1], 3, 0),
+            ] {
+                let x = vec![1; n * ihwc.iter().product::<usize>()];
+                assert!(resize_bilinear(&x, n, ihwc, oh, ow, ac, hp).is_empty());
+                assert!(resize_nearest(&x, n, ihwc, oh, ow, ac, hp).is_empty());
+            }
+            assert_eq!(
+                resize_bilinear(&[], 1, [0, 2, 3], 2, 2, ac, hp),
+                vec![0; 12]
+            );
+            assert_eq!(resize_nearest(&[], 1, [2, 0, 3], 2, 2, ac, hp), vec![0; 12]);
+        }
+    }
 
     fn g2(k: usize, stride: usize, pad: usize, in_hw: usize, out_hw: usize) -> ConvGeom {
         ConvGeom {

@@ -29,10 +29,11 @@ pub fn quantize_f32(x: &[f32], scale: f32, zp: i32, out: &mut [i8]) {
 }
 
 /// `reference_ops::Dequantize` (int8 → f32): `(f32)((double)scale · (q − zp))`.
-pub fn dequantize(x: &[i8], scale: f32, zp: i32) -> Vec<f32> {
-    x.iter()
-        .map(|&v| (scale as f64 * (v as i32 - zp) as f64) as f32)
-        .collect()
+pub fn dequantize(x: &[i8], scale: f32, zp: i32, out: &mut [f32]) {
+    debug_assert_eq!(out.len(), x.len());
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = (scale as f64 * (v as i32 - zp) as f64) as f32;
+    }
 }
 
 /// Constants of int8 LEAKY_RELU.
@@ -70,9 +71,10 @@ impl LeakyReluParams {
 }
 
 /// `reference_ops::QuantizeLeakyRelu` (int8).
-pub fn leaky_relu(x: &[i8], p: &LeakyReluParams) -> Vec<i8> {
-    x.iter()
-        .map(|&v| {
+pub fn leaky_relu(x: &[i8], p: &LeakyReluParams, out: &mut [i8]) {
+    debug_assert_eq!(out.len(), x.len());
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = {
             let d = v as i32 - p.input_zp;
             let out = if d >= 0 {
                 multiply_by_quantized_multiplier(d, p.multiplier_identity, p.shift_identity)
@@ -84,8 +86,8 @@ pub fn leaky_relu(x: &[i8], p: &LeakyReluParams) -> Vec<i8> {
                 i8::MIN as i32,
                 i8::MAX as i32,
             )
-        })
-        .collect()
+        };
+    }
 }
 
 /// TFLite `HardSwishParams` (int8).
@@ -145,9 +147,10 @@ fn saturating_doubling_high_mul_i16(a: i16, b: i16) -> i16 {
 }
 
 /// `reference_ops::HardSwish` (quantized, int8) with `HardSwishParams`.
-pub fn hard_swish(x: &[i8], p: &HardSwishParams) -> Vec<i8> {
-    x.iter()
-        .map(|&v| {
+pub fn hard_swish(x: &[i8], p: &HardSwishParams, out: &mut [i8]) {
+    debug_assert_eq!(out.len(), x.len());
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = {
             let input_value = (v as i32 - p.input_zero_point as i32) as i16;
             let hires = input_value.wrapping_mul(1 << 7);
             let preshift_output = saturating_rounding_doubling_high_mul_i16(
@@ -173,8 +176,8 @@ pub fn hard_swish(x: &[i8], p: &HardSwishParams) -> Vec<i8> {
             let out = rounding_divide_by_pot_i16(preshift, -p.output_multiplier_exponent)
                 .wrapping_add(p.output_zero_point);
             out.clamp(i8::MIN as i16, i8::MAX as i16) as i8
-        })
-        .collect()
+        };
+    }
 }
 
 /// Constants of the standalone int8 RELU / RELU6 / RELU_N1_TO_1 / RELU_0_TO_1 ops.
@@ -233,20 +236,51 @@ impl ReluParams {
 }
 
 /// `optimized_ops::ReluX` (quantized; the same code as the reference): requantize then clamp.
-pub fn relu_x(x: &[i8], p: &ReluParams) -> Vec<i8> {
-    x.iter()
-        .map(|&v| {
+pub fn relu_x(x: &[i8], p: &ReluParams, out: &mut [i8]) {
+    debug_assert_eq!(out.len(), x.len());
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = {
             let out =
                 multiply_by_quantized_multiplier(v as i32 - p.input_zp, p.multiplier, p.shift)
                     .wrapping_add(p.output_zp);
             clamp_i8(out, p.act_min, p.act_max)
-        })
-        .collect()
+        };
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A buffer of `n` stale bytes: every one must be overwritten.
+    fn stale(n: usize) -> Vec<i8> {
+        vec![0x55; n]
+    }
+
+    // The kernels into a buffer the test allocates (these shadow the glob import).
+    fn dequantize(x: &[i8], scale: f32, zp: i32) -> Vec<f32> {
+        let mut out = vec![f32::NAN; x.len()];
+        super::dequantize(x, scale, zp, &mut out);
+        out
+    }
+
+    fn leaky_relu(x: &[i8], p: &LeakyReluParams) -> Vec<i8> {
+        let mut out = stale(x.len());
+        super::leaky_relu(x, p, &mut out);
+        out
+    }
+
+    fn hard_swish(x: &[i8], p: &HardSwishParams) -> Vec<i8> {
+        let mut out = stale(x.len());
+        super::hard_swish(x, p, &mut out);
+        out
+    }
+
+    fn relu_x(x: &[i8], p: &ReluParams) -> Vec<i8> {
+        let mut out = stale(x.len());
+        super::relu_x(x, p, &mut out);
+        out
+    }
 
     #[test]
     fn quantize_requantize_dequantize() {
