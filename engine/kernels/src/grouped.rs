@@ -196,10 +196,8 @@ mod tests {
         bytes(n, seed).iter().map(|&b| b as f32 / 64.0).collect()
     }
 
-    /// (batch, [h, w], ic, oc, groups, [kh, kw], stride, dilation, SAME): groups 2, 4, C/2 and
-    /// C (the converter's depthwise form, with multiplier 1 and 2), 1×1 and strided, dilated,
-    /// VALID and SAME windows.
-    const CASES: &[(
+    /// (batch, [h, w], ic, oc, groups, [kh, kw], stride, dilation, SAME).
+    type Case = (
         usize,
         [usize; 2],
         usize,
@@ -209,7 +207,11 @@ mod tests {
         usize,
         usize,
         bool,
-    )] = &[
+    );
+
+    /// Groups 2, 4, C/2 and C (the converter's depthwise form, with multiplier 1 and 2), 1×1
+    /// and strided, dilated, VALID and SAME windows.
+    const CASES: &[Case] = &[
         (1, [7, 6], 4, 6, 2, [3, 3], 1, 1, true),
         (2, [9, 9], 8, 8, 4, [3, 2], 2, 1, false),
         (1, [8, 7], 12, 6, 6, [3, 3], 1, 2, true),
