@@ -1,18 +1,25 @@
-//! Float convolutions in NHWC with OHWI filters: im2col + GEMM for grouped regular
-//! convolutions, GEMM + col2im for transposed convolutions, and the reference twins (direct
-//! loops) of every float convolution kernel. The optimized depthwise and packed kernels live in
+//! Float convolutions in NHWC with OHWI filters: im2col + GEMM for regular and grouped
+//! convolutions (a grouped filter is `[oc, kh, kw, ic / groups]`), GEMM + col2im for transposed
+//! convolutions, and the reference twins (direct loops) of every float convolution kernel. The optimized depthwise and packed kernels live in
 //! [`crate::fast`]; nothing here imports them.
 
 use crate::act::Act;
 use crate::gemm::{Mat, matmul};
-use crate::geom::{ConvGeom, im2col};
+use crate::geom::{ConvGeom, im2col, im2col_channels};
 
 /// Maximum im2col buffer (elements) per GEMM call; larger convolutions are tiled over rows.
 const IM2COL_BUDGET: usize = 1 << 22;
 
 /// Regular convolution into `out` (`[n, oh, ow, oc]`, every element written). `w` is
-/// `[oc, kh, kw, ic]`, `bias` has `oc` entries.
+/// `[oc, kh, kw, ic / groups]` (grouped when it reads fewer channels than the input has, see
+/// [`ConvGeom::groups`]), `bias` has `oc` entries.
 pub fn conv2d(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom, act: Act, out: &mut [f32]) {
+    let (groups, fic) = g.groups(w.len());
+    if groups > 1 {
+        conv2d_grouped(x, w, bias, g, (groups, fic), out);
+        act.apply_slice(out);
+        return;
+    }
     let [ih, iw, ic] = g.in_hwc;
     let [oh, ow, oc] = g.out_hwc;
     let [kh, kw] = g.k;
@@ -52,6 +59,51 @@ pub fn conv2d(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom, act: Act
         }
     }
     act.apply_slice(out);
+}
+
+/// Grouped convolution: per group, the patches of its `fic` input channels times its `oc /
+/// groups` filter rows, then plus the bias, into its slice of the output channels.
+fn conv2d_grouped(
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    g: &ConvGeom,
+    (groups, fic): (usize, usize),
+    out: &mut [f32],
+) {
+    let [oh, ow, oc] = g.out_hwc;
+    let opg = oc / groups;
+    let kdim = g.k[0] * g.k[1] * fic;
+    let rows = g.n * oh * ow;
+    debug_assert_eq!(out.len(), rows * oc);
+    let tile = (IM2COL_BUDGET / kdim.max(1)).clamp(1, rows.max(1));
+    let mut col = vec![0.0f32; tile * kdim];
+    let mut acc = vec![0.0f32; tile * opg];
+    for (gi, wg) in w.chunks_exact(opg * kdim).enumerate().take(groups) {
+        let c0 = gi * opg;
+        let mut r0 = 0;
+        while r0 < rows {
+            let r1 = (r0 + tile).min(rows);
+            let m = r1 - r0;
+            im2col_channels(x, g, gi * fic, fic, r0, r1, &mut col, true);
+            matmul(
+                m,
+                opg,
+                kdim,
+                Mat::row_major(&col, kdim),
+                Mat::transposed(wg, kdim),
+                &mut acc[..m * opg],
+                false,
+            );
+            for (r, a) in acc[..m * opg].chunks_exact(opg).enumerate() {
+                let dst = &mut out[(r0 + r) * oc + c0..][..opg];
+                for (j, (d, v)) in dst.iter_mut().zip(a).enumerate() {
+                    *d = v + bias.map_or(0.0, |b| b[c0 + j]);
+                }
+            }
+            r0 = r1;
+        }
+    }
 }
 
 /// `out` rows of `oc` set to the bias (0 without one).
@@ -131,7 +183,8 @@ pub fn transpose_conv(
 pub mod reference {
     use super::*;
 
-    /// Direct convolution; `groups = ic` with `mult` gives depthwise (filter `[1,kh,kw,oc]`).
+    /// Direct convolution: regular or grouped (filter `[oc, kh, kw, ic / groups]`), or with
+    /// `depthwise` a depthwise one (filter `[1, kh, kw, oc]`, multiplier `oc / ic`).
     pub fn conv2d(
         x: &[f32],
         w: &[f32],
@@ -145,7 +198,8 @@ pub mod reference {
         out
     }
 
-    /// Ungrouped convolution with activation into `out` (the reference of the packed kernel).
+    /// Regular or grouped convolution with activation into `out` (the reference of the packed
+    /// kernel and of [`crate::grouped::prepare_f32`]).
     pub fn conv2d_act(
         x: &[f32],
         w: &[f32],
@@ -185,6 +239,12 @@ pub mod reference {
         let [oh, ow, oc] = g.out_hwc;
         let [kh, kw] = g.k;
         debug_assert_eq!(out.len(), g.n * oh * ow * oc);
+        let (groups, fic) = if depthwise {
+            (1, ic)
+        } else {
+            g.groups(w.len())
+        };
+        let opg = (oc / groups).max(1);
         for b in 0..g.n {
             for oy in 0..oh {
                 for ox in 0..ow {
@@ -202,9 +262,10 @@ pub mod reference {
                                     s += x[((b * ih + y) * iw + xx) * ic + c]
                                         * w[(ky * kw + kx) * oc + o];
                                 } else {
-                                    for c in 0..ic {
-                                        s += x[((b * ih + y) * iw + xx) * ic + c]
-                                            * w[((o * kh + ky) * kw + kx) * ic + c];
+                                    let c0 = (o / opg) * fic;
+                                    for c in 0..fic {
+                                        s += x[((b * ih + y) * iw + xx) * ic + c0 + c]
+                                            * w[((o * kh + ky) * kw + kx) * fic + c];
                                     }
                                 }
                             }

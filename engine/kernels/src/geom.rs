@@ -55,22 +55,65 @@ impl ConvGeom {
         let pos = (o * self.stride[d] + t * self.dilation[d]) as isize - self.pad[d] as isize;
         (pos >= 0 && (pos as usize) < self.in_hwc[d]).then_some(pos as usize)
     }
+
+    /// `(groups, filter channels)` of a CONV_2D whose OHWI filter holds `w_len` values: the
+    /// filter reads `ic / groups` input channels and each group makes `oc / groups` outputs
+    /// (one group when the filter reads every channel, or when the sizes are degenerate).
+    pub fn groups(&self, w_len: usize) -> (usize, usize) {
+        let ic = self.in_hwc[2];
+        let taps = self.out_hwc[2] * self.k[0] * self.k[1];
+        match w_len.checked_div(taps) {
+            Some(f) if f > 0 && f < ic && ic.is_multiple_of(f) => (ic / f, f),
+            _ => (1, ic),
+        }
+    }
+
+    /// The geometry of one group of a grouped convolution: `fic` input and `opg` output
+    /// channels, the same window.
+    pub fn group(&self, fic: usize, opg: usize) -> ConvGeom {
+        ConvGeom {
+            in_hwc: [self.in_hwc[0], self.in_hwc[1], fic],
+            out_hwc: [self.out_hwc[0], self.out_hwc[1], opg],
+            ..*self
+        }
+    }
 }
 
 /// Fill `col` with patches for output rows `r0..r1` (row = (n, oy, ox)); padding taps are 0.
 /// Rows are split over the worker pool when `par` is set.
 pub fn im2col(x: &[f32], g: &ConvGeom, r0: usize, r1: usize, col: &mut [f32], par: bool) {
-    let [ih, iw, ic] = g.in_hwc;
+    im2col_channels(x, g, 0, g.in_hwc[2], r0, r1, col, par)
+}
+
+/// [`im2col`] of input channels `c0..c0 + ic` only (one group of a grouped convolution): each
+/// patch holds `kh·kw·ic` values.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "im2col's parameters plus the channel range"
+)]
+pub fn im2col_channels(
+    x: &[f32],
+    g: &ConvGeom,
+    c0: usize,
+    ic: usize,
+    r0: usize,
+    r1: usize,
+    col: &mut [f32],
+    par: bool,
+) {
+    let [ih, iw, c] = g.in_hwc;
     let [oh, ow, _] = g.out_hwc;
     let [kh, kw] = g.k;
     let kdim = kh * kw * ic;
+    // Whole rows of taps are contiguous in x only when the patch takes every channel.
+    let all = c0 == 0 && ic == c;
     crate::for_chunks(&mut col[..(r1 - r0) * kdim], kdim, par, |i, patch| {
         let r = r0 + i;
         let (b, rem) = (r / (oh * ow), r % (oh * ow));
         let (oy, ox) = (rem / ow, rem % ow);
         // Start of the window's row in x (dilation 1: its kw taps are contiguous).
         let x0 = (ox * g.stride[1]) as isize - g.pad[1] as isize;
-        let row_inside = g.dilation[1] == 1 && x0 >= 0 && x0 as usize + kw <= iw;
+        let row_inside = all && g.dilation[1] == 1 && x0 >= 0 && x0 as usize + kw <= iw;
         for ky in 0..kh {
             if row_inside {
                 let dst = &mut patch[ky * kw * ic..(ky + 1) * kw * ic];
@@ -87,7 +130,7 @@ pub fn im2col(x: &[f32], g: &ConvGeom, r0: usize, r1: usize, col: &mut [f32], pa
                 let dst = &mut patch[(ky * kw + kx) * ic..(ky * kw + kx + 1) * ic];
                 match (g.in_coord(0, oy, ky), g.in_coord(1, ox, kx)) {
                     (Some(y), Some(xx)) => {
-                        let s = ((b * ih + y) * iw + xx) * ic;
+                        let s = ((b * ih + y) * iw + xx) * c + c0;
                         dst.copy_from_slice(&x[s..s + ic]);
                     }
                     _ => dst.fill(0.0),

@@ -51,8 +51,14 @@ pub fn quantize_asymmetric(x: &[f32]) -> (Vec<i8>, f32, i32) {
     (q, scale, zp)
 }
 
-/// Hybrid convolution (LiteRT `HybridConvPerChannel`): per batch asymmetric input
-/// quantization; `w` is `[oc, kh, kw, ic]` int8 with `w_scale` per channel (or one).
+/// Hybrid convolution (LiteRT `HybridConvPerChannel`) into `out` (`[n, oh, ow, oc]`, every
+/// element written): per batch asymmetric input quantization; `w` is `[oc, kh, kw, ic /
+/// groups]` int8 (grouped when it reads fewer channels than the input has) with `w_scale` per
+/// channel (or one), or with `depthwise` `[1, kh, kw, oc]`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "mirrors LiteRT's hybrid kernel parameters"
+)]
 pub fn conv2d(
     x: &[f32],
     w: &[i8],
@@ -61,13 +67,20 @@ pub fn conv2d(
     g: &ConvGeom,
     act: Act,
     depthwise: bool,
-) -> Vec<f32> {
+    out: &mut [f32],
+) {
     let [ih, iw, ic] = g.in_hwc;
     let [oh, ow, oc] = g.out_hwc;
     let [kh, kw] = g.k;
     let per_batch = ih * iw * ic;
     let mult = if depthwise { oc / ic.max(1) } else { 1 };
-    let mut out = vec![0.0f32; g.n * oh * ow * oc];
+    let (groups, fic) = if depthwise {
+        (1, ic)
+    } else {
+        g.groups(w.len())
+    };
+    let opg = (oc / groups).max(1);
+    debug_assert_eq!(out.len(), g.n * oh * ow * oc);
     for b in 0..g.n {
         let (q, s, zp) = quantize_asymmetric(&x[b * per_batch..(b + 1) * per_batch]);
         for oy in 0..oh {
@@ -92,8 +105,9 @@ pub fn conv2d(
                                 let xv = q[base + c / mult] as i32 - zp;
                                 acc += w[(ky * kw + kx) * oc + c] as i32 * xv;
                             } else {
-                                let wrow = &w[((c * kh + ky) * kw + kx) * ic..][..ic];
-                                for (wi, xi) in wrow.iter().zip(&q[base..base + ic]) {
+                                let wrow = &w[((c * kh + ky) * kw + kx) * fic..][..fic];
+                                let x0 = base + (c / opg) * fic;
+                                for (wi, xi) in wrow.iter().zip(&q[x0..x0 + fic]) {
                                     acc += *wi as i32 * (*xi as i32 - zp);
                                 }
                             }
@@ -113,15 +127,15 @@ pub fn conv2d(
             }
         }
     }
-    out
 }
 
 #[expect(
     clippy::too_many_arguments,
     reason = "mirrors LiteRT's hybrid kernel parameters"
 )]
-/// Hybrid fully connected (LiteRT `EvalHybrid`): each input row quantized (symmetric, or
-/// asymmetric when `asymmetric`), exact int32 dot products, scaled back per row.
+/// Hybrid fully connected (LiteRT `EvalHybrid`) into `out` (`[rows, out_n]`, every element
+/// written): each input row quantized (symmetric, or asymmetric when `asymmetric`), exact int32
+/// dot products, scaled back per row.
 pub fn fully_connected(
     x: &[f32],
     rows: usize,
@@ -131,9 +145,10 @@ pub fn fully_connected(
     bias: Option<&[f32]>,
     act: Act,
     asymmetric: bool,
-) -> Vec<f32> {
+    out: &mut [f32],
+) {
     let k = w.len() / out_n.max(1);
-    let mut out = vec![0.0f32; rows * out_n];
+    debug_assert_eq!(out.len(), rows * out_n);
     for r in 0..rows {
         let xr = &x[r * k..(r + 1) * k];
         let (q, s, zp) = if asymmetric {
@@ -160,5 +175,49 @@ pub fn fully_connected(
             out[r * out_n + o] = act.apply(v);
         }
     }
-    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fast::test_util::{bytes, geom};
+
+    /// A grouped hybrid convolution equals the ungrouped one whose filter is zero outside each
+    /// output channel's group (the input is quantized the same way in both).
+    #[test]
+    fn grouped_conv_is_the_block_diagonal_ungrouped_one() {
+        for (ic, oc, groups) in [(4, 6, 2), (8, 8, 4), (6, 6, 6), (6, 12, 3)] {
+            let g = geom(2, [7, 6], ic, oc, [3, 3], 2, 1, true);
+            let (fic, opg) = (ic / groups, oc / groups);
+            let x: Vec<f32> = bytes(2 * 7 * 6 * ic, 1)
+                .iter()
+                .map(|&b| b as f32 / 50.0)
+                .collect();
+            let w = bytes(oc * 9 * fic, 2);
+            let mut full = vec![0i8; oc * 9 * ic];
+            for o in 0..oc {
+                for t in 0..9 {
+                    for c in 0..fic {
+                        full[(o * 9 + t) * ic + (o / opg) * fic + c] = w[(o * 9 + t) * fic + c];
+                    }
+                }
+            }
+            let scales: Vec<f32> = (0..oc).map(|o| 0.01 + o as f32 * 1e-3).collect();
+            let b: Vec<f32> = (0..oc).map(|o| o as f32 * 0.1).collect();
+            let len = 2 * g.out_hwc.iter().product::<usize>();
+            let (mut got, mut want) = (vec![f32::NAN; len], vec![f32::NAN; len]);
+            conv2d(&x, &w, &scales, Some(&b), &g, Act::None, false, &mut got);
+            conv2d(
+                &x,
+                &full,
+                &scales,
+                Some(&b),
+                &g,
+                Act::None,
+                false,
+                &mut want,
+            );
+            assert_eq!(got, want, "{groups} groups");
+        }
+    }
 }

@@ -10,6 +10,7 @@
 //!   [`fast`].
 //! * [`fast`]: the optimized twins (SIMD), each tested against its reference at every level the
 //!   CPU has.
+//! * [`grouped`]: grouped convolutions run through a table's ungrouped kernels.
 //! * [`geom`]: convolution geometry; [`parallel`]: the engine's one worker pool.
 //!
 //! All of the engine's `unsafe` lives in this crate: SIMD intrinsics in [`fast`], the pool's
@@ -23,6 +24,7 @@ pub mod cpu;
 pub mod fast;
 pub mod gemm;
 pub mod geom;
+pub mod grouped;
 pub mod hybrid;
 pub mod int8;
 pub mod layout;

@@ -3,12 +3,12 @@
 
 use super::{EvalCtx, Fact, InferResult, Ins, act, arg, f32_arg, fact_ints, ints, need};
 use crate::error::OpError;
-use crate::ir::{Op, Padding, Value};
+use crate::ir::{Conv2d, DepthwiseConv2d, Op, Padding, Value};
 use crate::kernels::ConvGeom;
 use crate::kernels::binary::broadcast_shape;
-use crate::kernels::conv;
 use crate::kernels::gemm::{Mat, matmul};
 use crate::kernels::kernels as table;
+use crate::kernels::{conv, grouped};
 use crate::kernels::{conv_out_and_pad, strides};
 
 fn rank4(f: &Fact<'_>, what: &'static str) -> Result<[usize; 4], OpError> {
@@ -58,10 +58,21 @@ fn check_bias(ins: &[Option<Fact<'_>>], i: usize, oc: usize) -> Result<(), OpErr
 pub(super) fn conv_geom(op: &Op, x: [usize; 4], w: [usize; 4]) -> Result<ConvGeom, OpError> {
     match op {
         Op::Conv2d(c) => {
-            if w[3] == 0 || x[3] != w[3] {
+            // Grouped when the filter reads fewer channels than the input has: `x[3] / w[3]`
+            // groups, each of `w[0] / groups` output channels (LiteRT's ConvPerChannel).
+            if w[3] == 0 || x[3] == 0 || !x[3].is_multiple_of(w[3]) {
                 return Err(OpError::Invalid(format!(
-                    "input has {} channels but the filter expects {} (filter {:?})",
+                    "input has {} channels but the filter expects {} (filter {:?}); a grouped \
+                     convolution needs the input channels to be a multiple of the filter's",
                     x[3], w[3], w
+                )));
+            }
+            let groups = x[3] / w[3];
+            if !w[0].is_multiple_of(groups) {
+                return Err(OpError::Invalid(format!(
+                    "grouped convolution of {} input channels in {groups} groups (filter {w:?}): \
+                     the {} output channels do not divide into {groups} groups",
+                    x[3], w[0]
                 )));
             }
             geom(x, [w[1], w[2]], w[0], c.stride, c.dilation, c.padding)
@@ -290,7 +301,14 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
                         _ => conv::conv2d(xs, ws, b, &g, act(c.act), &mut out),
                     })
                 }
-                Op::Conv2d(c) => conv::conv2d(xs, ws, b, &g, act(c.act), &mut out),
+                // Grouped: the table's kernels per group (or its depthwise kernel), prepared once.
+                Op::Conv2d(c) => {
+                    let build = || super::Prepared::F32Conv(grouped::prepare_f32(table(), ws, &g));
+                    ctx.prepared(build, |prep| match prep {
+                        super::Prepared::F32Conv(k) => k.run(xs, b, &g, act(c.act), &mut out),
+                        _ => conv::conv2d(xs, ws, b, &g, act(c.act), &mut out),
+                    })
+                }
                 Op::DepthwiseConv2d(c) => {
                     (table().f32_depthwise)(xs, ws, b, &g, act(c.act), &mut out)
                 }
@@ -473,17 +491,12 @@ fn hybrid(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, OpErr
     let xs = f32_arg(ins, 0)?;
     let b = bias(ins, 2)?;
     match op {
-        Op::Conv2d(c) => {
+        Op::Conv2d(Conv2d { act: a, .. }) | Op::DepthwiseConv2d(DepthwiseConv2d { act: a, .. }) => {
             let g = conv_geom(op, shape4(x)?, shape4(w)?)?;
-            let y = hybrid::conv2d(xs, wq, &q.scale, b, &g, act(c.act), false);
-            Ok(vec![Value::f32(
-                vec![g.n, g.out_hwc[0], g.out_hwc[1], g.out_hwc[2]],
-                y,
-            )])
-        }
-        Op::DepthwiseConv2d(c) => {
-            let g = conv_geom(op, shape4(x)?, shape4(w)?)?;
-            let y = hybrid::conv2d(xs, wq, &q.scale, b, &g, act(c.act), true);
+            let depthwise = matches!(op, Op::DepthwiseConv2d(_));
+            // Every element is written by the kernel.
+            let mut y = crate::arena::take::<f32>(g.n * g.out_hwc.iter().product::<usize>());
+            hybrid::conv2d(xs, wq, &q.scale, b, &g, act(*a), depthwise, &mut y);
             Ok(vec![Value::f32(
                 vec![g.n, g.out_hwc[0], g.out_hwc[1], g.out_hwc[2]],
                 y,
@@ -491,7 +504,9 @@ fn hybrid(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, OpErr
         }
         Op::FullyConnected(f) => {
             let (rows, shape) = fc_out(&x.shape, &w.shape, f.keep_num_dims)?;
-            let y = hybrid::fully_connected(
+            // Every element is written by the kernel.
+            let mut y = crate::arena::take::<f32>(rows * w.shape[0]);
+            hybrid::fully_connected(
                 xs,
                 rows,
                 wq,
@@ -500,6 +515,7 @@ fn hybrid(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, OpErr
                 b,
                 act(f.act),
                 f.asymmetric_quantize_inputs,
+                &mut y,
             );
             Ok(vec![Value::f32(shape, y)])
         }

@@ -8,6 +8,7 @@ use crate::error::OpError;
 use crate::ir::{
     Activation, BinaryKind, DType, Data, Op, PoolKind, QuantParams, ReduceKind, UnaryKind, Value,
 };
+use crate::kernels::grouped;
 use crate::kernels::int8::elementwise::{self as ew, Activation as QAct};
 use crate::kernels::int8::params::RequantizeParams;
 use crate::kernels::int8::{activations, conv as qconv, pool as qpool, unary};
@@ -94,7 +95,14 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                         _ => qconv::conv2d(xs, ws, b, &g, &q(), &mut y),
                     })
                 }
-                Op::Conv2d(_) => qconv::conv2d(xs, ws, b, &g, &q(), &mut y),
+                // Grouped: the table's kernels per group (or its depthwise kernel), prepared once.
+                Op::Conv2d(_) => {
+                    let build = || Prepared::Int8Conv(grouped::prepare_q(table(), ws, b, &g, &q()));
+                    ctx.prepared(build, |prep| match prep {
+                        Prepared::Int8Conv(k) => k.run(xs, &g, &mut y),
+                        _ => qconv::conv2d(xs, ws, b, &g, &q(), &mut y),
+                    })
+                }
                 _ if oc == ic && ws.len() == g.k[0] * g.k[1] * oc => {
                     let build = || Prepared::Int8Conv((table().q_depthwise)(ws, b, &g, &q()));
                     ctx.prepared(build, |prep| match prep {
@@ -124,10 +132,11 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 .flatten()
                 .ok_or("int8 weights without scales")?;
             let q = qconv::ConvQuant::per_channel(iq(2)?, &wq.scale, oq()?, qact(t.act), o[3]);
-            out(
-                shape,
-                qconv::transpose_conv(i8s(x, "input")?, i8s(w, "weights")?, i32s(ins, 3)?, &g, &q),
-            )
+            // Every element is written by the kernel.
+            let mut y = crate::arena::take::<i8>(g.n * g.out_hwc.iter().product::<usize>());
+            let (xs, ws) = (i8s(x, "input")?, i8s(w, "weights")?);
+            qconv::transpose_conv(xs, ws, i32s(ins, 3)?, &g, &q, &mut y);
+            out(shape, y)
         })(),
         Op::FullyConnected(f) => (|| {
             let (x, w) = (arg(ins, 0)?, arg(ins, 1)?);

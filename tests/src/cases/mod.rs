@@ -8,6 +8,7 @@ use crate::{Builder, Rng};
 
 mod conv;
 mod elementwise;
+mod grouped_conv;
 mod matmul;
 mod multi;
 mod pool;
@@ -86,6 +87,7 @@ pub fn all() -> Vec<Case> {
         out: Vec::new(),
     };
     conv::conv_cases(&mut c);
+    grouped_conv::grouped_conv_cases(&mut c);
     matmul::matmul_cases(&mut c);
     elementwise::elementwise_cases(&mut c);
     pool::pool_reduce_cases(&mut c);

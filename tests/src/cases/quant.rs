@@ -155,5 +155,6 @@ pub fn hybrid() -> Vec<Case> {
         },
         &[&[3, 64]],
     );
+    super::grouped_conv::hybrid_cases(&mut c);
     c.out
 }

@@ -12,7 +12,7 @@ pub mod int8_gemm;
 #[cfg(target_arch = "x86_64")]
 pub mod simd512;
 #[cfg(test)]
-mod test_util;
+pub(crate) mod test_util;
 
 use crate::cpu::Level;
 use crate::table::Kernels;

@@ -120,14 +120,16 @@ pub fn depthwise(
 /// scratch of the output size (`out = in · stride − pad + tap`), then per output element add
 /// `bias[c]` (int32, before requantization — exactly like the reference) and requantize
 /// per channel. `w` is `[oc, kh, kw, ic]`; `g.in_hwc` is the small input, `g.out_hwc` the large
-/// output; dilation is ignored (TFLite has none for TRANSPOSE_CONV).
+/// output; dilation is ignored (TFLite has none for TRANSPOSE_CONV). Into `out` (`[n, oh, ow,
+/// oc]`, every element written).
 pub fn transpose_conv(
     x: &[i8],
     w: &[i8],
     bias: Option<&[i32]>,
     g: &ConvGeom,
     q: &ConvQuant,
-) -> Vec<i8> {
+    out: &mut [i8],
+) {
     let [ih, iw, ic] = g.in_hwc;
     let [oh, ow, oc] = g.out_hwc;
     let [kh, kw] = g.k;
@@ -159,18 +161,15 @@ pub fn transpose_conv(
             }
         }
     }
-    scratch
-        .iter()
-        .enumerate()
-        .map(|(i, &acc)| {
-            let o = i % oc.max(1);
-            let acc = match bias {
-                Some(bv) => acc.wrapping_add(bv[o]),
-                None => acc,
-            };
-            q.finish(acc, o)
-        })
-        .collect()
+    debug_assert_eq!(out.len(), scratch.len());
+    for (i, (y, &acc)) in out.iter_mut().zip(&scratch).enumerate() {
+        let o = i % oc.max(1);
+        let acc = match bias {
+            Some(bv) => acc.wrapping_add(bv[o]),
+            None => acc,
+        };
+        *y = q.finish(acc, o);
+    }
 }
 
 /// Per-tensor requantization of FULLY_CONNECTED / BATCH_MATMUL.
@@ -353,6 +352,12 @@ mod tests {
         out
     }
 
+    fn tconv(x: &[i8], w: &[i8], b: Option<&[i32]>, g: &ConvGeom, q: &ConvQuant) -> Vec<i8> {
+        let mut out = vec![0x55i8; g.n * g.out_hwc.iter().product::<usize>()];
+        transpose_conv(x, w, b, g, q, &mut out);
+        out
+    }
+
     fn dw(x: &[i8], w: &[i8], b: Option<&[i32]>, g: &ConvGeom, q: &ConvQuant) -> Vec<i8> {
         let mut out = vec![0x55i8; g.n * g.out_hwc.iter().product::<usize>()];
         depthwise(x, w, b, g, q, &mut out);
@@ -448,7 +453,7 @@ mod tests {
             pad: [0, 0],
         };
         let q = unit_quant(0, 0, 1, Activation::None);
-        let y = transpose_conv(&[1, 2, 3, 4], &[1, 1, 1, 1], Some(&[1]), &g, &q);
+        let y = tconv(&[1, 2, 3, 4], &[1, 1, 1, 1], Some(&[1]), &g, &q);
         assert_eq!(y, vec![2, 2, 3, 3, 2, 2, 3, 3, 4, 4, 5, 5, 4, 4, 5, 5]);
         // Stride 1: overlapping contributions add up.
         let g = ConvGeom {
@@ -456,7 +461,7 @@ mod tests {
             stride: [1, 1],
             ..g
         };
-        let y = transpose_conv(&[1, 2, 3, 4], &[1, 1, 1, 1], None, &g, &q);
+        let y = tconv(&[1, 2, 3, 4], &[1, 1, 1, 1], None, &g, &q);
         assert_eq!(y, vec![1, 3, 2, 4, 10, 6, 3, 7, 4]);
     }
 

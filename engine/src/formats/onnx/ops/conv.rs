@@ -189,7 +189,12 @@ fn import_conv(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     }
     let (nw, nb) = (c.fresh("filter"), c.fresh("bias"));
     let bt = c.konst(&nb, Value::new(vec![m], Data::F32(bias)));
-    let y = if group == 1 {
+    if !m.is_multiple_of(group) {
+        bail!("weights {ws:?}: {m} output channels do not divide into {group} groups");
+    }
+    // Grouped (any `group`, filter `[m, kh, kw, ch / group]`) is CONV_2D as the TF converter
+    // writes it; depthwise-shaped ones become DEPTHWISE_CONV_2D, LiteRT's faster form.
+    let y = if group == 1 || !(group == ch && cg == 1) {
         let t = oihw_to_ohwi(&wf, [m, cg, kh, kw]);
         let wt = c.konst(&nw, Value::new(vec![m, kh, kw, cg], Data::F32(t)));
         c.emit1(
@@ -201,7 +206,7 @@ fn import_conv(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
             }),
             vec![Some(y), Some(wt), Some(bt)],
         )?
-    } else if group == ch && cg == 1 {
+    } else {
         let t = m1hw_to_1hwm(&wf, [m, kh, kw]);
         let wt = c.konst(&nw, Value::new(vec![1, kh, kw, m], Data::F32(t)));
         c.emit1(
@@ -214,8 +219,6 @@ fn import_conv(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
             }),
             vec![Some(y), Some(wt), Some(bt)],
         )?
-    } else {
-        refuse!("grouped Conv (group={group}, not depthwise) is not supported");
     };
     Ok(vec![c.transpose(y, &TO_NCHW)?])
 }
