@@ -226,9 +226,9 @@ fn read_tensors(sg: &Table<'_>, buffers: &[Buffer], owner: &Owner, g: &mut Graph
             ))
         })?;
         let type_code = t.get::<i8>(1, 0)?;
-        let dtype = schema::dtype_of(type_code).map_err(|n| {
+        let dtype = schema::dtype_of(type_code).ok_or_else(|| {
             Error::Import(ImportError::NotSupported(format!(
-                "tensor {i} '{name}': type {n} is not supported"
+                "tensor {i} '{name}': type code {type_code} is not a TFLite tensor type"
             )))
         })?;
         let bidx = t.get::<u32>(2, 0)? as usize;
@@ -242,10 +242,16 @@ fn read_tensors(sg: &Table<'_>, buffers: &[Buffer], owner: &Owner, g: &mut Graph
         let sparse = sparsity.is_some();
         let data = match buf.range {
             Some((start, len)) => {
-                if !sparse && len != numel * dtype.size() {
+                if let Some(lens) = dtype.buffer_lens(numel)
+                    && !sparse
+                    && !lens.contains(&len)
+                {
                     return Err(ctx(format!(
                         "buffer {bidx} holds {len} bytes, but shape {shape:?} of {dtype} needs {}",
-                        numel * dtype.size()
+                        lens.iter()
+                            .map(usize::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" or ")
                     )));
                 }
                 Some(
