@@ -123,54 +123,11 @@ pub const DECODED: &[(i32, &str)] = &[
     (code::BATCH_MATMUL, "BATCH_MATMUL"),
 ];
 
-/// Names of builtin codes we do not run, for display (`BUILTIN_<n>` otherwise).
+/// The schema's name of a builtin code (`BUILTIN_<n>` for a code it does not define).
 pub fn builtin_name(c: i32) -> String {
-    const NAMES: &[(i32, &str)] = &[
-        (7, "EMBEDDING_LOOKUP"),
-        (8, "FLOOR"),
-        (11, "L2_NORMALIZATION"),
-        (12, "L2_POOL_2D"),
-        (13, "LOCAL_RESPONSE_NORMALIZATION"),
-        (16, "LSTM"),
-        (24, "RNN"),
-        (27, "SVDF"),
-        (31, "CALL"),
-        (37, "BATCH_TO_SPACE_ND"),
-        (38, "SPACE_TO_BATCH_ND"),
-        (44, "UNIDIRECTIONAL_SEQUENCE_LSTM"),
-        (48, "TOPK_V2"),
-        (58, "LESS"),
-        (59, "NEG"),
-        (61, "GREATER"),
-        (64, "SELECT"),
-        (66, "SIN"),
-        (69, "TILE"),
-        (71, "EQUAL"),
-        (73, "LOG"),
-        (78, "POW"),
-        (79, "ARG_MIN"),
-        (81, "REDUCE_PROD"),
-        (89, "REDUCE_MIN"),
-        (92, "SQUARE"),
-        (94, "FILL"),
-        (100, "MIRROR_PAD"),
-        (101, "ABS"),
-        (102, "SPLIT_V"),
-        (106, "ADD_N"),
-        (107, "GATHER_ND"),
-        (108, "COS"),
-        (111, "ELU"),
-        (116, "ROUND"),
-        (118, "IF"),
-        (119, "WHILE"),
-        (120, "NON_MAX_SUPPRESSION_V4"),
-        (121, "NON_MAX_SUPPRESSION_V5"),
-        (123, "SELECT_V2"),
-        (150, "GELU"),
-    ];
-    NAMES
+    DECODED
         .iter()
-        .chain(DECODED)
+        .chain(super::options_table::BUILTIN_NAMES)
         .find(|(k, _)| *k == c)
         .map_or_else(|| format!("BUILTIN_{c}"), |(_, n)| n.to_string())
 }
