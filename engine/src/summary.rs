@@ -19,6 +19,9 @@ pub struct IoInfo {
     pub shape: Vec<i64>,
     /// (scale, zero point) when quantized per tensor.
     pub quant: Option<(f32, i64)>,
+    /// False when the file does not state this tensor's type and shape (`dtype` and `shape`
+    /// are then placeholders).
+    pub known: bool,
 }
 
 /// Count of one op type.
@@ -199,11 +202,13 @@ fn io(g: &Graph, t: usize, name: String) -> IoInfo {
         .as_ref()
         .filter(|q| q.scale.len() == 1)
         .map(|q| (q.scale[0], q.zero_point[0]));
+    let known = g.known_shapes().get(t).copied().unwrap_or(true);
     IoInfo {
         name,
         dtype: tensor.dtype,
         shape,
         quant,
+        known,
     }
 }
 

@@ -47,12 +47,12 @@ fn print_subgraphs(s: &Summary) {
         );
         for (dir, v) in [("in ", &sg.inputs), ("out", &sg.outputs)] {
             for (i, x) in v.iter().enumerate() {
-                println!(
-                    "      {dir} {i}: {:<24} {:<8} {}",
-                    x.name,
-                    x.dtype.name(),
-                    fmt_shape(&x.shape)
-                );
+                let (dt, shape) = if x.known {
+                    (x.dtype.name(), fmt_shape(&x.shape))
+                } else {
+                    ("?", "unknown shape".to_string())
+                };
+                println!("      {dir} {i}: {:<24} {dt:<8} {shape}", x.name);
             }
         }
         for c in &sg.called_by {
@@ -110,12 +110,12 @@ pub fn run(a: Args) -> Result<()> {
                 .quant
                 .map(|(s, z)| format!("  scale {s:.6} zero point {z}"))
                 .unwrap_or_default();
-            println!(
-                "  {i}: {:<24} {:<5} {}{q}",
-                x.name,
-                x.dtype.name(),
-                fmt_shape(&x.shape)
-            );
+            let (dt, shape) = if x.known {
+                (x.dtype.name(), fmt_shape(&x.shape))
+            } else {
+                ("?", "unknown shape".to_string())
+            };
+            println!("  {i}: {:<24} {dt:<5} {shape}{q}", x.name);
         }
     };
     io("Inputs", &s.inputs);

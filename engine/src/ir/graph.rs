@@ -134,6 +134,24 @@ impl Graph {
         callers
     }
 
+    /// For each tensor, whether its dtype and shape are real: false for the outputs a kept
+    /// node lists in its `unknown_shapes` attribute (ONNX ops whose output types the file
+    /// does not state; their `dtype`/`shape` are placeholders).
+    pub fn known_shapes(&self) -> Vec<bool> {
+        let mut known = vec![true; self.tensors.len()];
+        for n in &self.nodes {
+            if let Some(super::AttrValue::Ints(v)) = n.op.attr("unknown_shapes") {
+                for &i in v {
+                    let t = usize::try_from(i).ok().and_then(|i| n.outputs.get(i));
+                    if let Some(k) = t.and_then(|&t| known.get_mut(t)) {
+                        *k = false;
+                    }
+                }
+            }
+        }
+        known
+    }
+
     /// Add a tensor and return its id.
     pub fn add_tensor(&mut self, t: Tensor) -> TensorId {
         self.tensors.push(t);
