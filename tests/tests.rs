@@ -6,6 +6,8 @@ mod bad_input;
 mod digits;
 #[path = "it/eval.rs"]
 mod eval;
+#[path = "it/kept.rs"]
+mod kept;
 #[path = "it/metadata.rs"]
 mod metadata;
 #[path = "it/onnx.rs"]
