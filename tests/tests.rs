@@ -8,6 +8,8 @@ mod digits;
 mod eval;
 #[path = "it/grouped_conv.rs"]
 mod grouped_conv;
+#[path = "it/kept.rs"]
+mod kept;
 #[path = "it/metadata.rs"]
 mod metadata;
 #[path = "it/onnx.rs"]

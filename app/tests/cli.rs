@@ -606,3 +606,60 @@ fn an_input_has_one_name_in_every_message() {
     }
     assert!(text(&shape).contains("input 0 'image'"), "{}", text(&shape));
 }
+
+#[test]
+fn inspect_lists_every_subgraph_type_and_kept_op_and_run_refuses_them_by_name() {
+    let d = scratch("kept");
+    let tfl = d.join("stateful.tflite");
+    pocket_engine::formats::tflite::write_file(&pocket_tests::kept_models::stateful(), &tfl)
+        .expect("write");
+    let o = pocket(&["inspect", &tfl.to_string_lossy()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    for needle in [
+        "Subgraphs (4):",
+        "1: 'init' 0 inputs, 0 outputs, 2 nodes",
+        "called by subgraph 0 node 0 '' (CALL_ONCE init_subgraph_index)",
+        "3: 'else' 1 inputs, 1 outputs, 1 nodes",
+        "called by subgraph 0 node 5 'y' (IF else_subgraph_index)",
+        "resource 2",
+        "VAR_HANDLE (2 nodes",
+        "shared_name=\"state\"",
+        "Runnable: no",
+    ] {
+        assert!(t.contains(needle), "missing {needle} in:\n{t}");
+    }
+    let onnx = d.join("foo.onnx");
+    std::fs::write(&onnx, pocket_tests::kept_models::onnx_unknown_ops()).expect("write");
+    let o = pocket(&["inspect", &onnx.to_string_lossy()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    for needle in ["com.example.Foo (1 node", "depth=3", "Erf (1 node"] {
+        assert!(t.contains(needle), "missing {needle} in:\n{t}");
+    }
+    let x = d.join("x.npy");
+    let v = pocket_engine::Value::f32(vec![1, 4], vec![1.0, 2.0, 3.0, 4.0]);
+    std::fs::write(&x, pocket_engine::formats::npy::to_bytes(&v)).expect("write");
+    let o = pocket(&[
+        "run",
+        &onnx.to_string_lossy(),
+        "--input",
+        &x.to_string_lossy(),
+    ]);
+    assert!(!o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("cannot run yet") && t.contains("com.example.Foo") && t.contains("Erf"),
+        "{t}"
+    );
+    let iff = d.join("if.onnx");
+    std::fs::write(&iff, pocket_tests::kept_models::onnx_if()).expect("write");
+    let t = text(&pocket(&["inspect", &iff.to_string_lossy()]));
+    for needle in [
+        "1: 'then_body' 0 inputs, 1 outputs, 1 nodes",
+        "2: 'else_body' 0 inputs, 1 outputs, 2 nodes",
+        "(If else_branch.subgraph_index)",
+    ] {
+        assert!(t.contains(needle), "missing {needle} in:\n{t}");
+    }
+}

@@ -19,6 +19,9 @@ pub struct IoInfo {
     pub shape: Vec<i64>,
     /// (scale, zero point) when quantized per tensor.
     pub quant: Option<(f32, i64)>,
+    /// False when the file does not state this tensor's type and shape (`dtype` and `shape`
+    /// are then placeholders).
+    pub known: bool,
 }
 
 /// Count of one op type.
@@ -57,6 +60,135 @@ pub struct Summary {
     pub unsupported: Vec<String>,
     /// Class labels from metadata.
     pub labels: usize,
+    /// Tensors by element type over every subgraph (`f32`, `resource`, ...).
+    pub dtypes: BTreeMap<String, usize>,
+    /// Every subgraph of the file, the main graph first.
+    pub subgraphs: Vec<SubgraphInfo>,
+    /// Every node kept without a translation (custom ops, unknown builtins, untranslated ONNX
+    /// ops, control flow), in every subgraph.
+    pub kept: Vec<KeptNode>,
+}
+
+/// One subgraph of the file.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubgraphInfo {
+    /// Index in the file (0 = the main graph).
+    pub index: usize,
+    /// Name in the file.
+    pub name: String,
+    /// Inputs.
+    pub inputs: Vec<IoInfo>,
+    /// Outputs.
+    pub outputs: Vec<IoInfo>,
+    /// Number of nodes.
+    pub nodes: usize,
+    /// Number of tensors.
+    pub tensors: usize,
+    /// The nodes that call it: `subgraph 0 node 3 'x' (WHILE body_subgraph_index)`.
+    pub called_by: Vec<String>,
+}
+
+/// A node kept as `Op::Custom`.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeptNode {
+    /// Subgraph index (0 = the main graph).
+    pub subgraph: usize,
+    /// Node index in its subgraph.
+    pub node: usize,
+    /// Node name.
+    pub name: String,
+    /// Op name (custom code, builtin name, ONNX op type).
+    pub op: String,
+    /// Attributes, readable (`hidden_size = 128`).
+    pub attrs: Vec<(String, String)>,
+}
+
+fn subgraph_infos(g: &Graph) -> Vec<SubgraphInfo> {
+    let callers = g.subgraph_callers();
+    (0..=g.subgraphs.len())
+        .filter_map(|i| g.subgraph(i).map(|sg| (i, sg)))
+        .map(|(i, sg)| {
+            let ios = |ids: &[usize]| -> Vec<IoInfo> {
+                ids.iter()
+                    .map(|&t| io(sg, t, sg.tensors[t].name.clone()))
+                    .collect()
+            };
+            let called_by = callers
+                .get(i)
+                .into_iter()
+                .flatten()
+                .filter_map(|&(s, n)| {
+                    let node = g.subgraph(s)?.nodes.get(n)?;
+                    let how: Vec<&str> = node
+                        .op
+                        .called_subgraphs()
+                        .into_iter()
+                        .filter(|&(_, t)| t == i)
+                        .map(|(k, _)| k)
+                        .collect();
+                    Some(format!(
+                        "subgraph {s} node {n} '{}' ({} {})",
+                        node.name,
+                        node.op.name(),
+                        how.join(", ")
+                    ))
+                })
+                .collect();
+            SubgraphInfo {
+                index: i,
+                name: sg.name.clone(),
+                inputs: if i == 0 {
+                    (0..g.inputs.len())
+                        .map(|k| io(g, g.inputs[k], g.input_name(k)))
+                        .collect()
+                } else {
+                    ios(&sg.inputs)
+                },
+                outputs: if i == 0 {
+                    (0..g.outputs.len())
+                        .map(|k| io(g, g.outputs[k], g.output_name(k)))
+                        .collect()
+                } else {
+                    ios(&sg.outputs)
+                },
+                nodes: sg.nodes.len(),
+                tensors: sg.tensors.len(),
+                called_by,
+            }
+        })
+        .collect()
+}
+
+fn kept_nodes(g: &Graph) -> Vec<KeptNode> {
+    let mut out = Vec::new();
+    for s in 0..=g.subgraphs.len() {
+        let Some(sg) = g.subgraph(s) else { continue };
+        for (i, n) in sg.nodes.iter().enumerate() {
+            if let Op::Custom { name, attrs } = &n.op {
+                out.push(KeptNode {
+                    subgraph: s,
+                    node: i,
+                    name: n.name.clone(),
+                    op: name.clone(),
+                    attrs: attrs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.to_string()))
+                        .collect(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn dtype_counts(g: &Graph) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for s in 0..=g.subgraphs.len() {
+        for t in g.subgraph(s).into_iter().flat_map(|sg| &sg.tensors) {
+            *m.entry(t.dtype.name().to_string()).or_default() += 1;
+        }
+    }
+    m
 }
 
 fn io(g: &Graph, t: usize, name: String) -> IoInfo {
@@ -70,11 +202,13 @@ fn io(g: &Graph, t: usize, name: String) -> IoInfo {
         .as_ref()
         .filter(|q| q.scale.len() == 1)
         .map(|q| (q.scale[0], q.zero_point[0]));
+    let known = g.known_shapes().get(t).copied().unwrap_or(true);
     IoInfo {
         name,
         dtype: tensor.dtype,
         shape,
         quant,
+        known,
     }
 }
 
@@ -114,7 +248,16 @@ pub fn summarize(g: &Graph) -> Summary {
         let reason = match &n.op {
             Op::Dequantize if const_in(n.input(0)) => None,
             Op::Densify if n.input(0).is_some_and(|t| g.tensors[t].sparsity.is_some()) => None,
-            op => ops::unsupported_reason(op, &dts),
+            op => ops::unsupported_reason(op, &dts).or_else(|| {
+                let odd = n
+                    .inputs
+                    .iter()
+                    .flatten()
+                    .chain(&n.outputs)
+                    .map(|&t| g.tensors[t].dtype)
+                    .find(|d| !d.is_runnable())?;
+                Some(format!("{} on {odd} tensors", op.name()))
+            }),
         };
         if let Some(r) = reason {
             *unsupported.entry(r).or_default() += 1;
@@ -155,5 +298,8 @@ pub fn summarize(g: &Graph) -> Summary {
             .map(|(k, c)| format!("{k} ({c} node{})", if c == 1 { "" } else { "s" }))
             .collect(),
         labels: g.meta.labels.len(),
+        dtypes: dtype_counts(g),
+        subgraphs: subgraph_infos(g),
+        kept: kept_nodes(g),
     }
 }

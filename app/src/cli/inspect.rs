@@ -1,6 +1,9 @@
 //! `pocket inspect MODEL [--json]`.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+use pocket_engine::summary::{KeptNode, Summary};
 
 use super::{fmt_bytes, fmt_shape};
 use crate::tasks;
@@ -14,6 +17,80 @@ pub struct Args {
     /// Print machine-readable JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// Tensor counts by type, every subgraph.
+fn print_types(s: &Summary) {
+    let v: Vec<String> = s.dtypes.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    println!("Tensor types: {}", v.join(", "));
+}
+
+/// Every subgraph after the main one, with its inputs/outputs and callers.
+fn print_subgraphs(s: &Summary) {
+    if s.subgraphs.len() < 2 {
+        return;
+    }
+    println!("Subgraphs ({}):", s.subgraphs.len());
+    for sg in &s.subgraphs {
+        let name = if sg.name.is_empty() {
+            ""
+        } else {
+            sg.name.as_str()
+        };
+        println!(
+            "  {}: '{name}' {} inputs, {} outputs, {} nodes, {} tensors",
+            sg.index,
+            sg.inputs.len(),
+            sg.outputs.len(),
+            sg.nodes,
+            sg.tensors
+        );
+        for (dir, v) in [("in ", &sg.inputs), ("out", &sg.outputs)] {
+            for (i, x) in v.iter().enumerate() {
+                let (dt, shape) = if x.known {
+                    (x.dtype.name(), fmt_shape(&x.shape))
+                } else {
+                    ("?", "unknown shape".to_string())
+                };
+                println!("      {dir} {i}: {:<24} {dt:<8} {shape}", x.name);
+            }
+        }
+        for c in &sg.called_by {
+            println!("      called by {c}");
+        }
+    }
+}
+
+/// Nodes kept without a kernel or translation, by op, with the first one's attributes.
+fn print_kept(s: &Summary) {
+    if s.kept.is_empty() {
+        return;
+    }
+    let mut by_op: BTreeMap<&str, Vec<&KeptNode>> = BTreeMap::new();
+    for k in &s.kept {
+        by_op.entry(&k.op).or_default().push(k);
+    }
+    println!("Kept ops without a kernel ({} nodes):", s.kept.len());
+    for (op, nodes) in by_op {
+        let first = nodes[0];
+        let mut attrs: String = first
+            .attrs
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if attrs.chars().count() > 140 {
+            attrs = attrs.chars().take(140).collect::<String>() + " ...";
+        }
+        let n = nodes.len();
+        println!(
+            "  {op} ({n} node{}, first: subgraph {} node {} '{}') {attrs}",
+            if n == 1 { "" } else { "s" },
+            first.subgraph,
+            first.node,
+            first.name
+        );
+    }
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -33,12 +110,12 @@ pub fn run(a: Args) -> Result<()> {
                 .quant
                 .map(|(s, z)| format!("  scale {s:.6} zero point {z}"))
                 .unwrap_or_default();
-            println!(
-                "  {i}: {:<24} {:<5} {}{q}",
-                x.name,
-                x.dtype.name(),
-                fmt_shape(&x.shape)
-            );
+            let (dt, shape) = if x.known {
+                (x.dtype.name(), fmt_shape(&x.shape))
+            } else {
+                ("?", "unknown shape".to_string())
+            };
+            println!("  {i}: {:<24} {dt:<5} {shape}{q}", x.name);
         }
     };
     io("Inputs", &s.inputs);
@@ -49,6 +126,9 @@ pub fn run(a: Args) -> Result<()> {
         println!("  {:<26} {:>6} {:>14}", o.op, o.count, o.macs);
     }
     println!("Tensors: {}", s.tensors);
+    print_types(&s);
+    print_subgraphs(&s);
+    print_kept(&s);
     println!("Parameters: {}", s.params);
     let total: usize = s.weight_bytes.values().sum();
     let by: Vec<String> = s

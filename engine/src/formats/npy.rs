@@ -19,6 +19,8 @@ fn descr(d: DType) -> &'static str {
         DType::I32 => "<i4",
         DType::I64 => "<i8",
         DType::Bool => "|b1",
+        // Values exist only for the runnable types; the others never reach a `.npy` file.
+        _ => "|V1",
     }
 }
 

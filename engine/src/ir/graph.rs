@@ -83,9 +83,15 @@ pub struct ModelMeta {
     pub trailing: Option<Bytes>,
 }
 
-/// A model graph.
+/// A model graph. Files with several subgraphs (TFLite bodies of WHILE / IF / CALL_ONCE, ONNX
+/// `If` / `Loop` / `Scan` bodies and model-local functions) keep them in `subgraphs`, each a
+/// graph with its own tensor ids; nodes that call one name it by index (`Op::called_subgraphs`:
+/// 0 is this graph, `i` is `subgraphs[i - 1]`). Passes, sessions and the studio work on the
+/// main graph; the subgraphs are shown and written back.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Graph {
+    /// Name of the graph in the file (TFLite writes `main`), possibly empty.
+    pub name: String,
     /// All tensors.
     pub tensors: Vec<Tensor>,
     /// Nodes in execution order.
@@ -98,9 +104,54 @@ pub struct Graph {
     pub signature: Option<Signature>,
     /// Model metadata.
     pub meta: ModelMeta,
+    /// The file's further subgraphs (index `i` here is subgraph `i + 1` of the file).
+    pub subgraphs: Vec<Graph>,
 }
 
 impl Graph {
+    /// Subgraph `i` of the file: 0 is this graph.
+    pub fn subgraph(&self, i: usize) -> Option<&Graph> {
+        match i {
+            0 => Some(self),
+            i => self.subgraphs.get(i - 1),
+        }
+    }
+
+    /// For each subgraph index (0 = this graph), the `(caller subgraph, node)` pairs that call
+    /// it, in file order.
+    pub fn subgraph_callers(&self) -> Vec<Vec<(usize, NodeId)>> {
+        let mut callers = vec![Vec::new(); self.subgraphs.len() + 1];
+        for s in 0..=self.subgraphs.len() {
+            let Some(sg) = self.subgraph(s) else { continue };
+            for (ni, n) in sg.nodes.iter().enumerate() {
+                for (_, target) in n.op.called_subgraphs() {
+                    if let Some(c) = callers.get_mut(target) {
+                        c.push((s, ni));
+                    }
+                }
+            }
+        }
+        callers
+    }
+
+    /// For each tensor, whether its dtype and shape are real: false for the outputs a kept
+    /// node lists in its `unknown_shapes` attribute (ONNX ops whose output types the file
+    /// does not state; their `dtype`/`shape` are placeholders).
+    pub fn known_shapes(&self) -> Vec<bool> {
+        let mut known = vec![true; self.tensors.len()];
+        for n in &self.nodes {
+            if let Some(super::AttrValue::Ints(v)) = n.op.attr("unknown_shapes") {
+                for &i in v {
+                    let t = usize::try_from(i).ok().and_then(|i| n.outputs.get(i));
+                    if let Some(k) = t.and_then(|&t| known.get_mut(t)) {
+                        *k = false;
+                    }
+                }
+            }
+        }
+        known
+    }
+
     /// Add a tensor and return its id.
     pub fn add_tensor(&mut self, t: Tensor) -> TensorId {
         self.tensors.push(t);

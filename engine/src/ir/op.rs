@@ -219,12 +219,43 @@ pub struct Resize {
 /// Attribute value of a custom or unknown op, kept for display.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum AttrValue {
-    /// Integer.
+    /// Integer (also booleans and unsigned fields, by their bits).
     Int(i64),
+    /// Float.
+    Float(f64),
     /// Text.
     Str(String),
+    /// Integer list.
+    Ints(Vec<i64>),
+    /// Float list.
+    Floats(Vec<f64>),
     /// Raw bytes (e.g. FlexBuffer custom options).
     Bytes(Vec<u8>),
+}
+
+impl std::fmt::Display for AttrValue {
+    /// A short readable form (long lists and byte strings are abbreviated).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn list<T: std::fmt::Display>(
+            f: &mut std::fmt::Formatter<'_>,
+            v: &[T],
+        ) -> std::fmt::Result {
+            let shown: Vec<String> = v.iter().take(8).map(|x| x.to_string()).collect();
+            let more = if v.len() > 8 { ", ..." } else { "" };
+            write!(f, "[{}{more}]", shown.join(", "))
+        }
+        match self {
+            AttrValue::Int(i) => write!(f, "{i}"),
+            AttrValue::Float(x) => write!(f, "{x}"),
+            AttrValue::Str(s) if s.chars().count() > 60 => {
+                write!(f, "{:?}...", s.chars().take(60).collect::<String>())
+            }
+            AttrValue::Str(s) => write!(f, "{s:?}"),
+            AttrValue::Ints(v) => list(f, v),
+            AttrValue::Floats(v) => list(f, v),
+            AttrValue::Bytes(b) => write!(f, "{} bytes", b.len()),
+        }
+    }
 }
 
 /// Every operation of the IR.
@@ -480,6 +511,30 @@ impl Op {
             Op::Custom { name, .. } => return name.clone(),
         };
         s.to_string()
+    }
+
+    /// The subgraphs a node of this op calls: `(option name, subgraph index)` for every
+    /// `*_subgraph_index` option of a kept op (CALL_ONCE, WHILE, IF, CALL, StableHLO ops).
+    pub fn called_subgraphs(&self) -> Vec<(&str, usize)> {
+        let Op::Custom { attrs, .. } = self else {
+            return Vec::new();
+        };
+        attrs
+            .iter()
+            .filter(|(k, _)| k.ends_with("subgraph_index") || k.ends_with("subgraph"))
+            .filter_map(|(k, v)| match v {
+                AttrValue::Int(i) => usize::try_from(*i).ok().map(|i| (k.as_str(), i)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The value of attribute `key` of a kept (`Custom`) op.
+    pub fn attr(&self, key: &str) -> Option<&AttrValue> {
+        match self {
+            Op::Custom { attrs, .. } => attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
     }
 
     /// The fused activation, if the op has one.

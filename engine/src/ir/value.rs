@@ -97,11 +97,18 @@ impl Data {
             DType::I32 => Data::I32(vec![0; n]),
             DType::I64 => Data::I64(vec![0; n]),
             DType::Bool => Data::Bool(vec![false; n]),
+            // Types without kernels have no storage of their own (a session refuses graphs that
+            // use them before it makes any value): plain bytes.
+            d => Data::U8(vec![0; n.saturating_mul(d.size())]),
         }
     }
 
     /// Decode little-endian bytes. Fails when the length is not a multiple of the element size.
+    /// `None` too for the types without runtime values ([`DType::is_runnable`]).
     pub fn from_le_bytes(dtype: DType, b: &[u8]) -> Option<Data> {
+        if !dtype.is_runnable() {
+            return None;
+        }
         let es = dtype.size();
         if !b.len().is_multiple_of(es) {
             return None;
@@ -130,6 +137,7 @@ impl Data {
             DType::I32 => Data::I32(dec!(i32, 4)),
             DType::I64 => Data::I64(dec!(i64, 8)),
             DType::Bool => Data::Bool(b.iter().map(|&x| x != 0).collect()),
+            _ => return None,
         })
     }
 

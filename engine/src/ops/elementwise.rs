@@ -217,6 +217,7 @@ pub fn cast(v: &Value, to: DType) -> Result<Data, OpError> {
             None => Data::I64(f.iter().map(|&x| x as i64).collect()),
         },
         DType::Bool => Data::Bool(f.iter().map(|&x| x != 0.0).collect()),
+        other => return Err(OpError::NoKernel(format!("CAST to {other}"))),
     })
 }
 

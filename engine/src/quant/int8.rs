@@ -474,6 +474,8 @@ pub(super) fn run(
             outputs: Vec::new(),
             signature: None,
             meta: g.meta.clone(),
+            name: g.name.clone(),
+            subgraphs: g.subgraphs.clone(),
         },
         ranges,
         float_ver: vec![None; nt],

@@ -95,7 +95,7 @@ impl Session {
         }
         let mut consts: Vec<Option<Value>> = vec![None; nt];
         for (i, t) in graph.tensors.iter().enumerate() {
-            if t.data.is_some() && t.sparsity.is_none() {
+            if t.data.is_some() && t.sparsity.is_none() && t.dtype.is_runnable() {
                 consts[i] = Some(Value::from_const(t).ok_or_else(|| {
                     GraphError::Tensor(format!(
                         "tensor {i} '{}': constant data does not match its shape",
@@ -159,7 +159,19 @@ impl Session {
                         .iter()
                         .map(|t| t.map(|t| graph.tensors[t].dtype))
                         .collect();
-                    if let Some(r) = ops::unsupported_reason(&n.op, &dts) {
+                    let odd = n
+                        .inputs
+                        .iter()
+                        .flatten()
+                        .chain(&n.outputs)
+                        .map(|&t| graph.tensors[t].dtype)
+                        .find(|d| !d.is_runnable());
+                    let reason = match (ops::unsupported_reason(&n.op, &dts), odd) {
+                        (Some(r), _) => Some(r),
+                        (None, Some(d)) => Some(format!("{} on {d} tensors", n.op.name())),
+                        (None, None) => None,
+                    };
+                    if let Some(r) = reason {
                         *unsupported.entry(r).or_default() += 1;
                     }
                     steps.push(i);

@@ -7,13 +7,13 @@
 //! tensor's signature), and a node whose inputs are all constants is evaluated at once, so
 //! shape arithmetic (`Shape → Gather → Concat → Reshape`) ends as constants.
 
-use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 use std::path::Path;
 
 use super::ctx::{Ctx, Node};
 pub use super::ctx::{TO_NCHW, TO_NHWC};
 use super::error::{NodeError, OnnxError};
+use super::kept::{self, Kept};
 use super::ops;
 use super::proto::{GraphProto, ModelProto, ValueInfoProto};
 use super::tensor::{dtype_name, engine_dtype, to_value};
@@ -105,27 +105,6 @@ fn opset(m: &ModelProto) -> std::result::Result<i64, OnnxError> {
     }
 }
 
-/// Every op (or op version) without a translation, with its node count.
-fn unsupported(gp: &GraphProto, opset: i64) -> Vec<(String, usize)> {
-    let mut out: BTreeMap<String, usize> = BTreeMap::new();
-    for n in &gp.node {
-        let op = n.op_type.as_deref().unwrap_or("");
-        let dom = n.domain.as_deref().unwrap_or("");
-        if ops::lookup(dom, op, opset).is_some() {
-            continue;
-        }
-        let key = if !dom.is_empty() {
-            format!("{dom}.{op}")
-        } else if ops::known(dom, op) {
-            format!("{op} at opset {opset}")
-        } else {
-            op.to_string()
-        };
-        *out.entry(key).or_default() += 1;
-    }
-    out.into_iter().collect()
-}
-
 /// Import a decoded model.
 pub fn import(m: &ModelProto, dir: Option<&Path>, opts: &ImportOptions) -> Result<Graph> {
     let mut g = build(m, dir, opts)?;
@@ -144,14 +123,18 @@ fn build(
 ) -> std::result::Result<Graph, OnnxError> {
     let gp: &GraphProto = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
     let opset = opset(m)?;
-    let ops = unsupported(gp, opset);
-    if !ops.is_empty() {
-        return Err(OnnxError::UnsupportedOps { ops });
-    }
     if !gp.sparse_initializer.is_empty() {
         return Err(OnnxError::UnsupportedFeature("sparse initializers"));
     }
     let mut c = Ctx::new(dir, opset);
+    let mut kept = Kept::default();
+    kept::functions(&m.functions, &mut kept)?;
+    let declared: kept::Declared<'_> = gp
+        .value_info
+        .iter()
+        .chain(&gp.output)
+        .map(|v| (v.name.as_deref().unwrap_or(""), v))
+        .collect();
     for t in &gp.initializer {
         let name = t.name.clone().unwrap_or_default();
         let v = to_value(t, dir)?;
@@ -203,14 +186,54 @@ fn build(
             op: op.to_string(),
             cause: Box::new(cause),
         };
-        let spec = ops::lookup(n.domain.as_deref().unwrap_or(""), op, opset).ok_or_else(|| {
-            fail(NodeError::Unsupported(
-                "internal: op vanished from the registry".into(),
-            ))
-        })?;
+        // Ops without a translation, and nodes reading a tensor of unknown shape, are kept
+        // as they are; so are nodes after a kept one whose translation fails.
+        let dom = n.domain.as_deref().unwrap_or("");
+        let reads = |set: &std::collections::HashSet<TensorId>| {
+            n.input
+                .iter()
+                .any(|x| c.names.get(x).is_some_and(|id| set.contains(id)))
+        };
+        let (unknown_in, tainted) = (reads(&kept.unknown), reads(&kept.tainted));
+        let spec = match ops::lookup(dom, op, opset) {
+            Some(spec) if !unknown_in => spec,
+            spec => {
+                let why = if unknown_in {
+                    Some("reads a tensor of unknown shape".to_string())
+                } else if spec.is_none() && ops::known(dom, op) {
+                    Some(format!("not translated at opset {opset}"))
+                } else {
+                    None
+                };
+                kept::add(&mut c, n, &label, why, &declared, &mut kept)?;
+                continue;
+            }
+        };
         let node = Node::new(n, op, spec);
-        let outs = ops::import_node(&mut c, &node, spec).map_err(fail)?;
+        let outs = match ops::import_node(&mut c, &node, spec) {
+            Ok(outs) => outs,
+            // A configuration the translation refuses (and anything after a kept node) is
+            // kept; inconsistent files still fail.
+            Err(cause)
+                if tainted
+                    || matches!(cause, NodeError::Unsupported(_) | NodeError::NotConstant(_)) =>
+            {
+                kept::add(
+                    &mut c,
+                    n,
+                    &label,
+                    Some(cause.to_string()),
+                    &declared,
+                    &mut kept,
+                )?;
+                continue;
+            }
+            Err(cause) => return Err(fail(cause)),
+        };
         for (name, id) in n.output.iter().zip(outs) {
+            if tainted {
+                kept.tainted.insert(id);
+            }
             if !name.is_empty() {
                 let t = c.tensor_mut(id);
                 if t.name.is_empty() || t.name.contains('/') {
@@ -254,6 +277,7 @@ fn build(
         c.g.outputs.push(id);
     }
     let mut g = c.g;
+    g.subgraphs = kept.subgraphs;
     g.meta.description = m.doc_string.clone().filter(|s| !s.is_empty()).or_else(|| {
         m.producer_name
             .clone()
@@ -347,34 +371,62 @@ mod tests {
     }
 
     #[test]
-    fn every_unsupported_op_and_op_version_is_listed() {
+    fn untranslated_ops_are_kept_and_running_lists_every_one() {
         let mut ms = node("m", "Erf", &["x"], &["e"]);
         ms.domain = Some("com.microsoft".into());
         let m = model(
             13,
             vec![
                 node("h", "HardSwish", &["x"], &["h"]),
-                node("e1", "Erf", &["x"], &["a"]),
+                node("e1", "Erf", &["h"], &["a"]),
                 node("e2", "Erf", &["a"], &["b"]),
                 ms,
-                node("r", "Relu", &["b"], &["y"]),
+                node("r", "Relu", &["b"], &["r"]),
+                node("add", "Add", &["r", "e"], &["y"]),
             ],
             "y",
         );
-        match err(&m) {
-            OnnxError::UnsupportedOps { ops } => assert_eq!(
-                ops,
-                [
-                    ("Erf".to_string(), 2),
-                    ("HardSwish at opset 13".to_string(), 1),
-                    ("com.microsoft.Erf".to_string(), 1),
-                ]
-            ),
-            e => panic!("{e}"),
+        let g = build(&m, None, &ImportOptions::default()).expect("the model opens");
+        let kept: Vec<String> = g
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.op, Op::Custom { .. }))
+            .map(|n| n.op.name())
+            .collect();
+        // Relu and Add read tensors of unknown shape (nothing in the file states them), so
+        // they are kept too rather than translated with an invented shape.
+        assert_eq!(
+            kept,
+            [
+                "HardSwish",
+                "Erf",
+                "Erf",
+                "com.microsoft.Erf",
+                "Relu",
+                "Add"
+            ]
+        );
+        let h = &g.nodes[0];
+        assert_eq!(
+            h.op.attr("not_translated"),
+            Some(&AttrValue::Str("not translated at opset 13".into()))
+        );
+        assert_eq!(h.op.attr("unknown_shapes"), Some(&AttrValue::Ints(vec![0])));
+        let e = crate::runtime::Session::new(&g, &Default::default())
+            .err()
+            .expect("cannot run")
+            .chain();
+        for op in [
+            "HardSwish (1 node)",
+            "Erf (2 nodes)",
+            "com.microsoft.Erf (1 node)",
+        ] {
+            assert!(e.contains(op), "{op} missing from: {e}");
         }
-        // The same HardSwish is fine at opset 14.
+        // The same HardSwish is translated at opset 14.
         let m = model(14, vec![node("h", "HardSwish", &["x"], &["y"])], "y");
-        build(&m, None, &ImportOptions::default()).expect("HardSwish at 14");
+        let g = build(&m, None, &ImportOptions::default()).expect("HardSwish at 14");
+        assert!(!g.nodes.iter().any(|n| matches!(n.op, Op::Custom { .. })));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 mod ctx;
 pub mod error;
 pub mod import;
+mod kept;
 pub mod layout;
 mod ops;
 pub mod proto;

@@ -24,6 +24,23 @@ pub struct OperatorSetIdProto {
     pub version: Option<i64>,
 }
 
+/// A model-local function (decoded from `ModelProto::functions` on demand).
+#[derive(Clone, PartialEq, Message)]
+pub struct FunctionProto {
+    #[prost(string, optional, tag = "1")]
+    pub name: Option<String>,
+    #[prost(string, repeated, tag = "4")]
+    pub input: Vec<String>,
+    #[prost(string, repeated, tag = "5")]
+    pub output: Vec<String>,
+    #[prost(message, repeated, tag = "7")]
+    pub node: Vec<NodeProto>,
+    #[prost(string, optional, tag = "10")]
+    pub domain: Option<String>,
+    #[prost(message, repeated, tag = "12")]
+    pub value_info: Vec<ValueInfoProto>,
+}
+
 #[derive(Clone, PartialEq, Message)]
 pub struct ModelProto {
     #[prost(int64, optional, tag = "1")]

@@ -112,9 +112,21 @@ impl TableB {
     setter!(u8, u8);
     setter!(i8, i8);
     setter!(i32, i32);
+    setter!(i16, i16);
+    setter!(u16, u16);
     setter!(u32, u32);
+    setter!(i64, i64);
+    setter!(f64, f64);
     setter!(u64, u64);
     setter!(f32, f32);
+    /// Set a scalar field from its little-endian bytes (1, 2, 4 or 8 of them).
+    pub fn raw(mut self, id: u16, b: &[u8]) -> Self {
+        let mut bytes = [0u8; 8];
+        let size = b.len().min(8);
+        bytes[..size].copy_from_slice(&b[..size]);
+        self.fields.push((id, Field::Scalar { bytes, size }));
+        self
+    }
     /// Set a bool field.
     pub fn bool(self, id: u16, v: bool) -> Self {
         self.u8(id, v as u8)

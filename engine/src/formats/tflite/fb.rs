@@ -55,7 +55,7 @@ macro_rules! scalar {
         }
     )*};
 }
-scalar!(u8, i8, u16, i16, u32, i32, u64, i64, f32);
+scalar!(u8, i8, u16, i16, u32, i32, u64, i64, f32, f64);
 
 impl<'a> Table<'a> {
     /// The root table of a buffer.
@@ -99,6 +99,11 @@ impl<'a> Table<'a> {
         }
         let off = u16_at(self.data, self.vt + entry)? as usize;
         Ok((off != 0).then_some(self.pos + off))
+    }
+
+    /// Whether field `id` is present (a scalar equal to its default is usually omitted).
+    pub fn has(&self, id: usize) -> Result<bool> {
+        Ok(self.field(id)?.is_some())
     }
 
     /// A scalar field, or `default` when absent.

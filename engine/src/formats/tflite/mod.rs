@@ -4,6 +4,8 @@
 pub mod builder;
 pub mod fb;
 pub mod metadata;
+mod options;
+mod options_table;
 mod read;
 pub mod schema;
 mod write;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::fb::{Table, Vector};
-use super::{metadata, schema};
+use super::{metadata, options, schema};
 use crate::error::{Error, ImportError, Result};
 use crate::ir::*;
 
@@ -61,9 +61,66 @@ pub fn read(owner: Owner) -> Result<Graph> {
     if subgraphs.is_empty() {
         return Err(err("the model has no subgraphs"));
     }
-    let sg = subgraphs.table(0)?;
+    let mut graphs = (0..subgraphs.len())
+        .map(|i| {
+            let sg = subgraphs.table(i)?;
+            read_subgraph(&sg, &opcodes, &buffers, &owner)
+                .map_err(|e| in_subgraph(e, i, subgraphs.len()))
+        })
+        .collect::<Result<Vec<Graph>>>()?;
+    let n_graphs = graphs.len();
+    for (s, sg) in graphs.iter().enumerate() {
+        for (i, n) in sg.nodes.iter().enumerate() {
+            for (what, target) in n.op.called_subgraphs() {
+                if target >= n_graphs {
+                    return Err(in_subgraph(
+                        err(format!(
+                            "operator {i} ({}): {what} {target} is out of range ({n_graphs} subgraphs)",
+                            n.op.name()
+                        )),
+                        s,
+                        n_graphs,
+                    ));
+                }
+            }
+        }
+    }
+    let mut g = graphs.remove(0);
+    g.subgraphs = graphs;
+    read_signature(&model, &mut g)?;
+    g.meta.description = model.string(3)?.map(str::to_string);
+    read_metadata(&model, &buffers, &owner, &mut g)?;
+    g.meta.trailing = metadata::trailing_zip(data)
+        .and_then(|start| Bytes::slice_of(owner.clone(), start, data.len() - start));
+    if let Some(t) = &g.meta.trailing {
+        g.meta.labels = metadata::labels_from_zip(
+            t.as_slice(),
+            g.meta.outputs.iter().find_map(|m| m.label_file.as_deref()),
+        );
+    }
+    Ok(g)
+}
+
+/// Name the subgraph in an error of a file that has more than one.
+fn in_subgraph(e: Error, i: usize, n: usize) -> Error {
+    match e {
+        Error::Import(ImportError::Corrupt(m)) if n > 1 => err(format!("subgraph {i}: {m}")),
+        Error::Import(ImportError::NotSupported(m)) if n > 1 => {
+            Error::Import(ImportError::NotSupported(format!("subgraph {i}: {m}")))
+        }
+        e => e,
+    }
+}
+
+/// One subgraph: its tensors, inputs/outputs, operators and name.
+fn read_subgraph(
+    sg: &Table<'_>,
+    opcodes: &[OpCode],
+    buffers: &[Buffer],
+    owner: &Owner,
+) -> Result<Graph> {
     let mut g = Graph::default();
-    read_tensors(&sg, &buffers, &owner, &mut g)?;
+    read_tensors(sg, buffers, owner, &mut g)?;
     let nt = g.tensors.len();
     let idx_list = |v: Option<Vector<'_>>, what: &str| -> Result<Vec<usize>> {
         v.map(|v| v.scalars::<i32>())
@@ -81,18 +138,8 @@ pub fn read(owner: Owner) -> Result<Graph> {
     };
     g.inputs = idx_list(sg.vector(1)?, "a graph input")?;
     g.outputs = idx_list(sg.vector(2)?, "a graph output")?;
-    read_operators(&sg, &opcodes, &mut g)?;
-    read_signature(&model, &mut g)?;
-    g.meta.description = model.string(3)?.map(str::to_string);
-    read_metadata(&model, &buffers, &owner, &mut g)?;
-    g.meta.trailing = metadata::trailing_zip(data)
-        .and_then(|start| Bytes::slice_of(owner.clone(), start, data.len() - start));
-    if let Some(t) = &g.meta.trailing {
-        g.meta.labels = metadata::labels_from_zip(
-            t.as_slice(),
-            g.meta.outputs.iter().find_map(|m| m.label_file.as_deref()),
-        );
-    }
+    g.name = sg.string(4)?.unwrap_or_default().to_string();
+    read_operators(sg, opcodes, &mut g)?;
     Ok(g)
 }
 
@@ -226,9 +273,9 @@ fn read_tensors(sg: &Table<'_>, buffers: &[Buffer], owner: &Owner, g: &mut Graph
             ))
         })?;
         let type_code = t.get::<i8>(1, 0)?;
-        let dtype = schema::dtype_of(type_code).map_err(|n| {
+        let dtype = schema::dtype_of(type_code).ok_or_else(|| {
             Error::Import(ImportError::NotSupported(format!(
-                "tensor {i} '{name}': type {n} is not supported"
+                "tensor {i} '{name}': type code {type_code} is not a TFLite tensor type"
             )))
         })?;
         let bidx = t.get::<u32>(2, 0)? as usize;
@@ -242,10 +289,16 @@ fn read_tensors(sg: &Table<'_>, buffers: &[Buffer], owner: &Owner, g: &mut Graph
         let sparse = sparsity.is_some();
         let data = match buf.range {
             Some((start, len)) => {
-                if !sparse && len != numel * dtype.size() {
+                if let Some(lens) = dtype.buffer_lens(numel)
+                    && !sparse
+                    && !lens.contains(&len)
+                {
                     return Err(ctx(format!(
                         "buffer {bidx} holds {len} bytes, but shape {shape:?} of {dtype} needs {}",
-                        numel * dtype.size()
+                        lens.iter()
+                            .map(usize::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" or ")
                     )));
                 }
                 Some(
@@ -298,7 +351,12 @@ fn read_operators(sg: &Table<'_>, opcodes: &[OpCode], g: &mut Graph) -> Result<(
         return Ok(());
     };
     let nt = g.tensors.len();
-    let mut produced: Vec<bool> = g.tensors.iter().map(|t| t.is_const()).collect();
+    // Variable tensors hold state between invocations: readable before any operator writes them.
+    let mut produced: Vec<bool> = g
+        .tensors
+        .iter()
+        .map(|t| t.is_const() || t.is_variable)
+        .collect();
     for &i in &g.inputs {
         produced[i] = true;
     }
@@ -335,37 +393,12 @@ fn read_operators(sg: &Table<'_>, opcodes: &[OpCode], g: &mut Graph) -> Result<(
             0 => None,
             _ => t.table(4)?,
         };
-        let op = if oc.code == schema::code::CUSTOM {
-            let bytes = t
-                .vector(5)?
-                .map(|v| v.bytes())
-                .transpose()?
-                .unwrap_or_default();
-            Op::Custom {
-                name: oc.custom.clone().unwrap_or_else(|| "CUSTOM".into()),
-                attrs: vec![("custom_options".into(), AttrValue::Bytes(bytes.to_vec()))],
-            }
-        } else {
-            match schema::decode(oc.code, opts) {
+        let op = match oc.code {
+            schema::code::CUSTOM => custom_op(&t, oc)?,
+            code => match schema::decode(code, opts) {
                 Ok(Some(op)) => op,
-                Ok(None) => Op::Custom {
-                    name: schema::builtin_name(oc.code),
-                    attrs: vec![
-                        ("builtin_code".into(), AttrValue::Int(oc.code as i64)),
-                        (
-                            "options_tag".into(),
-                            AttrValue::Int(t.get::<u8>(3, 0)? as i64),
-                        ),
-                    ],
-                },
-                Err(e) => Op::Custom {
-                    name: schema::builtin_name(oc.code),
-                    attrs: vec![
-                        ("builtin_code".into(), AttrValue::Int(oc.code as i64)),
-                        ("error".into(), AttrValue::Str(e.to_string())),
-                    ],
-                },
-            }
+                Ok(None) | Err(_) => kept_builtin(&t, code)?,
+            },
         };
         for &x in inputs.iter().flatten() {
             if !produced[x] {
@@ -398,6 +431,62 @@ fn read_operators(sg: &Table<'_>, opcodes: &[OpCode], g: &mut Graph) -> Result<(
         })?;
     }
     Ok(())
+}
+
+/// A CUSTOM op: its custom code, options bytes and their format.
+fn custom_op(t: &Table<'_>, oc: &OpCode) -> Result<Op> {
+    let bytes = t
+        .vector(5)?
+        .map(|v| v.bytes())
+        .transpose()?
+        .unwrap_or_default();
+    let mut attrs = vec![("custom_options".into(), AttrValue::Bytes(bytes.to_vec()))];
+    if t.has(6)? {
+        attrs.push((
+            "custom_options_format".into(),
+            AttrValue::Int(t.get::<i8>(6, 0)?.into()),
+        ));
+    }
+    Ok(Op::Custom {
+        name: oc.custom.clone().unwrap_or_else(|| "CUSTOM".into()),
+        attrs,
+    })
+}
+
+/// A builtin op the IR has no variant for (or whose options it cannot take): its code and
+/// every options field, kept to be shown and written back.
+fn kept_builtin(t: &Table<'_>, code: i32) -> Result<Op> {
+    let mut attrs = vec![("builtin_code".to_string(), AttrValue::Int(code.into()))];
+    for (second, tag_id, table_id, prefix) in [(false, 3, 4, ""), (true, 11, 12, "options2.")] {
+        let tag = t.get::<u8>(tag_id, 0)?;
+        if tag == 0 {
+            continue;
+        }
+        let key = if second {
+            "options2_tag"
+        } else {
+            "options_tag"
+        };
+        attrs.push((key.into(), AttrValue::Int(tag.into())));
+        let (Some(table), Some(opts)) = (options::lookup(second, tag), t.table(table_id)?) else {
+            attrs.push((
+                "options_unreadable".into(),
+                AttrValue::Str(format!("options union tag {tag} is unknown")),
+            ));
+            continue;
+        };
+        match options::read(table, &opts, prefix)? {
+            Ok(fields) => attrs.extend(fields),
+            Err(field) => attrs.push((
+                "options_unreadable".into(),
+                AttrValue::Str(format!("field '{field}' of {}", table.name)),
+            )),
+        }
+    }
+    Ok(Op::Custom {
+        name: schema::builtin_name(code),
+        attrs,
+    })
 }
 
 fn read_signature(model: &Table<'_>, g: &mut Graph) -> Result<()> {

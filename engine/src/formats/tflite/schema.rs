@@ -123,54 +123,11 @@ pub const DECODED: &[(i32, &str)] = &[
     (code::BATCH_MATMUL, "BATCH_MATMUL"),
 ];
 
-/// Names of builtin codes we do not run, for display (`BUILTIN_<n>` otherwise).
+/// The schema's name of a builtin code (`BUILTIN_<n>` for a code it does not define).
 pub fn builtin_name(c: i32) -> String {
-    const NAMES: &[(i32, &str)] = &[
-        (7, "EMBEDDING_LOOKUP"),
-        (8, "FLOOR"),
-        (11, "L2_NORMALIZATION"),
-        (12, "L2_POOL_2D"),
-        (13, "LOCAL_RESPONSE_NORMALIZATION"),
-        (16, "LSTM"),
-        (24, "RNN"),
-        (27, "SVDF"),
-        (31, "CALL"),
-        (37, "BATCH_TO_SPACE_ND"),
-        (38, "SPACE_TO_BATCH_ND"),
-        (44, "UNIDIRECTIONAL_SEQUENCE_LSTM"),
-        (48, "TOPK_V2"),
-        (58, "LESS"),
-        (59, "NEG"),
-        (61, "GREATER"),
-        (64, "SELECT"),
-        (66, "SIN"),
-        (69, "TILE"),
-        (71, "EQUAL"),
-        (73, "LOG"),
-        (78, "POW"),
-        (79, "ARG_MIN"),
-        (81, "REDUCE_PROD"),
-        (89, "REDUCE_MIN"),
-        (92, "SQUARE"),
-        (94, "FILL"),
-        (100, "MIRROR_PAD"),
-        (101, "ABS"),
-        (102, "SPLIT_V"),
-        (106, "ADD_N"),
-        (107, "GATHER_ND"),
-        (108, "COS"),
-        (111, "ELU"),
-        (116, "ROUND"),
-        (118, "IF"),
-        (119, "WHILE"),
-        (120, "NON_MAX_SUPPRESSION_V4"),
-        (121, "NON_MAX_SUPPRESSION_V5"),
-        (123, "SELECT_V2"),
-        (150, "GELU"),
-    ];
-    NAMES
+    DECODED
         .iter()
-        .chain(DECODED)
+        .chain(super::options_table::BUILTIN_NAMES)
         .find(|(k, _)| *k == c)
         .map_or_else(|| format!("BUILTIN_{c}"), |(_, n)| n.to_string())
 }
@@ -206,44 +163,55 @@ fn act_code(a: Activation) -> i8 {
     }
 }
 
+/// TFLite TensorType codes, in code order (the schema's `TensorType` enum).
+pub const TENSOR_TYPES: &[(i8, DType, &str)] = &[
+    (0, DType::F32, "FLOAT32"),
+    (1, DType::F16, "FLOAT16"),
+    (2, DType::I32, "INT32"),
+    (3, DType::U8, "UINT8"),
+    (4, DType::I64, "INT64"),
+    (5, DType::Str, "STRING"),
+    (6, DType::Bool, "BOOL"),
+    (7, DType::I16, "INT16"),
+    (8, DType::Complex64, "COMPLEX64"),
+    (9, DType::I8, "INT8"),
+    (10, DType::F64, "FLOAT64"),
+    (11, DType::Complex128, "COMPLEX128"),
+    (12, DType::U64, "UINT64"),
+    (13, DType::Resource, "RESOURCE"),
+    (14, DType::Variant, "VARIANT"),
+    (15, DType::U32, "UINT32"),
+    (16, DType::U16, "UINT16"),
+    (17, DType::I4, "INT4"),
+    (18, DType::BF16, "BFLOAT16"),
+    (19, DType::I2, "INT2"),
+    (20, DType::U4, "UINT4"),
+    (21, DType::F8E4M3, "FLOAT8_E4M3FN"),
+    (22, DType::F8E5M2, "FLOAT8_E5M2"),
+];
+
 /// TFLite TensorType code of a dtype.
 pub fn type_code(d: DType) -> i8 {
-    match d {
-        DType::F32 => 0,
-        DType::F16 => 1,
-        DType::I32 => 2,
-        DType::U8 => 3,
-        DType::I64 => 4,
-        DType::Bool => 6,
-        DType::I16 => 7,
-        DType::I8 => 9,
-    }
+    TENSOR_TYPES
+        .iter()
+        .find(|(_, t, _)| *t == d)
+        .map_or(0, |(c, _, _)| *c)
 }
 
-/// Dtype of a TensorType code, or its name when unsupported.
-pub fn dtype_of(c: i8) -> std::result::Result<DType, &'static str> {
-    Ok(match c {
-        0 => DType::F32,
-        1 => DType::F16,
-        2 => DType::I32,
-        3 => DType::U8,
-        4 => DType::I64,
-        6 => DType::Bool,
-        7 => DType::I16,
-        9 => DType::I8,
-        5 => return Err("STRING"),
-        8 => return Err("COMPLEX64"),
-        10 => return Err("FLOAT64"),
-        11 => return Err("COMPLEX128"),
-        12 => return Err("UINT64"),
-        13 => return Err("RESOURCE"),
-        14 => return Err("VARIANT"),
-        15 => return Err("UINT32"),
-        16 => return Err("UINT16"),
-        17 => return Err("INT4"),
-        18 => return Err("BFLOAT16"),
-        _ => return Err("an unknown type"),
-    })
+/// The schema's name of a dtype (`RESOURCE`, `FLOAT32`).
+pub fn type_name(d: DType) -> &'static str {
+    TENSOR_TYPES
+        .iter()
+        .find(|(_, t, _)| *t == d)
+        .map_or("UNKNOWN", |(_, _, n)| n)
+}
+
+/// Dtype of a TensorType code, or `None` for a code the schema does not define.
+pub fn dtype_of(c: i8) -> Option<DType> {
+    TENSOR_TYPES
+        .iter()
+        .find(|(k, _, _)| *k == c)
+        .map(|(_, d, _)| *d)
 }
 
 fn usz(v: i32, what: &str) -> Result<usize> {
@@ -697,5 +665,14 @@ mod tests {
             assert_eq!(back, c, "{name}");
             assert_eq!(builtin_name(c), name);
         }
+    }
+
+    #[test]
+    fn every_dtype_has_a_tensor_type_and_back() {
+        for d in DType::ALL {
+            assert_eq!(dtype_of(type_code(d)), Some(d), "{d}");
+        }
+        assert_eq!(TENSOR_TYPES.len(), DType::ALL.len());
+        assert_eq!(dtype_of(23), None);
     }
 }

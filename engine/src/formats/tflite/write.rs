@@ -1,6 +1,7 @@
 //! IR -> .tflite bytes. Deterministic: the same graph always gives the same bytes.
 
 use super::builder::{Obj, TableB, finish};
+use super::options;
 use super::schema::{self, default_version, type_code};
 use crate::error::{Error, ExportError, Result};
 use crate::ir::*;
@@ -13,115 +14,13 @@ use crate::ir::*;
 pub fn write(g: &Graph) -> Result<Vec<u8>> {
     let mut buffers: Vec<Obj> = vec![Obj::Table(TableB::new())];
     let mut opcodes: Vec<(i32, Option<String>, i32)> = Vec::new();
-    let mut tensors = Vec::with_capacity(g.tensors.len());
     let mut total: usize = 0;
-    for t in &g.tensors {
-        let mut tb = TableB::new()
-            .obj(
-                0,
-                Obj::i32s(
-                    &t.shape
-                        .iter()
-                        .map(|&d| {
-                            i32::try_from(d).map_err(|_| {
-                                Error::from(ExportError::Tensor {
-                                    tensor: t.name.clone(),
-                                    why: format!("dimension {d} is too large"),
-                                })
-                            })
-                        })
-                        .collect::<Result<Vec<_>>>()?,
-                ),
-            )
-            .i8(1, type_code(t.dtype))
-            .str(3, &t.name);
-        if let Some(d) = &t.data {
-            total += d.len();
-            if total > i32::MAX as usize - (1 << 20) {
-                return Err(ExportError::TooLarge(
-                    "the model is larger than 2 GB, which the TFLite flatbuffer cannot hold".into(),
-                )
-                .into());
-            }
-            buffers.push(Obj::Table(TableB::new().obj(0, Obj::data(d.as_slice()))));
-            tb = tb.u32(2, (buffers.len() - 1) as u32);
-        }
-        if let Some(q) = &t.quant {
-            let mut qb = TableB::new();
-            if !q.min.is_empty() {
-                qb = qb.obj(0, Obj::f32s(&q.min));
-            }
-            if !q.max.is_empty() {
-                qb = qb.obj(1, Obj::f32s(&q.max));
-            }
-            // All-zero per-channel zero points are shared between tensors (8 bytes a channel).
-            let zp = Obj::i64s(&q.zero_point);
-            let zp = if q.zero_point.len() > 1 && q.zero_point.iter().all(|&z| z == 0) {
-                Obj::Pooled(Box::new(zp))
-            } else {
-                zp
-            };
-            qb = qb.obj(2, Obj::f32s(&q.scale)).obj(3, zp);
-            if q.axis != 0 {
-                qb = qb.i32(6, q.axis as i32);
-            }
-            tb = tb.obj(4, Obj::Table(qb));
-        }
-        if t.is_variable {
-            tb = tb.bool(5, true);
-        }
-        if let Some(sp) = &t.sparsity {
-            tb = tb.obj(6, Obj::Table(sparsity(sp)));
-        }
-        if let Some(s) = &t.signature {
-            tb = tb.obj(7, Obj::i32s(s));
-        }
-        tensors.push(Obj::Table(tb));
+    let mut subgraphs = Vec::with_capacity(g.subgraphs.len() + 1);
+    for (i, sg) in std::iter::once(g).chain(&g.subgraphs).enumerate() {
+        let t = subgraph(sg, i == 0, &mut buffers, &mut opcodes, &mut total)
+            .map_err(|e| in_subgraph(e, i, g.subgraphs.len()))?;
+        subgraphs.push(Obj::Table(t));
     }
-    let mut operators = Vec::with_capacity(g.nodes.len());
-    for n in &g.nodes {
-        let (code, custom, tag, opts, custom_opts) = match schema::encode(&n.op) {
-            Some((c, tag, o)) => (c, None, tag, o, None),
-            None => custom_encoding(n)?,
-        };
-        let in_dtype = n.input(0).map(|t| g.tensors[t].dtype);
-        let out_rank = n.outputs.first().map_or(0, |&o| g.tensors[o].shape.len());
-        let version = n
-            .version
-            .unwrap_or_else(|| default_version(&n.op, n.inputs.len(), in_dtype, out_rank));
-        let key = (code, custom, version);
-        let oi = match opcodes.iter().position(|k| *k == key) {
-            Some(i) => i,
-            None => {
-                opcodes.push(key);
-                opcodes.len() - 1
-            }
-        };
-        let ins: Vec<i32> = n
-            .inputs
-            .iter()
-            .map(|t| t.map_or(-1, |t| t as i32))
-            .collect();
-        let outs: Vec<i32> = n.outputs.iter().map(|&t| t as i32).collect();
-        let mut ob = TableB::new()
-            .u32(0, oi as u32)
-            .obj(1, Obj::i32s(&ins))
-            .obj(2, Obj::i32s(&outs));
-        if tag != 0 {
-            ob = ob.u8(3, tag).obj(4, Obj::Table(opts));
-        }
-        if let Some(c) = custom_opts {
-            ob = ob.obj(5, Obj::u8s(&c));
-        }
-        operators.push(Obj::Table(ob));
-    }
-    let ids = |v: &[TensorId]| Obj::i32s(&v.iter().map(|&t| t as i32).collect::<Vec<_>>());
-    let subgraph = TableB::new()
-        .obj(0, Obj::Objs(tensors))
-        .obj(1, ids(&g.inputs))
-        .obj(2, ids(&g.outputs))
-        .obj(3, Obj::Objs(operators))
-        .str(4, "main");
     let opcode_objs: Vec<Obj> = opcodes
         .iter()
         .map(|(c, custom, v)| {
@@ -186,7 +85,7 @@ pub fn write(g: &Graph) -> Result<Vec<u8>> {
     let model = TableB::new()
         .u32(0, 3)
         .obj(1, Obj::Objs(opcode_objs))
-        .obj(2, Obj::Objs(vec![Obj::Table(subgraph)]))
+        .obj(2, Obj::Objs(subgraphs))
         .str(3, g.meta.description.as_deref().unwrap_or("Pocket Studio"))
         .obj(4, Obj::Objs(buffers))
         .obj(6, Obj::Objs(metadata))
@@ -198,42 +97,245 @@ pub fn write(g: &Graph) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-type CustomEnc = (i32, Option<String>, u8, TableB, Option<Vec<u8>>);
-
-fn custom_encoding(n: &Node) -> Result<CustomEnc> {
-    let Op::Custom { name, attrs } = &n.op else {
-        return Err(ExportError::Node {
-            node: n.name.clone(),
-            why: format!("op {} has no TFLite encoding", n.op.name()),
+/// One subgraph's table; its constants go to `buffers`, its op codes to `opcodes`.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "tensor ids of a Graph are valid by construction (add_node checks them)"
+)]
+fn subgraph(
+    g: &Graph,
+    main: bool,
+    buffers: &mut Vec<Obj>,
+    opcodes: &mut Vec<(i32, Option<String>, i32)>,
+    total: &mut usize,
+) -> Result<TableB> {
+    let mut tensors = Vec::with_capacity(g.tensors.len());
+    for t in &g.tensors {
+        let mut tb = TableB::new()
+            .obj(
+                0,
+                Obj::i32s(
+                    &t.shape
+                        .iter()
+                        .map(|&d| {
+                            i32::try_from(d).map_err(|_| {
+                                Error::from(ExportError::Tensor {
+                                    tensor: t.name.clone(),
+                                    why: format!("dimension {d} is too large"),
+                                })
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+            )
+            .i8(1, type_code(t.dtype))
+            .str(3, &t.name);
+        if let Some(d) = &t.data {
+            *total += d.len();
+            if *total > i32::MAX as usize - (1 << 20) {
+                return Err(ExportError::TooLarge(
+                    "the model is larger than 2 GB, which the TFLite flatbuffer cannot hold".into(),
+                )
+                .into());
+            }
+            buffers.push(Obj::Table(TableB::new().obj(0, Obj::data(d.as_slice()))));
+            tb = tb.u32(2, (buffers.len() - 1) as u32);
         }
-        .into());
+        if let Some(q) = &t.quant {
+            let mut qb = TableB::new();
+            if !q.min.is_empty() {
+                qb = qb.obj(0, Obj::f32s(&q.min));
+            }
+            if !q.max.is_empty() {
+                qb = qb.obj(1, Obj::f32s(&q.max));
+            }
+            // All-zero per-channel zero points are shared between tensors (8 bytes a channel).
+            let zp = Obj::i64s(&q.zero_point);
+            let zp = if q.zero_point.len() > 1 && q.zero_point.iter().all(|&z| z == 0) {
+                Obj::Pooled(Box::new(zp))
+            } else {
+                zp
+            };
+            qb = qb.obj(2, Obj::f32s(&q.scale)).obj(3, zp);
+            if q.axis != 0 {
+                qb = qb.i32(6, q.axis as i32);
+            }
+            tb = tb.obj(4, Obj::Table(qb));
+        }
+        if t.is_variable {
+            tb = tb.bool(5, true);
+        }
+        if let Some(sp) = &t.sparsity {
+            tb = tb.obj(6, Obj::Table(sparsity(sp)));
+        }
+        if let Some(s) = &t.signature {
+            tb = tb.obj(7, Obj::i32s(s));
+        }
+        tensors.push(Obj::Table(tb));
+    }
+    let mut operators = Vec::with_capacity(g.nodes.len());
+    for n in &g.nodes {
+        let enc = match schema::encode(&n.op) {
+            Some((code, tag, opts)) => Enc {
+                code,
+                tag,
+                opts,
+                ..Enc::default()
+            },
+            None => custom_encoding(n)?,
+        };
+        let (code, custom) = (enc.code, enc.custom);
+        let in_dtype = n.input(0).map(|t| g.tensors[t].dtype);
+        let out_rank = n.outputs.first().map_or(0, |&o| g.tensors[o].shape.len());
+        let version = n
+            .version
+            .unwrap_or_else(|| default_version(&n.op, n.inputs.len(), in_dtype, out_rank));
+        let key = (code, custom, version);
+        let oi = match opcodes.iter().position(|k| *k == key) {
+            Some(i) => i,
+            None => {
+                opcodes.push(key);
+                opcodes.len() - 1
+            }
+        };
+        let ins: Vec<i32> = n
+            .inputs
+            .iter()
+            .map(|t| t.map_or(-1, |t| t as i32))
+            .collect();
+        let outs: Vec<i32> = n.outputs.iter().map(|&t| t as i32).collect();
+        let mut ob = TableB::new()
+            .u32(0, oi as u32)
+            .obj(1, Obj::i32s(&ins))
+            .obj(2, Obj::i32s(&outs));
+        if enc.tag != 0 {
+            ob = ob.u8(3, enc.tag).obj(4, Obj::Table(enc.opts));
+        }
+        if let Some(c) = enc.custom_opts {
+            ob = ob.obj(5, Obj::u8s(&c));
+        }
+        if let Some(f) = enc.custom_format {
+            ob = ob.i8(6, f);
+        }
+        if enc.tag2 != 0 {
+            ob = ob.u8(11, enc.tag2).obj(12, Obj::Table(enc.opts2));
+        }
+        operators.push(Obj::Table(ob));
+    }
+    let ids = |v: &[TensorId]| Obj::i32s(&v.iter().map(|&t| t as i32).collect::<Vec<_>>());
+    let mut t = TableB::new()
+        .obj(0, Obj::Objs(tensors))
+        .obj(1, ids(&g.inputs))
+        .obj(2, ids(&g.outputs))
+        .obj(3, Obj::Objs(operators));
+    match (g.name.as_str(), main) {
+        ("", true) => t = t.str(4, "main"),
+        ("", false) => {}
+        (name, _) => t = t.str(4, name),
+    }
+    Ok(t)
+}
+
+fn in_subgraph(e: Error, i: usize, more: usize) -> Error {
+    match e {
+        Error::Export(ExportError::Node { node, why }) if more > 0 => ExportError::Node {
+            node,
+            why: format!("{why} (subgraph {i})"),
+        }
+        .into(),
+        e => e,
+    }
+}
+
+/// How one operator is written: op code, options of both unions, custom options.
+#[derive(Default)]
+struct Enc {
+    code: i32,
+    custom: Option<String>,
+    tag: u8,
+    opts: TableB,
+    tag2: u8,
+    opts2: TableB,
+    custom_opts: Option<Vec<u8>>,
+    custom_format: Option<i8>,
+}
+
+/// A kept op (`Op::Custom`) as read: a builtin with its options fields, or a CUSTOM op.
+fn custom_encoding(n: &Node) -> Result<Enc> {
+    let fail = |why: String| -> Error {
+        ExportError::Node {
+            node: n.name.clone(),
+            why,
+        }
+        .into()
+    };
+    let Op::Custom { name, attrs } = &n.op else {
+        return Err(fail(format!("op {} has no TFLite encoding", n.op.name())));
     };
     let get = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v);
-    match (get("builtin_code"), get("options_tag")) {
-        (Some(AttrValue::Int(c)), Some(AttrValue::Int(0))) => {
-            Ok((*c as i32, None, 0, TableB::new(), None))
+    if let Some(v) = get("onnx_domain") {
+        let dom = match v {
+            AttrValue::Str(d) if !d.is_empty() => format!("{d}."),
+            _ => String::new(),
+        };
+        return Err(fail(format!(
+            "the ONNX op {dom}{name} has no TFLite equivalent"
+        )));
+    }
+    if let Some(AttrValue::Str(why)) = get("options_unreadable") {
+        return Err(fail(format!(
+            "the options of op {name} are not understood ({why}), so it cannot be written back"
+        )));
+    }
+    let Some(code) = get("builtin_code") else {
+        let custom_opts = match get("custom_options") {
+            Some(AttrValue::Bytes(b)) => Some(b.clone()),
+            _ => None,
+        };
+        let custom_format = match get("custom_options_format") {
+            Some(AttrValue::Int(f)) => i8::try_from(*f).ok(),
+            _ => None,
+        };
+        return Ok(Enc {
+            code: schema::code::CUSTOM,
+            custom: Some(name.clone()),
+            custom_opts,
+            custom_format,
+            ..Enc::default()
+        });
+    };
+    let AttrValue::Int(code) = code else {
+        return Err(fail(format!("op {name}: builtin_code is {code}")));
+    };
+    let code = i32::try_from(*code).map_err(|_| fail(format!("op {name}: code {code}")))?;
+    let mut enc = Enc {
+        code,
+        ..Enc::default()
+    };
+    for (second, key, prefix) in [
+        (false, "options_tag", ""),
+        (true, "options2_tag", "options2."),
+    ] {
+        let Some(tag) = get(key) else { continue };
+        let tag = match tag {
+            AttrValue::Int(t) => u8::try_from(*t).ok(),
+            _ => None,
         }
-        (Some(_), _) => Err(ExportError::Node {
-            node: n.name.clone(),
-            why: format!(
-                "the options of op {name} are not understood, so it cannot be written back"
-            ),
+        .ok_or_else(|| fail(format!("op {name}: {key} is {tag}")))?;
+        if tag == 0 {
+            continue;
         }
-        .into()),
-        (None, _) => {
-            let opts = match get("custom_options") {
-                Some(AttrValue::Bytes(b)) => Some(b.clone()),
-                _ => None,
-            };
-            Ok((
-                schema::code::CUSTOM,
-                Some(name.clone()),
-                0,
-                TableB::new(),
-                opts,
-            ))
+        let table = options::lookup(second, tag)
+            .ok_or_else(|| fail(format!("op {name}: options union tag {tag} is unknown")))?;
+        let opts =
+            options::write(table, attrs, prefix).map_err(|e| fail(format!("op {name}: {e}")))?;
+        if second {
+            (enc.tag2, enc.opts2) = (tag, opts);
+        } else {
+            (enc.tag, enc.opts) = (tag, opts);
         }
     }
+    Ok(enc)
 }
 
 fn index_vector(ty: u8, v: &[i32]) -> Obj {
