@@ -324,3 +324,48 @@ fn right_clicking_a_node_keeps_it_in_float() {
     assert!(h.state().graph_view().drawn_kept().is_empty());
     assert!(!h.state().recipe().keep_float.contains(&pattern));
 }
+
+#[test]
+fn a_model_with_free_dimensions_asks_for_its_size_and_re_infers() {
+    use pocket_engine::quant::{Mode, Recipe};
+    use pocket_studio::gui::panels::Command;
+    let d = tmp("free");
+    let p = d.join("free.onnx");
+    std::fs::write(&p, pocket_tests::free_dims::onnx_free_model()).expect("write");
+    let mut h = harness();
+    drop_file(&mut h, &p);
+    step_until(&mut h, "the model to load", |a| a.model().is_some());
+    h.run_steps(2);
+    h.get_by_label_contains("placeholder size");
+    let placeholder_macs = h.state().document().expect("doc").loaded.summary.macs;
+    // Quantizing at a placeholder size is refused with a pointer to the form.
+    h.state_mut()
+        .apply(Command::Quantize(Recipe::new(Mode::Int8), d.clone()));
+    assert!(
+        h.state()
+            .notifications()
+            .iter()
+            .any(|n| n.contains("Set the input size first")),
+        "{:?}",
+        h.state().notifications()
+    );
+    // Apply the prefilled sizes: the placeholder warning goes.
+    h.get_by_role_and_label(Role::Button, "Apply size").click();
+    step_until(&mut h, "the sizes to apply", |a| {
+        a.document()
+            .is_some_and(|d| d.loaded.opened.placeholder.is_none())
+    });
+    // Other sizes: shapes and MACs follow.
+    h.state_mut()
+        .apply(Command::Resize(vec!["H=64".into(), "W=48".into()]));
+    step_until(&mut h, "the model to re-infer", |a| {
+        a.model()
+            .is_some_and(|g| g.tensors[g.inputs[0]].shape == [1, 3, 64, 48])
+    });
+    let macs = h.state().document().expect("doc").loaded.summary.macs;
+    assert!(
+        macs as f64 > 2.5 * placeholder_macs as f64,
+        "MACs at 64x48 ({macs}) must be about 3x those at the 32x32 placeholder ({placeholder_macs})"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -265,6 +265,9 @@ pub enum InputError {
     /// An output that the run did not compute.
     #[error("output '{0}' was not computed")]
     NotComputed(String),
+    /// Input sizes (`--input-shape`, the arrays given) that do not fit the model.
+    #[error(transparent)]
+    Sizes(#[from] crate::shapes::ShapeError),
 }
 
 /// Why a model could not be quantized.
@@ -406,6 +409,12 @@ from_area!(InputError => Input);
 from_area!(QuantError => Quant);
 from_area!(ExportError => Export);
 from_area!(DataError => Data);
+
+impl From<crate::shapes::ShapeError> for Error {
+    fn from(e: crate::shapes::ShapeError) -> Self {
+        Error::Input(InputError::Sizes(e))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,7 @@ pub use pocket_kernels::parallel;
 pub mod passes;
 pub mod quant;
 pub mod runtime;
+pub mod shapes;
 pub mod summary;
 
 pub use error::{Error, Result};

@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod cnn;
+pub mod free_dims;
 pub mod kept_models;
 pub mod onnx_models;
 pub mod oracle;

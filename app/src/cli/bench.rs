@@ -29,11 +29,13 @@ pub struct Args {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    shape: super::ShapeArgs,
 }
 
 /// `pocket bench`.
 pub fn run(a: Args) -> Result<()> {
-    let g = tasks::open::read(&a.model, false)?;
+    let g = tasks::open::read_sized(&a.model, false, &a.shape.shapes()?)?;
     let opts = bench::Options {
         threads: a.threads,
         runs: a.runs,

@@ -29,11 +29,14 @@ pub struct Args {
     threads: Option<usize>,
     #[command(flatten)]
     pre: super::PreprocessArgs,
+    #[command(flatten)]
+    shape: super::ShapeArgs,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let fg = tasks::open::read(&a.float, false)?;
-    let qg = tasks::open::read(&a.quant, false)?;
+    let shapes = a.shape.shapes()?;
+    let fg = tasks::open::read_sized(&a.float, false, &shapes)?;
+    let qg = tasks::open::read_sized(&a.quant, false, &shapes)?;
     let pre = a.pre.apply(Preprocess::for_input(&fg, 0))?;
     let bar = super::progress_bar("comparing", 0);
     let progress = |d: usize, t: usize| {

@@ -28,10 +28,12 @@ pub struct Args {
     threads: Option<usize>,
     #[command(flatten)]
     pre: super::PreprocessArgs,
+    #[command(flatten)]
+    shape: super::ShapeArgs,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let g = tasks::open::read(&a.model, false)?;
+    let g = tasks::open::read_sized(&a.model, false, &a.shape.shapes()?)?;
     let pre = a.pre.apply(Preprocess::for_input(&g, 0))?;
     let bar = super::progress_bar("evaluating", 0);
     let progress = |d: usize, t: usize| {

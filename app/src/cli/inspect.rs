@@ -17,6 +17,9 @@ pub struct Args {
     /// Print machine-readable JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Shapes, memory and MACs are shown at these sizes.
+    #[command(flatten)]
+    shape: super::ShapeArgs,
 }
 
 /// Tensor counts by type, every subgraph.
@@ -94,9 +97,10 @@ fn print_kept(s: &Summary) {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let s = tasks::open::open(&a.model, &tasks::no_progress)?.summary;
+    let o = tasks::open::open_with(&a.model, &a.shape.shapes()?, &tasks::no_progress)?;
+    let s = &o.summary;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        println!("{}", serde_json::to_string_pretty(s)?);
         return Ok(());
     }
     println!("Model: {}", a.model.display());
@@ -119,6 +123,7 @@ pub fn run(a: Args) -> Result<()> {
         }
     };
     io("Inputs", &s.inputs);
+    free_dims(&o);
     io("Outputs", &s.outputs);
     println!("Ops ({} nodes):", s.nodes);
     println!("  {:<26} {:>6} {:>14}", "op", "count", "MACs");
@@ -162,4 +167,41 @@ pub fn run(a: Args) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The inputs' free dimensions and the sizes the graph below is shown at.
+fn free_dims(o: &tasks::open::Opened) {
+    let free = o.free_dims();
+    if free.is_empty() {
+        return;
+    }
+    println!("Free dimensions:");
+    for inp in o.inputs.iter().filter(|i| i.has_free()) {
+        let i = o
+            .inputs
+            .iter()
+            .position(|x| x.name == inp.name)
+            .unwrap_or(0);
+        let now = o
+            .graph
+            .inputs
+            .get(i)
+            .map(|&t| format!("{:?}", o.graph.tensors[t].shape))
+            .unwrap_or_default();
+        println!("  input '{}' {}, shown at {now}", inp.name, inp.symbolic());
+    }
+    match &o.placeholder {
+        Some((dims, p)) => {
+            let names: Vec<&str> = dims.iter().map(|d| d.name.as_str()).collect();
+            println!(
+                "  {} not sized: shapes, memory and MACs below are for the placeholder {p} \
+                 (choose sizes with --input-shape NAME=D,D,... or DIM=D)",
+                names.join(", ")
+            );
+        }
+        None if o.shapes.is_empty() => {
+            println!("  sized by the file (change with --input-shape NAME=D,D,... or DIM=D)")
+        }
+        None => println!("  sized by --input-shape {}", o.shapes),
+    }
 }

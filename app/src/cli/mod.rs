@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use pocket_engine::Graph;
+use pocket_engine::shapes::InputShapes;
 
 /// Pocket Studio: inspect, run, quantize, evaluate and benchmark neural networks for phones,
 /// cameras and microcontrollers.
@@ -60,12 +61,32 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Read a model file; ONNX inputs are made NHWC when `nhwc_input` (`--nhwc-input`) is set.
-pub fn load_model_nhwc(path: &Path, nhwc_input: bool) -> Result<Graph> {
+/// Read a model file to run it at the sizes `shapes` chooses; ONNX inputs are made NHWC when
+/// `nhwc_input` (`--nhwc-input`) is set.
+pub fn load_model_nhwc(path: &Path, nhwc_input: bool, shapes: &InputShapes) -> Result<Graph> {
     if nhwc_input && !crate::tasks::open::is_onnx(path) {
         anyhow::bail!("--nhwc-input applies to .onnx models (TFLite inputs are NHWC already)");
     }
-    crate::tasks::open::read(path, nhwc_input)
+    crate::tasks::open::read_sized(path, nhwc_input, shapes)
+}
+
+/// Input sizes for models with free (symbolic) dimensions, shared by every subcommand.
+#[derive(clap::Args, Debug, Default)]
+pub struct ShapeArgs {
+    /// Size the model's free input dimensions: NAME=D,D,... gives input NAME (its name or
+    /// index) every dimension, in the file's order (ONNX: NCHW); DIM=D sizes the free
+    /// dimension DIM wherever it appears (e.g. batch=1). Repeatable. Without it a TFLite file
+    /// runs at its stored shape and an ONNX batch dimension is 1; other free dimensions must
+    /// be chosen (`pocket inspect` lists them).
+    #[arg(long = "input-shape", value_name = "NAME=D,D,...")]
+    input_shape: Vec<String>,
+}
+
+impl ShapeArgs {
+    /// The sizes asked for.
+    pub fn shapes(&self) -> Result<InputShapes> {
+        Ok(InputShapes::parse(&self.input_shape)?)
+    }
 }
 
 /// Parse a count that must be at least 1 (`--threads`, `--runs`).

@@ -39,6 +39,9 @@ pub struct Args {
     threads: Option<usize>,
     #[command(flatten)]
     pre: super::PreprocessArgs,
+    /// Input sizes; the arrays given with --input size their inputs first.
+    #[command(flatten)]
+    shape: super::ShapeArgs,
 }
 
 fn is_image(p: &Path) -> bool {
@@ -51,7 +54,7 @@ fn is_image(p: &Path) -> bool {
     )
 }
 
-fn load_input(a: &Args, g: &Graph, i: usize, path: &Path) -> Result<Value> {
+fn load_input(a: &Args, g: &Graph, i: usize, path: &Path, array: Option<Value>) -> Result<Value> {
     if is_image(path) {
         let p = a.pre.apply(Preprocess::for_input(g, i))?;
         eprintln!(
@@ -68,7 +71,10 @@ fn load_input(a: &Args, g: &Graph, i: usize, path: &Path) -> Result<Value> {
             .load(path, g, i)
             .with_context(|| format!("input {i} '{}' from {}", g.input_name(i), path.display()));
     }
-    let v = npy::read(path)?;
+    let v = match array {
+        Some(v) => v,
+        None => npy::read(path)?,
+    };
     let t = &g.tensors[g.inputs[i]];
     let name = g.input_name(i);
     let v =
@@ -96,7 +102,33 @@ fn read_labels(a: &Args, g: &Graph) -> Result<Vec<String>> {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let g = super::load_model_nhwc(&a.model, a.nhwc_input)?;
+    // Arrays size their inputs (as LiteRT's resize_tensor_input and ONNX Runtime do), ahead of
+    // --input-shape; images are resized to the model's size.
+    let mut shapes = a.shape.shapes()?;
+    let mut arrays: Vec<Option<Value>> = Vec::with_capacity(a.inputs.len());
+    for (i, p) in a.inputs.iter().enumerate().rev() {
+        if is_image(p) {
+            arrays.push(None);
+            continue;
+        }
+        let v = npy::read(p)?;
+        let mut dims = v.shape.clone();
+        if a.nhwc_input && dims.len() == 4 {
+            // --input-shape and the file speak NCHW; the array is NHWC.
+            dims = vec![dims[0], dims[3], dims[1], dims[2]];
+        }
+        shapes.prefer_input(i, dims);
+        arrays.push(Some(v));
+    }
+    arrays.reverse();
+    let g = super::load_model_nhwc(&a.model, a.nhwc_input, &shapes).or_else(|e| {
+        // A count mismatch is said below, in terms of --input.
+        let n = crate::tasks::open::read_sized(&a.model, a.nhwc_input, &a.shape.shapes()?);
+        match n {
+            Ok(g) if g.inputs.len() != a.inputs.len() => Ok(g),
+            _ => Err(e),
+        }
+    })?;
     if a.inputs.len() != g.inputs.len() {
         bail!(
             "the model has {} input(s) ({}); pass one --input per input, got {}",
@@ -111,8 +143,9 @@ pub fn run(a: Args) -> Result<()> {
     let inputs: Vec<Value> = a
         .inputs
         .iter()
+        .zip(arrays)
         .enumerate()
-        .map(|(i, p)| load_input(&a, &g, i, p))
+        .map(|(i, (p, v))| load_input(&a, &g, i, p, v))
         .collect::<Result<_>>()?;
     let opts = SessionOptions {
         threads: crate::tasks::defaults::threads(a.threads)?,

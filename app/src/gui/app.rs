@@ -8,6 +8,7 @@ use std::time::Instant;
 use pocket_engine::Graph;
 use pocket_engine::eval::CompareReport;
 use pocket_engine::quant::Recipe;
+use pocket_engine::shapes::InputShapes;
 
 use super::document::{Document, PendingExport, Quantized, sample_data};
 use super::notes::Notes;
@@ -16,6 +17,7 @@ use super::panels::compare::ComparePanel;
 use super::panels::graph::GraphView;
 use super::panels::live::LivePanel;
 use super::panels::quantize::QuantizePanel;
+use super::panels::sizes::SizesPanel;
 use super::panels::start::StartPanel;
 use super::panels::{Command, inspector};
 use super::settings::Settings;
@@ -35,6 +37,7 @@ pub struct StudioApp {
     graph: GraphView,
     quantize: QuantizePanel,
     compare: ComparePanel,
+    sizes: SizesPanel,
     export_path: String,
     pending_dialog: Option<std::thread::JoinHandle<Option<PathBuf>>>,
     timing: Timing,
@@ -106,6 +109,7 @@ impl StudioApp {
             running: None,
             notes: Notes::default(),
             start: StartPanel::default(),
+            sizes: SizesPanel::default(),
             graph: GraphView::default(),
             export_path: String::new(),
             pending_dialog: None,
@@ -197,7 +201,14 @@ impl StudioApp {
             Command::Open(p) => {
                 self.notes.log.push(format!("opening {}", p.display()));
                 self.timing.open_started = Some(Instant::now());
-                self.start_job(Job::Load(p), "opening");
+                // A model with free dimensions reopens at the sizes last applied to it.
+                let shapes = self
+                    .settings
+                    .sizes
+                    .get(&p)
+                    .and_then(|a| InputShapes::parse(a).ok())
+                    .unwrap_or_default();
+                self.start_job(Job::Load(p, shapes), "opening");
             }
             Command::OpenDialog => {
                 // rfd's dialog blocks: run it on its own thread; without a portal it returns None.
@@ -230,6 +241,31 @@ impl StudioApp {
                     "Folder set as calibration and evaluation data",
                     p.display().to_string(),
                     false,
+                );
+            }
+            Command::Resize(args) => {
+                let Some(doc) = &self.doc else { return };
+                let shapes = match InputShapes::parse(&args) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.notify("Cannot use these sizes", e.to_string(), true);
+                        return;
+                    }
+                };
+                let opened = doc.loaded.opened.clone();
+                self.settings.sizes.insert(doc.loaded.path.clone(), args);
+                self.notes
+                    .log
+                    .push(format!("resizing inputs of {}", doc.loaded.path.display()));
+                self.start_job(Job::Reshape(opened, shapes), "resizing");
+            }
+            Command::Quantize(..) | Command::Compare(_) | Command::LiveStart(_)
+                if self.needs_sizes() =>
+            {
+                self.notify(
+                    "Set the input size first",
+                    "The model has free input dimensions shown at a placeholder size: choose its sizes under Input size",
+                    true,
                 );
             }
             Command::Quantize(recipe, calib) => {
@@ -345,6 +381,13 @@ impl StudioApp {
                 self.doc = None;
             }
         }
+    }
+
+    /// True when the open model's free dimensions are only at a placeholder size.
+    fn needs_sizes(&self) -> bool {
+        self.doc
+            .as_ref()
+            .is_some_and(|d| d.loaded.opened.placeholder.is_some())
     }
 
     /// Handle worker events (stale ones are dropped).
@@ -580,6 +623,7 @@ impl StudioApp {
                 let busy = self.running.map(|(_, d, t, w)| (d, t, w));
                 egui::Panel::right("side").resizable(true).default_size(420.0).show(ui, |ui| {
                     egui::ScrollArea::vertical().show(ui, |ui| {
+                        cmds.extend(self.sizes.ui(ui, &doc.loaded, busy.is_some()));
                         cmds.extend(self.quantize.ui(ui, busy, &doc.keep_float));
                         if have_quant {
                             ui.horizontal(|ui| {

@@ -1,6 +1,7 @@
 //! Settings that survive restarts (paths and options, never tensors). Unknown or corrupt saved
 //! settings fall back to defaults.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,9 @@ pub struct Settings {
     pub data_dir: String,
     /// Show the log panel.
     pub show_log: bool,
+    /// The input sizes last applied to each model with free dimensions (`name=size` each), so
+    /// it reopens at them.
+    pub sizes: BTreeMap<PathBuf, Vec<String>>,
 }
 
 impl Default for Settings {
@@ -32,6 +36,7 @@ impl Default for Settings {
             calib_dir: String::new(),
             data_dir: String::new(),
             show_log: false,
+            sizes: BTreeMap::new(),
         }
     }
 }
@@ -42,5 +47,8 @@ impl Settings {
         self.recent.retain(|r| *r != p);
         self.recent.insert(0, p);
         self.recent.truncate(10);
+        // Sizes are kept for the recent models only.
+        let recent = &self.recent;
+        self.sizes.retain(|p, _| recent.contains(p));
     }
 }

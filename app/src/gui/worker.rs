@@ -15,14 +15,19 @@ use pocket_engine::summary::Summary;
 
 use super::layout::{Layout, layout};
 use crate::tasks;
+use crate::tasks::open::Opened;
+use pocket_engine::shapes::InputShapes;
 
 /// Identifies a job.
 pub type JobId = u64;
 
 /// Work the UI asks for.
 pub enum Job {
-    /// Read a model, summarize it and lay it out.
-    Load(PathBuf),
+    /// Read a model at the input sizes chosen (empty: the file's own, or a placeholder for
+    /// free dimensions), summarize it and lay it out.
+    Load(PathBuf, InputShapes),
+    /// Re-prepare an open model for other input sizes, without reading the file again.
+    Reshape(Arc<Opened>, InputShapes),
     /// Quantize with a recipe and a calibration folder.
     Quantize {
         graph: Arc<Graph>,
@@ -61,6 +66,23 @@ pub struct Loaded {
     pub summary: Summary,
     /// Cached layout.
     pub layout: Layout,
+    /// The model as opened: its declared inputs (free dimensions named), the sizes the graph
+    /// was built at, and what it re-prepares from for other sizes.
+    pub opened: Arc<Opened>,
+}
+
+impl Loaded {
+    fn of(o: Opened) -> Loaded {
+        let graph = Arc::new(o.graph.clone());
+        Loaded {
+            path: o.path.clone(),
+            bytes: o.bytes,
+            layout: layout(&graph),
+            summary: o.summary.clone(),
+            graph,
+            opened: Arc::new(o),
+        }
+    }
 }
 
 /// What a job reports.
@@ -202,7 +224,7 @@ fn run(
     cancel: &AtomicBool,
 ) -> anyhow::Result<EventKind> {
     Ok(match job {
-        Job::Load(path) => {
+        Job::Load(path, shapes) => {
             let what = ["reading", "laying out"];
             let progress = |d: usize, t: usize| {
                 send(EventKind::Progress(
@@ -211,15 +233,12 @@ fn run(
                     what.get(d).copied().unwrap_or(""),
                 ));
             };
-            let o = tasks::open::open(&path, &progress)?;
-            let layout = layout(&o.graph);
-            EventKind::Loaded(Box::new(Loaded {
-                path: o.path,
-                bytes: o.bytes,
-                graph: Arc::new(o.graph),
-                summary: o.summary,
-                layout,
-            }))
+            let o = tasks::open::open_with(&path, &shapes, &progress)?;
+            EventKind::Loaded(Box::new(Loaded::of(o)))
+        }
+        Job::Reshape(opened, shapes) => {
+            send(EventKind::Progress(0, 1, "re-inferring shapes"));
+            EventKind::Loaded(Box::new(Loaded::of(opened.reshape(&shapes)?)))
         }
         Job::Quantize {
             graph,

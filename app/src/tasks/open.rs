@@ -1,14 +1,31 @@
 //! Open a model file: read it (TFLite or ONNX, recognised by extension or bytes), optionally
-//! with NHWC inputs for ONNX, and summarize it.
+//! with NHWC inputs for ONNX, at the input sizes the user chose, and summarize it.
+//!
+//! Sizes: a TFLite file's stored shape sizes its free dimensions unless the user chooses
+//! others (shapes then re-infer through the graph); an ONNX file is imported at the chosen
+//! sizes, a free batch axis defaulting to 1. What must run ([`read_sized`]) refuses free
+//! dimensions that nothing sizes, naming them with the flag to set; what only shows
+//! ([`open_with`]) builds the graph at a placeholder size and says so. An [`Opened`] keeps the
+//! file's bytes (ONNX) or graph as read (TFLite), so [`Opened::reshape`] re-prepares it for
+//! new sizes without reading the file again.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use pocket_engine::Graph;
-use pocket_engine::formats::onnx;
+use pocket_engine::error::ImportError;
+use pocket_engine::formats::{onnx, read_model};
+use pocket_engine::shapes::{self, FreeDim, InputDims, InputShapes, ShapeError};
 use pocket_engine::summary::{Summary, summarize};
 
 use super::Progress;
+
+/// Largest ONNX file read (protobuf needs the whole message; the engine says the same).
+const MAX_ONNX: u64 = 2 << 30;
+
+/// Sizes tried, in order, for free dimensions nothing sizes when a model is only shown.
+pub const PLACEHOLDERS: [usize; 6] = [32, 64, 48, 224, 320, 640];
 
 /// An opened model.
 pub struct Opened {
@@ -16,27 +33,127 @@ pub struct Opened {
     pub path: PathBuf,
     /// File size, bytes.
     pub bytes: usize,
-    /// The graph.
+    /// The graph, at the chosen sizes (or `placeholder`).
     pub graph: Graph,
     /// Its summary (inputs, outputs, ops, cost, unsupported ops).
     pub summary: Summary,
+    /// The inputs as the file declares them (free dimensions named).
+    pub inputs: Vec<InputDims>,
+    /// The sizes the graph was built at.
+    pub shapes: InputShapes,
+    /// Free dimensions nothing sized, and the placeholder size the graph shows them at.
+    pub placeholder: Option<(Vec<FreeDim>, usize)>,
+    source: Source,
 }
 
-/// Read a model file. With `nhwc_input`, an ONNX model's image input becomes NHWC; TFLite
-/// inputs are NHWC already, so asking for it there is an error.
-pub fn read(path: &Path, nhwc_input: bool) -> Result<Graph> {
-    if !nhwc_input {
+/// What a model is re-prepared from.
+#[derive(Clone)]
+enum Source {
+    Onnx {
+        bytes: Arc<Vec<u8>>,
+        path: PathBuf,
+        nhwc: bool,
+    },
+    Tflite(Box<Graph>),
+}
+
+impl Source {
+    fn load(path: &Path, nhwc_input: bool) -> Result<Source> {
+        if is_onnx(path) || (!is_tflite(path) && sniff_onnx(path)) {
+            if file_size(path) as u64 > MAX_ONNX {
+                // The engine's reader says why (external data).
+                return Err(onnx::read_file(path).err().map_or_else(
+                    || anyhow::anyhow!("{} is too large", path.display()),
+                    anyhow::Error::from,
+                ));
+            }
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            return Ok(Source::Onnx {
+                bytes: Arc::new(bytes),
+                path: path.to_path_buf(),
+                nhwc: nhwc_input,
+            });
+        }
+        if nhwc_input {
+            bail!("NHWC input applies to .onnx models (TFLite inputs are NHWC already)");
+        }
         // Engine errors already name the file.
-        return Ok(pocket_engine::formats::read_model(path)?);
+        Ok(Source::Tflite(Box::new(read_model(path)?)))
     }
-    if !is_onnx(path) {
-        bail!("NHWC input applies to .onnx models (TFLite inputs are NHWC already)");
+
+    /// The declared inputs.
+    fn declared(&self) -> Result<Vec<InputDims>> {
+        Ok(match self {
+            Source::Onnx { bytes, path, .. } => onnx::declared_inputs(bytes, 1)
+                .with_context(|| format!("reading {}", path.display()))?,
+            Source::Tflite(g) => shapes::input_dims(g),
+        })
     }
-    let opts = onnx::ImportOptions {
-        nhwc_input: true,
-        ..Default::default()
-    };
-    Ok(onnx::read_file_with(path, &opts)?)
+
+    /// The graph at `sizes`, which must size every free dimension the source needs sized.
+    fn build(&self, sizes: &InputShapes) -> Result<Graph> {
+        match self {
+            Source::Onnx { bytes, path, nhwc } => {
+                let opts = onnx::ImportOptions {
+                    nhwc_input: *nhwc,
+                    shapes: sizes.clone(),
+                    ..Default::default()
+                };
+                onnx::read_bytes(bytes, path.parent(), &opts).map_err(|e| match e {
+                    pocket_engine::Error::Import(ImportError::Corrupt(m)) => {
+                        pocket_engine::Error::import(format!("{}: {m}", path.display())).into()
+                    }
+                    e => e.into(),
+                })
+            }
+            Source::Tflite(g) => {
+                let mut g = (**g).clone();
+                if !sizes.is_empty() {
+                    let all = sizes.resolve_all(&shapes::input_dims(&g))?;
+                    g.reinfer(&all)?;
+                }
+                Ok(g)
+            }
+        }
+    }
+}
+
+fn sniff_onnx(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    n == 8 && head.get(4..8) != Some(b"TFL3") && onnx::sniff(&head)
+}
+
+fn is_tflite(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("tflite"))
+}
+
+/// Read a model file to run it, at the sizes `shapes` chooses. With `nhwc_input`, an ONNX
+/// model's image input becomes NHWC; TFLite inputs are NHWC already, so asking for it there is
+/// an error. Refuses free dimensions that nothing sizes, naming each and the flag.
+pub fn read_sized(path: &Path, nhwc_input: bool, shapes: &InputShapes) -> Result<Graph> {
+    let src = Source::load(path, nhwc_input)?;
+    let declared = src.declared()?;
+    let resolved = shapes.resolve(&declared)?;
+    let free = shapes::unresolved(&declared, &resolved);
+    if !free.is_empty() {
+        return Err(pocket_engine::Error::from(ShapeError::Unresolved {
+            inputs: declared,
+            free,
+        })
+        .into());
+    }
+    src.build(shapes)
+}
+
+/// [`read_sized`] with no sizes chosen (the file's own).
+pub fn read(path: &Path, nhwc_input: bool) -> Result<Graph> {
+    read_sized(path, nhwc_input, &InputShapes::default())
 }
 
 /// Whether `path` names an ONNX file (by extension).
@@ -53,14 +170,87 @@ pub fn file_size(path: &Path) -> usize {
 /// Read and summarize a model; `progress` sees (0, 2) before reading, (1, 2) before
 /// summarizing.
 pub fn open(path: &Path, progress: Progress<'_>) -> Result<Opened> {
+    open_with(path, &InputShapes::default(), progress)
+}
+
+/// [`open`] at the sizes `shapes` chooses. Never refuses free dimensions: those nothing sizes
+/// are shown at a placeholder size (see [`Opened::placeholder`]).
+pub fn open_with(path: &Path, shapes: &InputShapes, progress: Progress<'_>) -> Result<Opened> {
     progress(0, 2);
-    let graph = read(path, false)?;
+    let source = Source::load(path, false)?;
     progress(1, 2);
+    prepare(source, shapes, path.to_path_buf(), file_size(path))
+}
+
+fn prepare(source: Source, shapes: &InputShapes, path: PathBuf, bytes: usize) -> Result<Opened> {
+    let inputs = source.declared()?;
+    let resolved = shapes.resolve(&inputs)?;
+    let free = shapes::unresolved(&inputs, &resolved);
+    let (graph, used, placeholder) = if free.is_empty() {
+        (source.build(shapes)?, shapes.clone(), None)
+    } else {
+        let mut first_err = None;
+        let mut found = None;
+        for p in PLACEHOLDERS {
+            let s = shapes.with_dims(&free, p);
+            match source.build(&s) {
+                Ok(g) => {
+                    found = Some((g, s, p));
+                    break;
+                }
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        match (found, first_err) {
+            (Some((g, s, p)), _) => (g, s, Some((free, p))),
+            (None, Some(e)) => {
+                let names: Vec<&str> = free.iter().map(|f| f.name.as_str()).collect();
+                return Err(e.context(format!(
+                    "the graph cannot be built without sizes for its free dimensions {} \
+                     (tried {PLACEHOLDERS:?}); choose them with --input-shape",
+                    names.join(", ")
+                )));
+            }
+            (None, None) => bail!("no placeholder size to try"),
+        }
+    };
     let summary = summarize(&graph);
     Ok(Opened {
-        path: path.to_path_buf(),
-        bytes: file_size(path),
+        path,
+        bytes,
         graph,
         summary,
+        inputs,
+        shapes: used,
+        placeholder,
+        source,
     })
+}
+
+impl Opened {
+    /// Every free dimension of the model's inputs, in order of first use.
+    pub fn free_dims(&self) -> Vec<FreeDim> {
+        shapes::free_dims(&self.inputs)
+    }
+
+    /// The same model re-prepared at the sizes `shapes` chooses (ONNX: re-imported from the
+    /// kept bytes, so shape subgraphs fold at the new sizes; TFLite: shapes re-inferred).
+    pub fn reshape(&self, shapes: &InputShapes) -> Result<Opened> {
+        prepare(self.source.clone(), shapes, self.path.clone(), self.bytes)
+    }
+
+    /// The graph, if it can run at the sizes chosen: refuses when free dimensions were only
+    /// given a placeholder.
+    pub fn runnable(&self) -> Result<&Graph> {
+        match &self.placeholder {
+            None => Ok(&self.graph),
+            Some((free, _)) => Err(pocket_engine::Error::from(ShapeError::Unresolved {
+                inputs: self.inputs.clone(),
+                free: free.clone(),
+            })
+            .into()),
+        }
+    }
 }

@@ -110,6 +110,10 @@ pub struct Tensor {
     pub shape: Vec<usize>,
     /// Shape signature from the file: `-1` marks a dynamic dimension. `None` = fully static.
     pub signature: Option<Vec<i32>>,
+    /// Names of the dynamic dimensions, one entry per axis (`None` for a fixed or unnamed
+    /// axis; empty when the file names none): ONNX `dim_param`s. Unnamed dynamic axes are
+    /// called `<tensor name>.<axis>` (see [`Tensor::dim_name`]).
+    pub dim_names: Vec<Option<String>>,
     /// Quantization parameters, if any.
     pub quant: Option<QuantParams>,
     /// Constant data (row-major, little-endian), if the tensor is a constant.
@@ -128,6 +132,7 @@ impl Tensor {
             dtype,
             shape,
             signature: None,
+            dim_names: Vec::new(),
             quant: None,
             data: None,
             is_variable: false,
@@ -143,6 +148,19 @@ impl Tensor {
     /// True when this tensor holds constant data.
     pub fn is_const(&self) -> bool {
         self.data.is_some()
+    }
+
+    /// The name of dynamic axis `axis`: its stored name, else `<tensor name>.<axis>`; `None`
+    /// when the axis is fixed.
+    pub fn dim_name(&self, axis: usize) -> Option<String> {
+        let dynamic = self
+            .signature
+            .as_ref()
+            .is_some_and(|s| s.get(axis).is_some_and(|&d| d < 0));
+        dynamic.then(|| match self.dim_names.get(axis) {
+            Some(Some(n)) => n.clone(),
+            _ => format!("{}.{axis}", self.name),
+        })
     }
 
     /// True when some dimension is dynamic.

@@ -6,6 +6,7 @@ mod conv;
 mod elementwise;
 mod int8;
 mod pool;
+mod reinfer;
 mod shape;
 
 use crate::error::{Error, OpError, Result};

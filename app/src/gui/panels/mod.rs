@@ -5,6 +5,7 @@ pub mod graph;
 pub mod inspector;
 pub mod live;
 pub mod quantize;
+pub mod sizes;
 pub mod start;
 
 use std::path::PathBuf;
@@ -36,6 +37,9 @@ pub enum Command {
     Cancel,
     /// Close the model.
     Close,
+    /// Re-prepare the open model at other input sizes (`name=size` per free dimension, as
+    /// `--input-shape` takes them).
+    Resize(Vec<String>),
     /// Start the live view from a source.
     LiveStart(crate::camera::SourceSpec),
     /// Stop the live view.

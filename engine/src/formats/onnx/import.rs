@@ -3,8 +3,8 @@
 //! translations live in [`super::ops`], one file per family, each node checked against its
 //! table row first; the builder helpers in [`super::ctx`].
 //!
-//! Shapes are static: symbolic dimensions take `ImportOptions::batch` (kept as `-1` in the
-//! tensor's signature), and a node whose inputs are all constants is evaluated at once, so
+//! Shapes are static: free dimensions take the sizes of `ImportOptions::shapes`, else
+//! `ImportOptions::batch` (kept as `-1` in the tensor's signature, with their names), and a node whose inputs are all constants is evaluated at once, so
 //! shape arithmetic (`Shape → Gather → Concat → Reshape`) ends as constants.
 
 use std::ops::RangeInclusive;
@@ -19,6 +19,9 @@ use super::proto::{GraphProto, ModelProto, ValueInfoProto};
 use super::tensor::{dtype_name, engine_dtype, to_value};
 use crate::error::Result;
 use crate::ir::*;
+use crate::shapes::{Dim, InputDims, InputShapes};
+
+type Sig = Option<Vec<i32>>;
 
 /// The `ai.onnx` opsets the importer translates (each op's table row may narrow it).
 pub const OPSET: RangeInclusive<i64> = 7..=28;
@@ -28,8 +31,12 @@ pub const OPSET: RangeInclusive<i64> = 7..=28;
 pub struct ImportOptions {
     /// Make the image input NHWC (`[N, H, W, C]`) instead of keeping ONNX's NCHW.
     pub nhwc_input: bool,
-    /// Value of symbolic (batch) dimensions.
+    /// Size of a free batch dimension (one used only as axis 0) that `shapes` does not size;
+    /// also taken, as before, by other free dimensions nothing sizes.
     pub batch: usize,
+    /// Sizes chosen for the inputs (`--input-shape`), in the file's NCHW order; shape
+    /// subgraphs fold at these sizes.
+    pub shapes: InputShapes,
     /// Run the transpose-sinking layout pass (off only to measure what it removes).
     pub layout: bool,
 }
@@ -39,17 +46,15 @@ impl Default for ImportOptions {
         ImportOptions {
             nhwc_input: false,
             batch: 1,
+            shapes: InputShapes::default(),
             layout: true,
         }
     }
 }
 
-type Sig = Option<Vec<i32>>;
-
-fn dims(
-    t: &ValueInfoProto,
-    batch: usize,
-) -> std::result::Result<(DType, Vec<usize>, Sig), OnnxError> {
+/// A graph input's element type and declared dims: fixed sizes, and free ones named by their
+/// `dim_param` (a missing, empty or `?` one is called `<input>.<axis>`).
+fn dims(t: &ValueInfoProto) -> std::result::Result<(DType, InputDims), OnnxError> {
     let name = t.name.as_deref().unwrap_or("");
     let bad = |why: String| OnnxError::GraphInput {
         name: name.to_string(),
@@ -66,28 +71,67 @@ fn dims(
         .shape
         .as_ref()
         .ok_or_else(|| bad("has no shape".into()))?;
-    let mut s = Vec::new();
-    let mut sig = Vec::new();
-    let mut dynamic = false;
-    for d in &shape.dim {
+    let mut dims = Vec::new();
+    for (axis, d) in shape.dim.iter().enumerate() {
         match d.dim_value {
-            Some(v) if v > 0 => {
+            Some(v) if v >= 0 => {
                 let v = i32::try_from(v).map_err(|_| bad(format!("has dimension {v}")))?;
-                s.push(v as usize);
-                sig.push(v);
-            }
-            Some(0) => {
-                s.push(0);
-                sig.push(0);
+                dims.push(Dim::Fixed(v as usize));
             }
             _ => {
-                dynamic = true;
-                s.push(batch);
-                sig.push(-1);
+                let name = match d.dim_param.as_deref().map(str::trim) {
+                    Some(p) if !p.is_empty() && p != "?" => p.to_string(),
+                    _ => format!("{name}.{axis}"),
+                };
+                dims.push(Dim::Free {
+                    name,
+                    default: None,
+                });
             }
         }
     }
-    Ok((dt, s, dynamic.then_some(sig)))
+    Ok((
+        dt,
+        InputDims {
+            name: name.to_string(),
+            dims,
+        },
+    ))
+}
+
+/// The graph inputs that are not initializers, with their declared dims. A free dimension
+/// used only as axis 0 (a batch) defaults to `batch`; the others have no default.
+pub fn declared_inputs(
+    gp: &GraphProto,
+    batch: usize,
+) -> std::result::Result<Vec<(DType, InputDims)>, OnnxError> {
+    let inits: std::collections::HashSet<&str> = gp
+        .initializer
+        .iter()
+        .filter_map(|t| t.name.as_deref())
+        .collect();
+    let mut out = gp
+        .input
+        .iter()
+        .filter(|vi| !inits.contains(vi.name.as_deref().unwrap_or("")))
+        .map(dims)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let only: Vec<InputDims> = out.iter().map(|(_, d)| d.clone()).collect();
+    let batch_like: Vec<String> = crate::shapes::free_dims(&only)
+        .into_iter()
+        .filter(|f| f.uses.iter().all(|&(_, axis)| axis == 0))
+        .map(|f| f.name)
+        .collect();
+    for (_, inp) in &mut out {
+        for d in &mut inp.dims {
+            if let Dim::Free { name, default } = d
+                && batch_like.contains(name)
+            {
+                *default = Some(batch);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The model's `ai.onnx` opset, checked against [`OPSET`].
@@ -107,6 +151,15 @@ fn opset(m: &ModelProto) -> std::result::Result<i64, OnnxError> {
 
 /// Import a decoded model.
 pub fn import(m: &ModelProto, dir: Option<&Path>, opts: &ImportOptions) -> Result<Graph> {
+    if !opts.shapes.is_empty() {
+        // The chosen sizes are checked here, in the user's words, before anything is built.
+        let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
+        let declared: Vec<InputDims> = declared_inputs(gp, opts.batch.max(1))?
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
+        opts.shapes.resolve(&declared)?;
+    }
     let mut g = build(m, dir, opts)?;
     if opts.layout {
         super::layout::run(&mut g)?;
@@ -141,12 +194,46 @@ fn build(
         let id = c.konst(&name, v);
         c.names.insert(name, id);
     }
-    for vi in &gp.input {
-        let name = vi.name.clone().unwrap_or_default();
-        if c.names.contains_key(&name) {
-            continue; // an initializer with a default value (IR < 4 style)
-        }
-        let (dt, shape, sig) = dims(vi, opts.batch.max(1))?;
+    let batch = opts.batch.max(1);
+    let declared = declared_inputs(gp, batch)?;
+    let only: Vec<InputDims> = declared.iter().map(|(_, d)| d.clone()).collect();
+    // Checked by `import`; a free dimension without a size takes the batch size.
+    let sizes = opts.shapes.resolve(&only).unwrap_or_default();
+    for (k, (dt, decl)) in declared.into_iter().enumerate() {
+        let name = decl.name.clone();
+        let shape: Vec<usize> = decl
+            .dims
+            .iter()
+            .enumerate()
+            .map(|(axis, d)| match d {
+                Dim::Fixed(n) => *n,
+                Dim::Free { .. } => sizes
+                    .get(k)
+                    .and_then(|s| s.get(axis).copied().flatten())
+                    .unwrap_or(batch),
+            })
+            .collect();
+        let free = decl.has_free();
+        let sig: Sig = free.then(|| {
+            decl.dims
+                .iter()
+                .map(|d| match d {
+                    Dim::Fixed(n) => *n as i32,
+                    Dim::Free { .. } => -1,
+                })
+                .collect()
+        });
+        let mut names: Vec<Option<String>> = if free {
+            decl.dims
+                .iter()
+                .map(|d| match d {
+                    Dim::Fixed(_) => None,
+                    Dim::Free { name, .. } => Some(name.clone()),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         match (opts.nhwc_input, shape.as_slice()) {
             (true, &[n, ch, h, w]) => {
                 // The file's NCHW input becomes NHWC; a transpose restores NCHW for the body.
@@ -155,6 +242,11 @@ fn build(
                     &[n, ch, h, w] => Some(vec![n, h, w, ch]),
                     _ => None,
                 });
+                if names.len() == 4 {
+                    names.swap(1, 3); // [n, w, h, c]
+                    names.swap(1, 2); // [n, h, w, c]
+                }
+                tn.dim_names = names;
                 let id = c.g.add_tensor(tn);
                 c.g.inputs.push(id);
                 c.node = name.clone();
@@ -168,6 +260,7 @@ fn build(
             _ => {
                 let mut t = Tensor::new(&name, dt, shape);
                 t.signature = sig;
+                t.dim_names = names;
                 let id = c.g.add_tensor(t);
                 c.g.inputs.push(id);
                 c.names.insert(name, id);

@@ -73,6 +73,21 @@ pub fn read_bytes(bytes: &[u8], dir: Option<&Path>, opts: &ImportOptions) -> Res
     )
 }
 
+/// The declared inputs of ONNX bytes (fixed and free dimensions, a free batch axis defaulting
+/// to `batch`), read without importing the graph: what `--input-shape` is checked against.
+pub fn declared_inputs(bytes: &[u8], batch: usize) -> Result<Vec<crate::shapes::InputDims>> {
+    use prost::Message;
+    if bytes.is_empty() {
+        return Err(OnnxError::Empty.into());
+    }
+    let m = proto::ModelProto::decode(bytes).map_err(OnnxError::Proto)?;
+    let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
+    Ok(import::declared_inputs(gp, batch.max(1))?
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect())
+}
+
 /// True when the bytes look like an ONNX model (a protobuf starting with `ir_version`).
 pub fn sniff(bytes: &[u8]) -> bool {
     bytes.first() == Some(&0x08)

@@ -333,6 +333,7 @@ fn read_tensors(sg: &Table<'_>, buffers: &[Buffer], owner: &Owner, g: &mut Graph
             dtype,
             shape,
             signature,
+            dim_names: Vec::new(),
             quant,
             data,
             is_variable: t.bool(5)?,
