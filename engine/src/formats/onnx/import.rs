@@ -195,11 +195,11 @@ fn build(
         c.names.insert(name, id);
     }
     let batch = opts.batch.max(1);
-    let declared = declared_inputs(gp, batch)?;
-    let only: Vec<InputDims> = declared.iter().map(|(_, d)| d.clone()).collect();
+    let inputs = declared_inputs(gp, batch)?;
+    let only: Vec<InputDims> = inputs.iter().map(|(_, d)| d.clone()).collect();
     // Checked by `import`; a free dimension without a size takes the batch size.
     let sizes = opts.shapes.resolve(&only).unwrap_or_default();
-    for (k, (dt, decl)) in declared.into_iter().enumerate() {
+    for (k, (dt, decl)) in inputs.into_iter().enumerate() {
         let name = decl.name.clone();
         let shape: Vec<usize> = decl
             .dims
