@@ -402,6 +402,12 @@ fn read_operators(sg: &Table<'_>, opcodes: &[OpCode], g: &mut Graph) -> Result<(
             },
         };
         for &x in inputs.iter().flatten() {
+            // A zero-size tensor that nothing wrote has nothing to hold: the converter stores
+            // empty constants (e.g. RESHAPE's shape `[]` for a scalar) without buffer data.
+            if !produced[x] && g.tensors[x].numel() == 0 {
+                g.tensors[x].data = Some(Bytes::from_vec(Vec::new()));
+                produced[x] = true;
+            }
             if !produced[x] {
                 return Err(err(format!(
                     "operator {i} ({}) reads tensor {x} '{}' before any operator produces it: the graph is cyclic or its operators are out of order",
