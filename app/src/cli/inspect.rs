@@ -20,7 +20,12 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let o = tasks::open::open_with(&a.model, &a.shape.shapes()?, &tasks::no_progress)?;
+    let o = tasks::open::open_with(
+        &a.model,
+        &a.shape.shapes()?,
+        a.shape.signature(),
+        &tasks::no_progress,
+    )?;
     let s = &o.summary;
     if a.json {
         println!("{}", serde_json::to_string_pretty(s)?);

@@ -6,6 +6,7 @@ pub mod fb;
 pub mod metadata;
 mod read;
 pub mod schema;
+pub mod signatures;
 mod write;
 
 use std::path::Path;
