@@ -125,7 +125,10 @@ fn free_dims(o: &tasks::open::Opened) {
             );
         }
         None if o.shapes.is_empty() => {
-            println!("  sized by the file (change with --input-shape NAME=D,D,... or DIM=D)")
+            println!(
+                "  sized by default (a TFLite file's stored shape, an ONNX batch of 1); \
+                 change with --input-shape NAME=D,D,... or DIM=D"
+            )
         }
         None => println!("  sized by --input-shape {}", o.shapes),
     }

@@ -123,7 +123,7 @@ pub fn run(a: Args) -> Result<()> {
     arrays.reverse();
     let g = super::load_model_nhwc(&a.model, a.nhwc_input, &shapes, a.shape.signature()).or_else(
         |e| {
-            // A count mismatch is said below, in terms of --input.
+            // A count or rank mismatch is said below, in terms of --input and the array.
             let n = crate::tasks::open::read_sized(
                 &a.model,
                 a.nhwc_input,
@@ -131,7 +131,15 @@ pub fn run(a: Args) -> Result<()> {
                 a.shape.signature(),
             );
             match n {
-                Ok(g) if g.inputs.len() != a.inputs.len() => Ok(g),
+                Ok(g)
+                    if g.inputs.len() != a.inputs.len()
+                        || g.inputs.iter().zip(&arrays).any(|(&t, v)| {
+                            v.as_ref()
+                                .is_some_and(|v| v.shape.len() != g.tensors[t].shape.len())
+                        }) =>
+                {
+                    Ok(g)
+                }
                 _ => Err(e),
             }
         },

@@ -209,7 +209,7 @@ fn prepare(source: Source, shapes: &InputShapes, path: PathBuf, bytes: usize) ->
     let (graph, used, placeholder) = if free.is_empty() {
         (source.build(shapes)?, shapes.clone(), None)
     } else {
-        let mut first_err = None;
+        let mut errors: Vec<anyhow::Error> = Vec::new();
         let mut found = None;
         for p in PLACEHOLDERS {
             let s = shapes.with_dims(&free, p);
@@ -218,14 +218,23 @@ fn prepare(source: Source, shapes: &InputShapes, path: PathBuf, bytes: usize) ->
                     found = Some((g, s, p));
                     break;
                 }
-                Err(e) => {
-                    first_err.get_or_insert(e);
-                }
+                Err(e) => errors.push(e),
             }
         }
-        match (found, first_err) {
-            (Some((g, s, p)), _) => (g, s, Some((free, p))),
-            (None, Some(e)) => {
+        match found {
+            Some((g, s, p)) => (g, s, Some((free, p))),
+            None => {
+                let same = errors
+                    .windows(2)
+                    .all(|w| format!("{:#}", w[0]) == format!("{:#}", w[1]));
+                let mut errors = errors.into_iter();
+                let Some(e) = errors.next() else {
+                    bail!("no placeholder size to try");
+                };
+                if same {
+                    // The same failure at every size: not a matter of sizes.
+                    return Err(e);
+                }
                 let names: Vec<&str> = free.iter().map(|f| f.name.as_str()).collect();
                 return Err(e.context(format!(
                     "the graph cannot be built without sizes for its free dimensions {} \
@@ -233,7 +242,6 @@ fn prepare(source: Source, shapes: &InputShapes, path: PathBuf, bytes: usize) ->
                     names.join(", ")
                 )));
             }
-            (None, None) => bail!("no placeholder size to try"),
         }
     };
     let summary = summarize(&graph);
