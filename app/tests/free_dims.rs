@@ -319,3 +319,48 @@ fn paddleocr_models_run_at_their_sizes_like_onnx_runtime() {
     }
     assert!(failed.is_empty(), "beyond 1e-4 relative: {failed:?}");
 }
+
+#[test]
+fn signature_picks_a_tflite_entry_point_by_name_on_every_subcommand() {
+    let d = scratch("signature");
+    let m = d.join("sig.tflite");
+    let mut g = tflite_free_model();
+    g.signature = Some(pocket_engine::ir::Signature {
+        key: "serving_default".into(),
+        inputs: vec![("image".into(), g.inputs[0])],
+        outputs: vec![("scores".into(), g.outputs[0])],
+    });
+    tflite::write_file(&g, &m).expect("write model");
+    let o = pocket(&["inspect", s(&m), "--signature", "serving_default"]);
+    let t = text(&o);
+    assert!(
+        o.status.success() && t.contains("image") && t.contains("scores"),
+        "{t}"
+    );
+    let x = d.join("x.npy");
+    npy::write(&x, &random(&[1, 8, 8, 3], 3)).expect("write input");
+    let o = pocket(&["run", s(&m), "-i", s(&x), "--signature", "serving_default"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("output 0 'scores'"), "{}", text(&o));
+    for cmd in ["inspect", "run", "bench"] {
+        let mut args = vec![cmd, s(&m), "--signature", "decode"];
+        if cmd == "run" {
+            args.extend(["-i", s(&x)]);
+        }
+        let o = pocket(&args);
+        let t = text(&o);
+        assert!(!o.status.success(), "{cmd}: {t}");
+        assert!(
+            t.contains("has no signature 'decode' (it has 'serving_default')"),
+            "{cmd}: {t}"
+        );
+    }
+    let onnx = d.join("free.onnx");
+    std::fs::write(&onnx, onnx_free_model()).expect("write model");
+    let o = pocket(&["inspect", s(&onnx), "--signature", "serving_default"]);
+    assert!(
+        !o.status.success() && text(&o).contains("--signature applies to .tflite models"),
+        "{}",
+        text(&o)
+    );
+}

@@ -35,7 +35,7 @@ pub struct Args {
 
 /// `pocket bench`.
 pub fn run(a: Args) -> Result<()> {
-    let g = tasks::open::read_sized(&a.model, false, &a.shape.shapes()?)?;
+    let g = a.shape.load(&a.model, false)?;
     let opts = bench::Options {
         threads: a.threads,
         runs: a.runs,

@@ -35,8 +35,10 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let shapes = a.shape.shapes()?;
-    let fg = tasks::open::read_sized(&a.float, false, &shapes)?;
-    let qg = tasks::open::read_sized(&a.quant, false, &shapes)?;
+    // The signature names an entry point of the .tflite model(s).
+    let sig = |p: &std::path::Path| a.shape.signature().filter(|_| !tasks::open::is_onnx(p));
+    let fg = tasks::open::read_sized(&a.float, false, &shapes, sig(&a.float))?;
+    let qg = tasks::open::read_sized(&a.quant, false, &shapes, sig(&a.quant))?;
     let pre = a.pre.apply(Preprocess::for_input(&fg, 0))?;
     let bar = super::progress_bar("comparing", 0);
     let progress = |d: usize, t: usize| {

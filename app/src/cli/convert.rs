@@ -138,7 +138,7 @@ pub fn run(a: Args) -> Result<()> {
     tasks::export::check_destination(&a.output, Some(&a.model))?;
     let t0 = Instant::now();
     if matches!(a.mode, Some(ModeArg::Float32)) {
-        let g = super::load_model_nhwc(&a.model, a.nhwc_input, &a.shape.shapes()?)?;
+        let g = a.shape.load(&a.model, a.nhwc_input)?;
         let bytes = tasks::quantize::float32(g)?;
         let w = tasks::export::export(&Export {
             path: &a.output,
@@ -167,7 +167,7 @@ pub fn run(a: Args) -> Result<()> {
             "warning: the recipe names its preprocessing; --mean/--std/--color/--resize are ignored"
         );
     }
-    let g = super::load_model_nhwc(&a.model, a.nhwc_input, &a.shape.shapes()?)?;
+    let g = a.shape.load(&a.model, a.nhwc_input)?;
     let pre: Vec<Preprocess> = (0..g.inputs.len())
         .map(|i| a.pre.apply(Preprocess::for_input(&g, i)))
         .collect::<Result<_>>()?;

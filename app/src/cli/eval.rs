@@ -33,7 +33,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let g = tasks::open::read_sized(&a.model, false, &a.shape.shapes()?)?;
+    let g = a.shape.load(&a.model, false)?;
     let pre = a.pre.apply(Preprocess::for_input(&g, 0))?;
     let bar = super::progress_bar("evaluating", 0);
     let progress = |d: usize, t: usize| {

@@ -97,7 +97,12 @@ fn print_kept(s: &Summary) {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let o = tasks::open::open_with(&a.model, &a.shape.shapes()?, &tasks::no_progress)?;
+    let o = tasks::open::open_with(
+        &a.model,
+        &a.shape.shapes()?,
+        a.shape.signature(),
+        &tasks::no_progress,
+    )?;
     let s = &o.summary;
     if a.json {
         println!("{}", serde_json::to_string_pretty(s)?);
@@ -200,7 +205,10 @@ fn free_dims(o: &tasks::open::Opened) {
             );
         }
         None if o.shapes.is_empty() => {
-            println!("  sized by the file (change with --input-shape NAME=D,D,... or DIM=D)")
+            println!(
+                "  sized by default (a TFLite file's stored shape, an ONNX batch of 1); \
+                 change with --input-shape NAME=D,D,... or DIM=D"
+            )
         }
         None => println!("  sized by --input-shape {}", o.shapes),
     }

@@ -61,13 +61,18 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Read a model file to run it at the sizes `shapes` chooses; ONNX inputs are made NHWC when
-/// `nhwc_input` (`--nhwc-input`) is set.
-pub fn load_model_nhwc(path: &Path, nhwc_input: bool, shapes: &InputShapes) -> Result<Graph> {
+/// Read a model file to run it at the sizes `shapes` chooses and the TFLite `signature`; ONNX
+/// inputs are made NHWC when `nhwc_input` (`--nhwc-input`) is set.
+pub fn load_model_nhwc(
+    path: &Path,
+    nhwc_input: bool,
+    shapes: &InputShapes,
+    signature: Option<&str>,
+) -> Result<Graph> {
     if nhwc_input && !crate::tasks::open::is_onnx(path) {
         anyhow::bail!("--nhwc-input applies to .onnx models (TFLite inputs are NHWC already)");
     }
-    crate::tasks::open::read_sized(path, nhwc_input, shapes)
+    crate::tasks::open::read_sized(path, nhwc_input, shapes, signature)
 }
 
 /// Input sizes for models with free (symbolic) dimensions, shared by every subcommand.
@@ -80,12 +85,26 @@ pub struct ShapeArgs {
     /// be chosen (`pocket inspect` lists them).
     #[arg(long = "input-shape", value_name = "NAME=D,D,...")]
     input_shape: Vec<String>,
+    /// TFLite files with several entry points (SignatureDefs): use the one with this key
+    /// (its input and output names). The default is the main subgraph's first.
+    #[arg(long, value_name = "NAME")]
+    signature: Option<String>,
 }
 
 impl ShapeArgs {
     /// The sizes asked for.
     pub fn shapes(&self) -> Result<InputShapes> {
         Ok(InputShapes::parse(&self.input_shape)?)
+    }
+
+    /// The signature asked for.
+    pub fn signature(&self) -> Option<&str> {
+        self.signature.as_deref()
+    }
+
+    /// Read `path` to run it at these sizes and signature (`nhwc_input`: `--nhwc-input`).
+    pub fn load(&self, path: &Path, nhwc_input: bool) -> Result<Graph> {
+        load_model_nhwc(path, nhwc_input, &self.shapes()?, self.signature())
     }
 }
 

@@ -121,14 +121,29 @@ pub fn run(a: Args) -> Result<()> {
         arrays.push(Some(v));
     }
     arrays.reverse();
-    let g = super::load_model_nhwc(&a.model, a.nhwc_input, &shapes).or_else(|e| {
-        // A count mismatch is said below, in terms of --input.
-        let n = crate::tasks::open::read_sized(&a.model, a.nhwc_input, &a.shape.shapes()?);
-        match n {
-            Ok(g) if g.inputs.len() != a.inputs.len() => Ok(g),
-            _ => Err(e),
-        }
-    })?;
+    let g = super::load_model_nhwc(&a.model, a.nhwc_input, &shapes, a.shape.signature()).or_else(
+        |e| {
+            // A count or rank mismatch is said below, in terms of --input and the array.
+            let n = crate::tasks::open::read_sized(
+                &a.model,
+                a.nhwc_input,
+                &a.shape.shapes()?,
+                a.shape.signature(),
+            );
+            match n {
+                Ok(g)
+                    if g.inputs.len() != a.inputs.len()
+                        || g.inputs.iter().zip(&arrays).any(|(&t, v)| {
+                            v.as_ref()
+                                .is_some_and(|v| v.shape.len() != g.tensors[t].shape.len())
+                        }) =>
+                {
+                    Ok(g)
+                }
+                _ => Err(e),
+            }
+        },
+    )?;
     if a.inputs.len() != g.inputs.len() {
         bail!(
             "the model has {} input(s) ({}); pass one --input per input, got {}",

@@ -58,8 +58,12 @@ enum Source {
 }
 
 impl Source {
-    fn load(path: &Path, nhwc_input: bool) -> Result<Source> {
-        if is_onnx(path) || (!is_tflite(path) && sniff_onnx(path)) {
+    fn load(path: &Path, nhwc_input: bool, signature: Option<&str>) -> Result<Source> {
+        let onnx = is_onnx(path) || (!is_tflite(path) && sniff_onnx(path));
+        if onnx && signature.is_some() {
+            bail!("--signature applies to .tflite models (ONNX files have no signatures)");
+        }
+        if onnx {
             if file_size(path) as u64 > MAX_ONNX {
                 // The engine's reader says why (external data).
                 return Err(onnx::read_file(path).err().map_or_else(
@@ -79,7 +83,11 @@ impl Source {
             bail!("NHWC input applies to .onnx models (TFLite inputs are NHWC already)");
         }
         // Engine errors already name the file.
-        Ok(Source::Tflite(Box::new(read_model(path)?)))
+        let mut g = read_model(path)?;
+        if let Some(key) = signature {
+            choose_signature(&mut g, path, key)?;
+        }
+        Ok(Source::Tflite(Box::new(g)))
     }
 
     /// The declared inputs.
@@ -136,8 +144,14 @@ fn is_tflite(path: &Path) -> bool {
 /// Read a model file to run it, at the sizes `shapes` chooses. With `nhwc_input`, an ONNX
 /// model's image input becomes NHWC; TFLite inputs are NHWC already, so asking for it there is
 /// an error. Refuses free dimensions that nothing sizes, naming each and the flag.
-pub fn read_sized(path: &Path, nhwc_input: bool, shapes: &InputShapes) -> Result<Graph> {
-    let src = Source::load(path, nhwc_input)?;
+/// `signature` picks a TFLite SignatureDef by its key.
+pub fn read_sized(
+    path: &Path,
+    nhwc_input: bool,
+    shapes: &InputShapes,
+    signature: Option<&str>,
+) -> Result<Graph> {
+    let src = Source::load(path, nhwc_input, signature)?;
     let declared = src.declared()?;
     let resolved = shapes.resolve(&declared)?;
     let free = shapes::unresolved(&declared, &resolved);
@@ -153,7 +167,7 @@ pub fn read_sized(path: &Path, nhwc_input: bool, shapes: &InputShapes) -> Result
 
 /// [`read_sized`] with no sizes chosen (the file's own).
 pub fn read(path: &Path, nhwc_input: bool) -> Result<Graph> {
-    read_sized(path, nhwc_input, &InputShapes::default())
+    read_sized(path, nhwc_input, &InputShapes::default(), None)
 }
 
 /// Whether `path` names an ONNX file (by extension).
@@ -170,14 +184,20 @@ pub fn file_size(path: &Path) -> usize {
 /// Read and summarize a model; `progress` sees (0, 2) before reading, (1, 2) before
 /// summarizing.
 pub fn open(path: &Path, progress: Progress<'_>) -> Result<Opened> {
-    open_with(path, &InputShapes::default(), progress)
+    open_with(path, &InputShapes::default(), None, progress)
 }
 
 /// [`open`] at the sizes `shapes` chooses. Never refuses free dimensions: those nothing sizes
-/// are shown at a placeholder size (see [`Opened::placeholder`]).
-pub fn open_with(path: &Path, shapes: &InputShapes, progress: Progress<'_>) -> Result<Opened> {
+/// are shown at a placeholder size (see [`Opened::placeholder`]). `signature` picks a TFLite
+/// SignatureDef by its key.
+pub fn open_with(
+    path: &Path,
+    shapes: &InputShapes,
+    signature: Option<&str>,
+    progress: Progress<'_>,
+) -> Result<Opened> {
     progress(0, 2);
-    let source = Source::load(path, false)?;
+    let source = Source::load(path, false, signature)?;
     progress(1, 2);
     prepare(source, shapes, path.to_path_buf(), file_size(path))
 }
@@ -189,7 +209,7 @@ fn prepare(source: Source, shapes: &InputShapes, path: PathBuf, bytes: usize) ->
     let (graph, used, placeholder) = if free.is_empty() {
         (source.build(shapes)?, shapes.clone(), None)
     } else {
-        let mut first_err = None;
+        let mut errors: Vec<anyhow::Error> = Vec::new();
         let mut found = None;
         for p in PLACEHOLDERS {
             let s = shapes.with_dims(&free, p);
@@ -198,14 +218,23 @@ fn prepare(source: Source, shapes: &InputShapes, path: PathBuf, bytes: usize) ->
                     found = Some((g, s, p));
                     break;
                 }
-                Err(e) => {
-                    first_err.get_or_insert(e);
-                }
+                Err(e) => errors.push(e),
             }
         }
-        match (found, first_err) {
-            (Some((g, s, p)), _) => (g, s, Some((free, p))),
-            (None, Some(e)) => {
+        match found {
+            Some((g, s, p)) => (g, s, Some((free, p))),
+            None => {
+                let same = errors
+                    .windows(2)
+                    .all(|w| format!("{:#}", w[0]) == format!("{:#}", w[1]));
+                let mut errors = errors.into_iter();
+                let Some(e) = errors.next() else {
+                    bail!("no placeholder size to try");
+                };
+                if same {
+                    // The same failure at every size: not a matter of sizes.
+                    return Err(e);
+                }
                 let names: Vec<&str> = free.iter().map(|f| f.name.as_str()).collect();
                 return Err(e.context(format!(
                     "the graph cannot be built without sizes for its free dimensions {} \
@@ -213,7 +242,6 @@ fn prepare(source: Source, shapes: &InputShapes, path: PathBuf, bytes: usize) ->
                     names.join(", ")
                 )));
             }
-            (None, None) => bail!("no placeholder size to try"),
         }
     };
     let summary = summarize(&graph);
@@ -253,4 +281,36 @@ impl Opened {
             .into()),
         }
     }
+}
+
+/// Make the SignatureDef `key` of the .tflite file at `path` the graph's signature (its names
+/// for the inputs and outputs). The runtime runs the main subgraph, so a signature of another
+/// subgraph is refused, saying so.
+pub fn choose_signature(g: &mut Graph, path: &Path, key: &str) -> Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let defs = pocket_engine::formats::tflite::signatures::read(&bytes)
+        .with_context(|| format!("reading the signatures of {}", path.display()))?;
+    let keys: Vec<String> = defs
+        .iter()
+        .map(|d| format!("'{}'", d.signature.key))
+        .collect();
+    let Some(def) = defs.into_iter().find(|d| d.signature.key == key) else {
+        if keys.is_empty() {
+            bail!("--signature {key}: {} has no signatures", path.display());
+        }
+        bail!(
+            "--signature {key}: {} has no signature '{key}' (it has {})",
+            path.display(),
+            keys.join(", ")
+        );
+    };
+    if def.subgraph != 0 {
+        bail!(
+            "--signature {key}: the signature runs subgraph {}, and only the main subgraph's \
+             signatures can run yet",
+            def.subgraph
+        );
+    }
+    g.signature = Some(def.signature);
+    Ok(())
 }

@@ -451,9 +451,7 @@ mod tests {
     }
 
     fn err(m: &ModelProto) -> OnnxError {
-        build(m, None, &ImportOptions::default())
-            .err()
-            .expect("the import fails")
+        build(m, None, &ImportOptions::default()).expect_err("the import fails")
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod options;
 mod options_table;
 mod read;
 pub mod schema;
+pub mod signatures;
 mod write;
 
 use std::path::Path;
