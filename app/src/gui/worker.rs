@@ -233,7 +233,7 @@ fn run(
                     what.get(d).copied().unwrap_or(""),
                 ));
             };
-            let o = tasks::open::open_with(&path, &shapes, &progress)?;
+            let o = tasks::open::open_with(&path, &shapes, None, &progress)?;
             EventKind::Loaded(Box::new(Loaded::of(o)))
         }
         Job::Reshape(opened, shapes) => {
