@@ -358,9 +358,7 @@ mod tests {
     }
 
     fn err(m: &ModelProto) -> OnnxError {
-        build(m, None, &ImportOptions::default())
-            .err()
-            .expect("the import fails")
+        build(m, None, &ImportOptions::default()).expect_err("the import fails")
     }
 
     #[test]
@@ -406,7 +404,7 @@ mod tests {
                 "Add"
             ]
         );
-        let h = &g.nodes[0];
+        let h = g.nodes.first().expect("a node");
         assert_eq!(
             h.op.attr("not_translated"),
             Some(&AttrValue::Str("not translated at opset 13".into()))
