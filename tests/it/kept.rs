@@ -71,8 +71,7 @@ fn resource_variables_and_subgraphs_open_round_trip_and_keep_their_calls() {
         attrs[2].1 = AttrValue::Int(7);
     }
     let e = tflite::read_bytes(tflite::to_bytes(&bad).expect("write"))
-        .err()
-        .expect("out of range")
+        .expect_err("out of range")
         .chain();
     assert!(e.contains("init_subgraph_index 7 is out of range"), "{e}");
 }
@@ -177,7 +176,7 @@ fn every_tensor_type_reads_writes_back_and_is_refused_by_name() {
     })
     .expect("add");
     let e = refusal(&g);
-    assert!(e.contains("RELU on u32 tensors"), "{e}");
+    assert!(e.contains("RELU") && e.contains("u32"), "{e}");
 }
 
 #[test]
@@ -222,7 +221,7 @@ fn onnx_ops_without_a_translation_open_as_kept_nodes_and_running_names_them_all(
         assert!(e.contains(op), "{op} missing: {e}");
     }
     // The ONNX ops have no TFLite form: export says which.
-    let e = tflite::to_bytes(&g).err().expect("no export").chain();
+    let e = tflite::to_bytes(&g).expect_err("no export").chain();
     assert!(
         e.contains("com.example.Foo has no TFLite equivalent"),
         "{e}"

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use pocket_engine::data::folder;
 use pocket_engine::formats::onnx::{self, ImportOptions, layout::count_transposes};
 use pocket_engine::formats::{npy, tflite};
-use pocket_engine::ir::{Data, Op};
+use pocket_engine::ir::{AttrValue, Data, Op};
 use pocket_engine::quant::{self, Mode, QuantHooks, Recipe};
 use pocket_engine::{Error, Graph, Session, SessionOptions, Value};
 use pocket_tests::{Tolerance, oracle};
@@ -592,7 +592,7 @@ fn malformed_onnx_files_give_errors_not_panics() {
 }
 
 #[test]
-fn unsupported_ops_are_listed_at_once_and_errors_name_the_node() {
+fn untranslated_ops_open_and_running_lists_them_at_once_and_errors_name_the_node() {
     use onnx::proto::*;
     use prost::Message;
     let mut m = ModelProto::decode(small_model().as_slice()).expect("decode");
@@ -605,8 +605,16 @@ fn unsupported_ops_are_listed_at_once_and_errors_name_the_node() {
             output: vec![format!("{name}_out")],
             ..Default::default()
         });
+        // Kept nodes whose results nobody uses are dropped like any dead node: use them.
+        graph.output.push(ValueInfoProto {
+            name: Some(format!("{name}_out")),
+            ..Default::default()
+        });
     }
-    match onnx::read_bytes(&m.encode_to_vec(), None, &ImportOptions::default()) {
+    // The model opens (the ops are kept); running lists every one at once.
+    let g = onnx::read_bytes(&m.encode_to_vec(), None, &ImportOptions::default())
+        .unwrap_or_else(|e| panic!("{}", e.chain()));
+    match Session::new(&g, &SessionOptions { threads: 1 }) {
         Err(Error::Unsupported { ops }) => {
             assert_eq!(
                 ops,
@@ -615,21 +623,26 @@ fn unsupported_ops_are_listed_at_once_and_errors_name_the_node() {
         }
         r => panic!("expected the unsupported ops, got {:?}", r.map(|_| ())),
     }
-    // A Conv whose weights are not constant: the error names the node and the op.
+    // A Conv whose weights are not constant is kept, saying why, and names itself when run.
     let mut m = ModelProto::decode(small_model().as_slice()).expect("decode");
     let graph = m.graph.as_mut().expect("graph");
     graph.initializer.clear();
     let mut w = graph.input[0].clone();
     w.name = Some("w".into());
     graph.input.push(w);
-    let e = onnx::read_bytes(&m.encode_to_vec(), None, &ImportOptions::default())
-        .err()
-        .expect("error")
-        .chain();
+    let g = onnx::read_bytes(&m.encode_to_vec(), None, &ImportOptions::default())
+        .unwrap_or_else(|e| panic!("{}", e.chain()));
+    let conv = g.nodes.iter().find(|n| n.name == "conv").expect("conv");
     assert!(
-        e.contains("'conv'") && e.contains("(Conv)") && e.contains("constant"),
-        "{e}"
+        matches!(conv.op.attr("not_translated"), Some(AttrValue::Str(w)) if w.contains("constant")),
+        "{:?}",
+        conv.op
     );
+    let e = Session::new(&g, &SessionOptions { threads: 1 })
+        .err()
+        .expect("cannot run")
+        .chain();
+    assert!(e.contains("Conv (1 node)"), "{e}");
     // External data outside the model's folder is refused.
     let mut m = ModelProto::decode(small_model().as_slice()).expect("decode");
     {

@@ -231,12 +231,12 @@ pub fn every_type() -> Graph {
 /// the standard `Erf`, then Add with x. The file states Foo's output type, not
 /// Erf's.
 pub fn onnx_unknown_ops() -> Vec<u8> {
-    let mut foo = node("foo", "Foo", &["r"], &["f"], vec![attr_int("depth", 3)]);
-    foo.domain = Some("com.example".into());
+    let mut custom = node("foo", "Foo", &["r"], &["f"], vec![attr_int("depth", 3)]);
+    custom.domain = Some("com.example".into());
     let mut m = model(
         vec![
             node("relu", "Relu", &["x"], &["r"], vec![]),
-            foo,
+            custom,
             node("erf", "Erf", &["f"], &["e"], vec![]),
             node("add", "Add", &["e", "x"], &["y"], vec![]),
         ],

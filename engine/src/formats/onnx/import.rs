@@ -497,7 +497,7 @@ mod tests {
                 "Add"
             ]
         );
-        let h = &g.nodes[0];
+        let h = g.nodes.first().expect("a node");
         assert_eq!(
             h.op.attr("not_translated"),
             Some(&AttrValue::Str("not translated at opset 13".into()))

@@ -243,16 +243,28 @@ pub(crate) fn add(
 
 /// A body or function as a subgraph of opaque nodes: one tensor per name (outer-scope names
 /// become tensors without a producer), typed where the body declares a static type.
+/// A body or function as the importer sees it.
+struct Body<'a> {
+    name: &'a str,
+    nodes: &'a [NodeProto],
+    inputs: &'a [String],
+    outputs: &'a [String],
+    infos: &'a [&'a ValueInfoProto],
+}
+
 fn opaque(
-    name: &str,
-    nodes: &[NodeProto],
-    inputs: &[String],
-    outputs: &[String],
-    infos: &[&ValueInfoProto],
+    b: &Body<'_>,
     kept: &mut Kept,
     depth: usize,
     slot: Option<usize>,
 ) -> Result<usize, OnnxError> {
+    let Body {
+        name,
+        nodes,
+        inputs,
+        outputs,
+        infos,
+    } = *b;
     if depth > MAX_DEPTH {
         return Err(OnnxError::UnsupportedFeature(
             "graphs nested more than 16 deep",
@@ -342,16 +354,14 @@ fn body(gp: &GraphProto, kept: &mut Kept, depth: usize) -> Result<usize, OnnxErr
     let name = |v: &ValueInfoProto| v.name.clone().unwrap_or_default();
     let inputs: Vec<String> = gp.input.iter().map(name).collect();
     let outputs: Vec<String> = gp.output.iter().map(name).collect();
-    opaque(
-        gp.name.as_deref().unwrap_or(""),
-        &gp.node,
-        &inputs,
-        &outputs,
-        &infos,
-        kept,
-        depth,
-        None,
-    )
+    let b = Body {
+        name: gp.name.as_deref().unwrap_or(""),
+        nodes: &gp.node,
+        inputs: &inputs,
+        outputs: &outputs,
+        infos: &infos,
+    };
+    opaque(&b, kept, depth, None)
 }
 
 /// The model-local functions, each a subgraph (before any body, so nodes can name them).
@@ -388,16 +398,14 @@ pub(crate) fn functions(raw: &[Vec<u8>], kept: &mut Kept) -> Result<(), OnnxErro
             })
         );
         let infos: Vec<&ValueInfoProto> = f.value_info.iter().collect();
-        opaque(
-            &name,
-            &f.node,
-            &f.input,
-            &f.output,
-            &infos,
-            kept,
-            1,
-            Some(slot),
-        )?;
+        let b = Body {
+            name: &name,
+            nodes: &f.node,
+            inputs: &f.input,
+            outputs: &f.output,
+            infos: &infos,
+        };
+        opaque(&b, kept, 1, Some(slot))?;
     }
     Ok(())
 }
