@@ -300,6 +300,17 @@ fn onnx_grouped_conv_matches_onnx_runtime_and_exports_to_litert() {
             pad: 0,
             hw: [7, 7],
         },
+        // Pads wider than SAME's: an explicit PAD the session folds into the grouped conv.
+        OnnxConv {
+            c: 8,
+            m: 4,
+            group: 4,
+            k: 3,
+            stride: 2,
+            dilation: 1,
+            pad: 2,
+            hw: [9, 9],
+        },
     ];
     let mut jobs_all = Vec::new();
     let mut runs = Vec::new();
@@ -322,6 +333,12 @@ fn onnx_grouped_conv_matches_onnx_runtime_and_exports_to_litert() {
             vec![(spec.group, spec.c)],
             "conv{i}: not one grouped CONV_2D"
         );
+        if i == 4 {
+            assert!(
+                g.nodes.iter().any(|n| n.op.name() == "PAD"),
+                "conv4 should read through an explicit PAD"
+            );
+        }
         let got = ours(&g, std::slice::from_ref(&x));
         let w = Tolerance::FLOAT
             .check(&got[0], &want[0])
