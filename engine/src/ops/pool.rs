@@ -183,6 +183,13 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
                 x.shape[axis],
                 x.shape[axis + 1..].iter().product::<usize>(),
             );
+            if n == 0 {
+                // LiteRT refuses it too; and `outer * inner` may be huge while the input is empty.
+                return Err(OpError::from(format!(
+                    "ARG_MAX over axis {axis} of size 0 (input {:?}) has no answer",
+                    x.shape
+                )));
+            }
             let mut idx = Vec::with_capacity(outer * inner);
             for o in 0..outer {
                 for i in 0..inner {

@@ -175,20 +175,36 @@ fn scalar_bytes(n: Num, v: &AttrValue) -> Option<Vec<u8>> {
     Some(b)
 }
 
+/// A kept attribute whose value does not fit the type of its options field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("option '{field}' of {table} holds {value}")]
+pub struct BadOption {
+    /// The field's name in the schema.
+    pub field: &'static str,
+    /// The options table (`WhileOptions`).
+    pub table: &'static str,
+    /// The value found.
+    pub value: String,
+}
+
 /// Options table `table` from the attributes named `prefix` + field name; `Err` names a field
 /// whose value does not fit its type.
 pub fn write(
     table: &OptTable,
     attrs: &[(String, AttrValue)],
     prefix: &str,
-) -> std::result::Result<TableB, String> {
+) -> std::result::Result<TableB, BadOption> {
     let mut tb = TableB::new();
     for fld in table.fields {
         let key = format!("{prefix}{}", fld.name);
         let Some((_, v)) = attrs.iter().find(|(k, _)| *k == key) else {
             continue;
         };
-        let bad = || format!("option '{}' of {} holds {v}", fld.name, table.name);
+        let bad = || BadOption {
+            field: fld.name,
+            table: table.name,
+            value: v.to_string(),
+        };
         tb = match fld.kind {
             FieldKind::Scalar(n) => {
                 let b = scalar_bytes(n, v).ok_or_else(bad)?;
