@@ -497,39 +497,10 @@ fn kept_builtin(t: &Table<'_>, code: i32) -> Result<Op> {
 }
 
 fn read_signature(model: &Table<'_>, g: &mut Graph) -> Result<()> {
-    let Some(v) = model.vector(7)? else {
-        return Ok(());
-    };
-    let nt = g.tensors.len();
-    for i in 0..v.len() {
-        let s = v.table(i)?;
-        if s.get::<u32>(4, 0)? != 0 {
-            continue;
-        }
-        let maps = |id: usize| -> Result<Vec<(String, usize)>> {
-            let Some(m) = s.vector(id)? else {
-                return Ok(Vec::new());
-            };
-            (0..m.len())
-                .map(|j| {
-                    let e = m.table(j)?;
-                    let ti = e.get::<u32>(1, 0)? as usize;
-                    if ti >= nt {
-                        return Err(err(format!(
-                            "signature refers to tensor {ti}, but there are {nt} tensors"
-                        )));
-                    }
-                    Ok((e.string(0)?.unwrap_or_default().to_string(), ti))
-                })
-                .collect()
-        };
-        g.signature = Some(Signature {
-            key: s.string(2)?.unwrap_or_default().to_string(),
-            inputs: maps(0)?,
-            outputs: maps(1)?,
-        });
-        break;
-    }
+    g.signature = super::signatures::defs(model)?
+        .into_iter()
+        .find(|d| d.subgraph == 0)
+        .map(|d| d.signature);
     Ok(())
 }
 

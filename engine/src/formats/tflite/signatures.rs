@@ -22,7 +22,13 @@ pub fn read(data: &[u8]) -> Result<Vec<SignatureDef>> {
     if data.get(4..8) != Some(b"TFL3") {
         return Err(err("not a TFLite model".into()));
     }
-    let model = Table::root(data)?;
+    defs(&Table::root(data)?)
+}
+
+/// The SignatureDefs of a decoded model table, in file order (the reader takes subgraph 0's
+/// first one as the graph's signature).
+pub(super) fn defs(model: &Table<'_>) -> Result<Vec<SignatureDef>> {
+    let err = |m: String| Error::import(m);
     let subgraphs = model.vector(2)?;
     let tensors_in = |sg: usize| -> Result<usize> {
         let Some(v) = &subgraphs else { return Ok(0) };
