@@ -106,6 +106,9 @@ pub struct Graph {
     pub meta: ModelMeta,
     /// The file's further subgraphs (index `i` here is subgraph `i + 1` of the file).
     pub subgraphs: Vec<Graph>,
+    /// The graph as the file states it, for formats the IR translates (ONNX); `None` for
+    /// TFLite, whose graph is the IR's own.
+    pub source: Option<Box<super::SourceGraph>>,
 }
 
 impl Graph {

@@ -6,11 +6,13 @@
 mod dtype;
 mod graph;
 mod op;
+mod source;
 mod tensor;
 mod value;
 
 pub use dtype::DType;
 pub use graph::{Graph, ModelMeta, Node, NodeId, RawMetadata, Signature, TensorMeta};
 pub use op::*;
+pub use source::{SourceDim, SourceGraph, SourceNode, SourceValue};
 pub use tensor::{Bytes, QuantParams, SparseDim, Sparsity, Tensor, TensorId};
 pub use value::{Data, Value};

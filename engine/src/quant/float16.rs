@@ -10,6 +10,7 @@ pub(super) fn run(g: &Graph, keep: &[bool]) -> Result<Graph> {
     let mut out = Graph {
         tensors: g.tensors.clone(),
         nodes: Vec::new(),
+        source: None,
         ..g.clone()
     };
     let consumers = g.consumers();

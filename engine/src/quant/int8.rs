@@ -476,6 +476,8 @@ pub(super) fn run(
             meta: g.meta.clone(),
             name: g.name.clone(),
             subgraphs: g.subgraphs.clone(),
+            // Source node ids name the float graph's nodes; the rewrite renumbers them.
+            source: None,
         },
         ranges,
         float_ver: vec![None; nt],
