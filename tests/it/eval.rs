@@ -298,3 +298,91 @@ fn bad_data_is_reported_clearly() {
         .chain();
     assert!(e.contains("classifier output"), "{e}");
 }
+
+/// Compare without labels: any model, on any folder of images or arrays, output by output.
+#[test]
+fn compare_without_labels_measures_every_output() {
+    // A classifier on a flat folder of images: no accuracy, but top-1 agreement and the
+    // error of its output.
+    let g = tflite::read_file(sample("shapes").join("model.tflite")).expect("model");
+    let calib = sample("shapes").join("calib");
+    let q = quantized(&g, &calib);
+    let ds = Dataset::unlabelled(&calib).expect("unlabelled");
+    assert!(!ds.labelled && ds.samples.len() >= 10 && ds.classes.is_empty());
+    let pre = Preprocess::for_input(&g, 0);
+    let m = Models {
+        float: &g,
+        float_bytes: 1,
+        quant: &q,
+        quant_bytes: 1,
+    };
+    let r = eval::compare(&m, &ds, &pre, 2, &Hooks::default()).expect("compare");
+    assert!(!r.labelled && r.float.top1.is_nan() && r.quant.confusion.is_empty());
+    assert_eq!(r.quant.samples as usize, ds.samples.len());
+    assert!(r.agreement > 0.8, "agreement {}", r.agreement);
+    assert_eq!(r.outputs.len(), g.outputs.len());
+    let o = &r.outputs[0];
+    assert!(
+        o.sqnr_db.is_finite() && o.sqnr_db > 15.0 && o.cosine > 0.95,
+        "{o:?}"
+    );
+    assert!(o.max_abs_error > 0.0 && o.mean_abs_error <= o.max_abs_error && o.float_rms > 0.0);
+    assert_eq!(o.sqnr_db, r.output_sqnr_db);
+    assert!(!r.layers.is_empty());
+
+    // A model whose output is not class scores (a convolution's feature map), on .npy arrays.
+    let c = cases::all()
+        .into_iter()
+        .find(|c| c.name == "conv2d_0_9x9x3_k3s1d1_Same_none")
+        .expect("case");
+    let shape = c.graph.tensors[c.graph.inputs[0]].shape.clone();
+    let n: usize = shape.iter().product();
+    let dir = scratch("unlabelled-arrays");
+    let inputs: Vec<pocket_engine::ir::Value> = (0..6)
+        .map(|k| {
+            let x = (0..n)
+                .map(|i| (((i * 7 + k * 13) % 17) as f32 / 8.0) - 1.0)
+                .collect();
+            pocket_engine::ir::Value::f32(shape.clone(), x)
+        })
+        .collect();
+    for (k, v) in inputs.iter().enumerate() {
+        npy::write(dir.join(format!("sample_{k}.npy")), v).expect("npy");
+    }
+    let mut data = inputs.iter().map(|v| Ok(vec![v.clone()]));
+    let q = quant::quantize(
+        &c.graph,
+        &Recipe::new(Mode::Int8),
+        &mut data,
+        &QuantHooks::default(),
+    )
+    .expect("int8");
+    let ds = Dataset::unlabelled(&dir).expect("arrays");
+    let m = Models {
+        float: &c.graph,
+        float_bytes: 1,
+        quant: &q,
+        quant_bytes: 1,
+    };
+    let r = eval::compare(
+        &m,
+        &ds,
+        &Preprocess::for_input(&c.graph, 0),
+        1,
+        &Hooks::default(),
+    )
+    .expect("compare a feature map");
+    assert!(r.agreement.is_nan(), "not class scores: no top-1 agreement");
+    let o = &r.outputs[0];
+    assert_eq!(o.shape, c.graph.tensors[c.graph.outputs[0]].shape);
+    assert!(o.sqnr_db > 20.0 && o.sqnr_db.is_finite(), "{o:?}");
+    let rep = scratch("unlabelled-report");
+    r.write(&rep).expect("report");
+    let md = std::fs::read_to_string(rep.join("report.md")).expect("md");
+    assert!(md.contains("## Outputs") && !md.contains("top-1 |"), "{md}");
+    assert!(rep.join("layers.png").is_file() && !rep.join("accuracy.png").exists());
+    // Nothing to compare on.
+    let empty = scratch("unlabelled-empty");
+    let e = Dataset::unlabelled(&empty).expect_err("empty").chain();
+    assert!(e.contains("holds no samples"), "{e}");
+}

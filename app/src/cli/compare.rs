@@ -1,4 +1,5 @@
-//! `pocket compare FLOAT QUANT --data DIR [--report OUT_DIR] [--json]`.
+//! `pocket compare FLOAT QUANT --data DIR [--report OUT_DIR] [--json]`: accuracy on labelled
+//! data, output and per-layer error on any data.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -15,7 +16,9 @@ pub struct Args {
     float: PathBuf,
     /// The quantized model.
     quant: PathBuf,
-    /// Labelled data (as for `pocket eval`).
+    /// Data to run both models on: labelled (as for `pocket eval`) adds top-1/top-5 accuracy;
+    /// any folder of images or .npy arrays (or a .npz with x) compares the outputs of any
+    /// model — detectors, landmarks, masks — by SQNR, cosine and absolute error.
     #[arg(long, value_name = "DIR")]
     data: PathBuf,
     /// Write report.json, report.md and PNG charts into this folder.
@@ -74,21 +77,26 @@ pub fn run(a: Args) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(());
     }
+    if let Some(note) = &r.note {
+        eprintln!("note: {note}");
+    }
     println!(
         "{} samples, {:.1} images/s",
         r.quant.samples, r.images_per_second
     );
     println!("              float      quantized");
-    println!(
-        "top-1      {:>8.2}%  {:>8.2}%",
-        100.0 * r.float.top1,
-        100.0 * r.quant.top1
-    );
-    println!(
-        "top-5      {:>8.2}%  {:>8.2}%",
-        100.0 * r.float.top5,
-        100.0 * r.quant.top5
-    );
+    if r.labelled {
+        println!(
+            "top-1      {:>8.2}%  {:>8.2}%",
+            100.0 * r.float.top1,
+            100.0 * r.quant.top1
+        );
+        println!(
+            "top-5      {:>8.2}%  {:>8.2}%",
+            100.0 * r.float.top5,
+            100.0 * r.quant.top5
+        );
+    }
     println!(
         "size       {:>8.1}K  {:>8.1}K  ({:.2}x)",
         r.float.model.file_bytes as f64 / 1024.0,
@@ -99,12 +107,22 @@ pub fn run(a: Args) -> Result<()> {
         "latency    {:>7.3}ms  {:>7.3}ms",
         r.float.latency_ms, r.quant.latency_ms
     );
-    println!(
-        "agreement (same top-1): {:.2}%, output SQNR {:.1} dB, cosine {:.5}",
-        100.0 * r.agreement,
-        r.output_sqnr_db,
-        r.output_cosine
-    );
+    if r.agreement.is_finite() {
+        println!("agreement (same top-1): {:.2}%", 100.0 * r.agreement);
+    }
+    println!("outputs (quantized against float):");
+    for o in &r.outputs {
+        println!(
+            "  {:<28} {:<16} SQNR {:>6.1} dB  cosine {:.5}  max |err| {:.4}  mean |err| {:.4}  (float RMS {:.4})",
+            o.name,
+            format!("{:?}", o.shape),
+            o.sqnr_db,
+            o.cosine,
+            o.max_abs_error,
+            o.mean_abs_error,
+            o.float_rms
+        );
+    }
     println!("layers that lost the most precision:");
     for &i in &r.worst {
         let l = &r.layers[i];

@@ -473,17 +473,21 @@ impl StudioApp {
                 }
                 EventKind::Compared(r) => {
                     self.running = None;
-                    self.notify(
+                    let summary = if r.labelled {
                         format!(
                             "Compared: float {:.2}% vs quantized {:.2}% top-1",
                             100.0 * r.float.top1,
                             100.0 * r.quant.top1
-                        ),
-                        "",
-                        false,
-                    );
+                        )
+                    } else {
+                        format!(
+                            "Compared {} samples: output SQNR {:.1} dB",
+                            r.quant.samples, r.output_sqnr_db
+                        )
+                    };
+                    self.notify(summary, r.note.clone().unwrap_or_default(), false);
                     if let Some(d) = &mut self.doc {
-                        d.set_report(Some(*r));
+                        d.set_report(Some(*r), &self.settings.heat);
                     }
                 }
                 EventKind::Exported(p) => {

@@ -98,14 +98,14 @@ impl Document {
     /// A new quantized result: the old report (and its heat) no longer applies.
     pub fn set_quantized(&mut self, q: Quantized) {
         self.quant = Some(q);
-        self.set_report(None);
+        self.set_report(None, &layers::HeatScale::default());
     }
 
-    /// A new comparison report, with its per-node heat.
-    pub fn set_report(&mut self, r: Option<CompareReport>) {
+    /// A new comparison report, with its per-node heat on the absolute dB scale `scale`.
+    pub fn set_report(&mut self, r: Option<CompareReport>, scale: &layers::HeatScale) {
         self.heat = r
             .as_ref()
-            .map(|r| layers::node_heat(&self.loaded.graph, r))
+            .map(|r| layers::node_heat(&self.loaded.graph, r, scale))
             .unwrap_or_default();
         self.report = r;
     }

@@ -25,6 +25,8 @@ pub struct Settings {
     /// The input sizes last applied to each model with free dimensions (`name=size` each), so
     /// it reopens at them.
     pub sizes: BTreeMap<PathBuf, Vec<String>>,
+    /// The SQNR scale of the graph's error colours (green at `good_db`, red at `bad_db`).
+    pub heat: pocket_engine::eval::layers::HeatScale,
 }
 
 impl Default for Settings {
@@ -37,6 +39,7 @@ impl Default for Settings {
             data_dir: String::new(),
             show_log: false,
             sizes: BTreeMap::new(),
+            heat: Default::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Evaluate a classifier, or compare a float model with its quantized version, on labelled
-//! data (a folder with class sub-folders, a folder with labels.csv, or a .npz).
+//! Evaluate a classifier on labelled data (a folder with class sub-folders, a folder with
+//! labels.csv, or a .npz), or compare a float model with its quantized version on any data:
+//! labelled data adds accuracy, any folder of images or arrays compares the outputs.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -30,6 +31,32 @@ pub fn dataset(path: &Path, labels: &[String], classes: usize) -> Result<Dataset
     Ok(Dataset::open(path, labels, classes)?)
 }
 
+/// The data to compare `float` on: labelled when `data` has labels that match a classifier
+/// output, else unlabelled, with the reason in the second field (shown to the user).
+pub fn compare_data(
+    data: &Path,
+    float: &Graph,
+    quant: &Graph,
+) -> Result<(Dataset, Option<String>)> {
+    if !data.exists() {
+        bail!("the data {} does not exist", data.display());
+    }
+    let why = match eval::classifier_classes(float) {
+        Ok(classes) => match Dataset::open(data, labels(float, quant), classes) {
+            Ok(ds) => return Ok((ds, None)),
+            Err(e) => format!("{e:#}"),
+        },
+        Err(_) => "the model's output 0 is not class scores".to_string(),
+    };
+    let ds = Dataset::unlabelled(data)?;
+    Ok((
+        ds,
+        Some(format!(
+            "compared without labels ({why}): output error and per-layer SQNR only"
+        )),
+    ))
+}
+
 /// A float model and its quantized version, to compare.
 pub struct Pair<'a> {
     /// The float model.
@@ -42,7 +69,7 @@ pub struct Pair<'a> {
     pub quant_bytes: usize,
 }
 
-/// Compare `pair` on the labelled data at `data`. `preprocess`: `None` for the float model's
+/// Compare `pair` on the data at `data` (labelled or not, see `compare_data`). `preprocess`: `None` for the float model's
 /// own; `threads`: `None` for every core. `progress` sees (samples done, total).
 pub fn compare(
     pair: &Pair<'_>,
@@ -53,8 +80,7 @@ pub fn compare(
     cancel: &AtomicBool,
 ) -> Result<CompareReport> {
     let threads = defaults::threads(threads)?;
-    let classes = eval::classifier_classes(pair.float)?;
-    let ds = dataset(data, labels(pair.float, pair.quant), classes)?;
+    let (ds, note) = compare_data(data, pair.float, pair.quant)?;
     let pre = preprocess.unwrap_or_else(|| Preprocess::for_input(pair.float, 0));
     let m = Models {
         float: pair.float,
@@ -66,7 +92,9 @@ pub fn compare(
         progress: Some(progress),
         cancel: Some(cancel),
     };
-    Ok(eval::compare(&m, &ds, &pre, threads, &hooks)?)
+    let mut report = eval::compare(&m, &ds, &pre, threads, &hooks)?;
+    report.note = note;
+    Ok(report)
 }
 
 /// Accuracy of one classifier (`bytes`: its file size) on the labelled data at `data`.

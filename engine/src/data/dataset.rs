@@ -37,8 +37,10 @@ pub struct Sample {
 pub struct Dataset {
     /// The samples, in a stable order.
     pub samples: Vec<Sample>,
-    /// Class names (index = model output index).
+    /// Class names (index = model output index); empty for unlabelled data.
     pub classes: Vec<String>,
+    /// Whether the samples carry labels (`false`: `Dataset::unlabelled`, every label is 0).
+    pub labelled: bool,
     /// The `.npz` rows, when the dataset is a `.npz`.
     rows: Option<Value>,
 }
@@ -214,6 +216,63 @@ impl Dataset {
         Ok(Dataset {
             samples,
             classes: labels,
+            labelled: true,
+            rows,
+        })
+    }
+
+    /// Open `path` without labels, for comparisons that need none: the images and `.npy`
+    /// arrays of a folder (flat, or one level of sub-folders such as class folders), or the
+    /// array `x` of a `.npz` (samples along axis 0), or one image or `.npy` file.
+    pub fn unlabelled(path: &Path) -> Result<Dataset> {
+        let source = |f: PathBuf| {
+            let e = ext(&f);
+            if e == "npy" {
+                Some(Source::Npy(f))
+            } else if IMAGE_EXT.contains(&e.as_str()) {
+                Some(Source::Image(f))
+            } else {
+                None
+            }
+        };
+        let mut sources = Vec::new();
+        let mut rows = None;
+        if path.is_file() && ext(path) == "npz" {
+            let x = npy::read_npz(path)?
+                .into_iter()
+                .find(|(k, _)| k == "x")
+                .map(|(_, v)| v)
+                .ok_or_else(|| Error::data(format!("{}: needs an array 'x'", path.display())))?;
+            sources = (0..x.shape.first().copied().unwrap_or(0))
+                .map(Source::Row)
+                .collect();
+            rows = Some(x);
+        } else if path.is_file() {
+            sources.extend(source(path.to_path_buf()));
+        } else if path.is_dir() {
+            for p in sorted(path)? {
+                if p.is_dir() {
+                    sources.extend(sorted(&p)?.into_iter().filter_map(source));
+                } else {
+                    sources.extend(source(p));
+                }
+            }
+        } else {
+            return Err(Error::data(format!("{} does not exist", path.display())));
+        }
+        if sources.is_empty() {
+            return Err(Error::data(format!(
+                "{} holds no samples: expected images (png, jpeg, ...), .npy arrays or a .npz with x",
+                path.display()
+            )));
+        }
+        Ok(Dataset {
+            samples: sources
+                .into_iter()
+                .map(|source| Sample { source, label: 0 })
+                .collect(),
+            classes: Vec::new(),
+            labelled: false,
             rows,
         })
     }

@@ -80,6 +80,8 @@ pub struct Agreement {
     ref_sq: f64,
     approx_sq: f64,
     err_over_scale_sq: f64,
+    abs_sum: f64,
+    abs_max: f64,
     /// Elements compared.
     pub n: u64,
 }
@@ -97,6 +99,13 @@ impl Agreement {
             self.ref_sq += r * r;
             self.approx_sq += a * a;
             self.err_over_scale_sq += (e / s) * (e / s);
+            self.abs_sum += e.abs();
+            // NaN in either side makes the maximum NaN: a broken output must not look exact.
+            self.abs_max = if e.is_nan() || self.abs_max.is_nan() {
+                f64::NAN
+            } else {
+                self.abs_max.max(e.abs())
+            };
             self.n += 1;
         }
     }
@@ -122,6 +131,21 @@ impl Agreement {
         } else {
             self.dot / d
         }
+    }
+
+    /// Largest absolute error over every element compared.
+    pub fn max_abs_error(&self) -> f64 {
+        self.abs_max
+    }
+
+    /// Mean absolute error.
+    pub fn mean_abs_error(&self) -> f64 {
+        self.abs_sum / self.n.max(1) as f64
+    }
+
+    /// Root-mean-square error of the reference's magnitude: sqrt(signal / n).
+    pub fn reference_rms(&self) -> f64 {
+        (self.ref_sq / self.n.max(1) as f64).sqrt()
     }
 
     /// RMSE in quantization steps: 1/sqrt(12) ≈ 0.289 is pure rounding error.
@@ -166,5 +190,9 @@ mod tests {
         assert!((b.sqnr_db() - 20.0).abs() < 1e-6);
         assert!((b.rmse_over_scale() - 0.5f64.sqrt()).abs() < 1e-6);
         assert!((b.cosine() - 1.0 / 1.01f64.sqrt()).abs() < 1e-6);
+        assert!((b.max_abs_error() - 0.1).abs() < 1e-6 && (b.mean_abs_error() - 0.05).abs() < 1e-6);
+        let mut c = Agreement::default();
+        c.add(&[1.0, 2.0], &[f32::NAN, 2.0], 1.0);
+        assert!(c.max_abs_error().is_nan());
     }
 }

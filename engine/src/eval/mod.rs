@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::ir::{DType, Data, Graph, Node, Value};
 use crate::runtime::{RunHooks, Session, SessionOptions};
 use metrics::{Agreement, Classification};
-pub use report::{CompareReport, EvalReport, LayerError, ModelInfo};
+pub use report::{CompareReport, EvalReport, LayerError, ModelInfo, OutputError};
 
 /// Progress and cancellation.
 #[derive(Default)]
@@ -175,7 +175,9 @@ pub struct Models<'a> {
     pub quant_bytes: usize,
 }
 
-/// Compare a quantized model with its float original on the same samples, layer by layer.
+/// Compare a quantized model with its float original on the same samples, output by output
+/// and layer by layer. Labelled data (`Dataset::open`) adds accuracy; unlabelled data
+/// (`Dataset::unlabelled`) compares any model, classifier or not.
 pub fn compare(
     m: &Models<'_>,
     ds: &Dataset,
@@ -184,8 +186,11 @@ pub fn compare(
     hooks: &Hooks<'_>,
 ) -> Result<CompareReport> {
     let (fg, qg, f_bytes, q_bytes) = (m.float, m.quant, m.float_bytes, m.quant_bytes);
-    let classes = classifier_classes(fg)?;
-    if classifier_classes(qg)? != classes {
+    // Class scores on output 0 give top-1 agreement with or without labels; accuracy needs
+    // labelled data.
+    let classes = classifier_classes(fg).ok();
+    let labelled = ds.labelled;
+    if labelled && classifier_classes(qg)? != classifier_classes(fg)? {
         return Err(Error::data(
             "the two models have different numbers of classes",
         ));
@@ -193,10 +198,19 @@ pub fn compare(
     if fg.inputs.len() != 1 || qg.inputs.len() != 1 {
         return Err(Error::data("comparison supports single-input models"));
     }
+    if fg.outputs.len() != qg.outputs.len() {
+        return Err(Error::data(format!(
+            "the float model has {} outputs but the quantized one has {}",
+            fg.outputs.len(),
+            qg.outputs.len()
+        )));
+    }
+    let n_classes = if labelled { classes.unwrap_or(0) } else { 0 };
     let (mut fr, mut qr) = (
-        Run::new(fg, classes, threads)?,
-        Run::new(qg, classes, threads)?,
+        Run::new(fg, n_classes, threads)?,
+        Run::new(qg, n_classes, threads)?,
     );
+    let mut outputs = vec![Agreement::default(); fg.outputs.len()];
     // Quantized tensors with a float twin of the same name and shape.
     let float_by_name: HashMap<&str, usize> = fg
         .tensors
@@ -219,7 +233,7 @@ pub fn compare(
     }
     let wanted: std::collections::HashSet<usize> = pairs.values().copied().collect();
     let mut layer_stats: HashMap<usize, Agreement> = HashMap::new();
-    let (mut agree, mut n, mut out_agree) = (0u64, 0u64, Agreement::default());
+    let (mut agree, mut n) = (0u64, 0u64);
     let t0 = Instant::now();
     let mut last: Option<(Value, Value)> = None;
     let skipped = each_sample(ds, fg, pre, hooks, |x, label| {
@@ -268,12 +282,31 @@ pub fn compare(
             },
         )?;
         qr.time += t.elapsed().as_secs_f64();
-        let (fs, qs) = (scores(&fo[0], fg), scores(&qo[0], qg));
-        fr.cls.add(&fs, label);
-        qr.cls.add(&qs, label);
-        agree += (metrics::top_k(&fs, 1) == metrics::top_k(&qs, 1)) as u64;
+        for (o, (fv, qv)) in fo.iter().zip(&qo).enumerate() {
+            let (a, b) = (output_f32(fv, fg, o), output_f32(qv, qg, o));
+            if a.len() != b.len() {
+                return Err(Error::data(format!(
+                    "output {o} '{}' has {} values in the float model but {} in the quantized one",
+                    fg.output_name(o),
+                    a.len(),
+                    b.len()
+                )));
+            }
+            outputs[o].add(&a, &b, 1.0);
+        }
+        if classes.is_some() {
+            let (fs, qs) = (scores(&fo[0], fg), scores(&qo[0], qg));
+            agree += (metrics::top_k(&fs, 1) == metrics::top_k(&qs, 1)) as u64;
+            if labelled {
+                fr.cls.add(&fs, label);
+                qr.cls.add(&qs, label);
+            }
+        }
+        if !labelled {
+            fr.cls.n += 1;
+            qr.cls.n += 1;
+        }
         n += 1;
-        out_agree.add(&fs, &qs, 1.0);
         Ok(())
     })?;
     if n == 0 {
@@ -330,13 +363,29 @@ pub fn compare(
         })
         .collect();
     layers.sort_by_key(|l| l.node_index);
+    let outputs = outputs
+        .iter()
+        .enumerate()
+        .map(|(o, a)| {
+            let shape = fg.tensors[fg.outputs[o]].shape.clone();
+            report::OutputError::new(fg.output_name(o), shape, a)
+        })
+        .collect();
     Ok(report::compare_report(
         float,
         quant,
-        agree as f64 / n as f64,
-        &out_agree,
-        layers,
-        n,
-        wall,
+        report::Measured {
+            labelled,
+            note: None,
+            agreement: if classes.is_some() {
+                agree as f64 / n as f64
+            } else {
+                f64::NAN
+            },
+            outputs,
+            layers,
+            n,
+            wall,
+        },
     ))
 }

@@ -74,18 +74,59 @@ pub struct LayerError {
     pub elements: u64,
 }
 
+/// Error of one model output of the quantized model against the float model's.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputError {
+    /// Output name (signature name, else tensor name).
+    pub name: String,
+    /// Output shape.
+    pub shape: Vec<usize>,
+    /// Signal-to-quantization-noise ratio, dB (infinite when identical).
+    pub sqnr_db: f64,
+    /// Cosine similarity.
+    pub cosine: f64,
+    /// Largest absolute difference over every sample.
+    pub max_abs_error: f64,
+    /// Mean absolute difference.
+    pub mean_abs_error: f64,
+    /// Root-mean-square of the float output, to read the errors against.
+    pub float_rms: f64,
+}
+
+impl OutputError {
+    pub(super) fn new(name: String, shape: Vec<usize>, a: &Agreement) -> OutputError {
+        OutputError {
+            name,
+            shape,
+            sqnr_db: a.sqnr_db(),
+            cosine: a.cosine(),
+            max_abs_error: a.max_abs_error(),
+            mean_abs_error: a.mean_abs_error(),
+            float_rms: a.reference_rms(),
+        }
+    }
+}
+
 /// Float vs quantized on the same samples.
 #[derive(Debug, Clone, Serialize)]
 pub struct CompareReport {
+    /// Whether the data had labels the model's classes match (top-1/top-5 and the confusion
+    /// matrices are only meaningful then; otherwise they are NaN / empty).
+    pub labelled: bool,
+    /// Why the comparison ran without labels, when it did.
+    pub note: Option<String>,
+    /// Error of each model output, in output order.
+    pub outputs: Vec<OutputError>,
     /// The float model.
     pub float: EvalReport,
     /// The quantized model.
     pub quant: EvalReport,
-    /// Fraction of samples with the same top-1 class.
+    /// Fraction of samples with the same top-1 class (NaN when output 0 is not class
+    /// scores `[1, C]`).
     pub agreement: f64,
-    /// SQNR of the quantized scores against the float scores, dB.
+    /// SQNR of the quantized output 0 against the float one, dB.
     pub output_sqnr_db: f64,
-    /// Cosine of the quantized scores against the float scores.
+    /// Cosine of the quantized output 0 against the float one.
     pub output_cosine: f64,
     /// Quantized file size / float file size.
     pub size_ratio: f64,
@@ -141,30 +182,48 @@ pub(super) fn eval_report(
     infer_s: f64,
     wall_s: f64,
 ) -> EvalReport {
+    // Unlabelled data: the classification only counted the samples (`n`).
+    let (labelled, n) = (ds.labelled, c.n);
     EvalReport {
-        top1: c.top1(),
-        top5: c.top5(),
-        samples: c.n,
+        top1: if labelled { c.top1() } else { f64::NAN },
+        top5: if labelled { c.top5() } else { f64::NAN },
+        samples: n,
         skipped,
         classes: ds.classes.clone(),
-        per_class: c.per_class(),
-        confusion: c.confusion.clone(),
-        latency_ms: 1e3 * infer_s / c.n.max(1) as f64,
-        images_per_second: c.n as f64 / wall_s.max(1e-9),
+        per_class: if labelled { c.per_class() } else { Vec::new() },
+        confusion: if labelled {
+            c.confusion.clone()
+        } else {
+            Vec::new()
+        },
+        latency_ms: 1e3 * infer_s / n.max(1) as f64,
+        images_per_second: n as f64 / wall_s.max(1e-9),
         model: model_info(g, bytes, s),
         preprocess: pre.clone(),
     }
 }
 
-pub(super) fn compare_report(
-    float: EvalReport,
-    quant: EvalReport,
-    agreement: f64,
-    out: &Agreement,
-    layers: Vec<LayerError>,
-    n: u64,
-    wall: f64,
-) -> CompareReport {
+/// What a comparison measured, beside the two models' own reports.
+pub(super) struct Measured {
+    pub labelled: bool,
+    pub note: Option<String>,
+    pub agreement: f64,
+    pub outputs: Vec<OutputError>,
+    pub layers: Vec<LayerError>,
+    pub n: u64,
+    pub wall: f64,
+}
+
+pub(super) fn compare_report(float: EvalReport, quant: EvalReport, m: Measured) -> CompareReport {
+    let Measured {
+        labelled,
+        note,
+        agreement,
+        outputs,
+        layers,
+        n,
+        wall,
+    } = m;
     let mut order: Vec<usize> = (0..layers.len()).collect();
     order.sort_by(|&a, &b| {
         layers[a]
@@ -178,8 +237,11 @@ pub(super) fn compare_report(
         float,
         quant,
         agreement,
-        output_sqnr_db: out.sqnr_db(),
-        output_cosine: out.cosine(),
+        output_sqnr_db: outputs.first().map_or(f64::NAN, |o| o.sqnr_db),
+        output_cosine: outputs.first().map_or(f64::NAN, |o| o.cosine),
+        labelled,
+        note,
+        outputs,
         layers,
         worst: order,
         images_per_second: n as f64 / wall.max(1e-9),
@@ -254,35 +316,37 @@ impl CompareReport {
     pub fn write(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let (f, q) = (&self.float, &self.quant);
-        save_png(
-            &plot::bars(
-                "Accuracy: float vs quantized",
-                &["top-1".into(), "top-5".into(), "agreement".into()],
-                &[
-                    ("float", vec![f.top1, f.top5, 1.0]),
-                    ("quantized", vec![q.top1, q.top5, self.agreement]),
-                ],
-            ),
-            &dir.join("accuracy.png"),
-        )?;
-        let per_f: Vec<f64> = f.per_class.iter().map(|p| p.1).collect();
-        let per_q: Vec<f64> = q.per_class.iter().map(|p| p.1).collect();
-        save_png(
-            &plot::bars(
-                "Top-1 per class",
-                &f.classes,
-                &[("float", per_f), ("quantized", per_q)],
-            ),
-            &dir.join("per_class.png"),
-        )?;
-        save_png(
-            &plot::confusion("Confusion matrix (float)", &f.classes, &f.confusion),
-            &dir.join("confusion_float.png"),
-        )?;
-        save_png(
-            &plot::confusion("Confusion matrix (quantized)", &q.classes, &q.confusion),
-            &dir.join("confusion_quant.png"),
-        )?;
+        if self.labelled {
+            save_png(
+                &plot::bars(
+                    "Accuracy: float vs quantized",
+                    &["top-1".into(), "top-5".into(), "agreement".into()],
+                    &[
+                        ("float", vec![f.top1, f.top5, 1.0]),
+                        ("quantized", vec![q.top1, q.top5, self.agreement]),
+                    ],
+                ),
+                &dir.join("accuracy.png"),
+            )?;
+            let per_f: Vec<f64> = f.per_class.iter().map(|p| p.1).collect();
+            let per_q: Vec<f64> = q.per_class.iter().map(|p| p.1).collect();
+            save_png(
+                &plot::bars(
+                    "Top-1 per class",
+                    &f.classes,
+                    &[("float", per_f), ("quantized", per_q)],
+                ),
+                &dir.join("per_class.png"),
+            )?;
+            save_png(
+                &plot::confusion("Confusion matrix (float)", &f.classes, &f.confusion),
+                &dir.join("confusion_float.png"),
+            )?;
+            save_png(
+                &plot::confusion("Confusion matrix (quantized)", &q.classes, &q.confusion),
+                &dir.join("confusion_quant.png"),
+            )?;
+        }
         let sqnr: Vec<f64> = self.layers.iter().map(|l| l.sqnr_db).collect();
         save_png(
             &plot::layers(
@@ -293,11 +357,47 @@ impl CompareReport {
             ),
             &dir.join("layers.png"),
         )?;
-        let mut md = String::from(
-            "# Float vs quantized\n\n![accuracy](accuracy.png)\n\n| | float | quantized |\n|---|---|---|\n",
-        );
-        md.push_str(&format!("| top-1 | {} | {} |\n| top-5 | {} | {} |\n| file size | {} | {} ({:.2}x) |\n| latency (ours) | {:.3} ms | {:.3} ms |\n| MACs | {} | {} |\n| peak activations | {} | {} |\n", pct(f.top1), pct(q.top1), pct(f.top5), pct(q.top5), mib(f.model.file_bytes), mib(q.model.file_bytes), self.size_ratio, f.latency_ms, q.latency_ms, f.model.macs, q.model.macs, mib(f.model.peak_activation_bytes), mib(q.model.peak_activation_bytes)));
-        md.push_str(&format!("\nSame top-1 on {} of samples; output SQNR {:.1} dB, cosine {:.5}; {} samples ({} skipped), {:.1} images/s.\n", pct(self.agreement), self.output_sqnr_db, self.output_cosine, q.samples, q.skipped, self.images_per_second));
+        let mut md = String::from("# Float vs quantized\n\n");
+        if let Some(note) = &self.note {
+            md.push_str(&format!("{note}\n\n"));
+        }
+        if self.labelled {
+            md.push_str("![accuracy](accuracy.png)\n\n");
+        }
+        md.push_str("| | float | quantized |\n|---|---|---|\n");
+        if self.labelled {
+            md.push_str(&format!(
+                "| top-1 | {} | {} |\n| top-5 | {} | {} |\n",
+                pct(f.top1),
+                pct(q.top1),
+                pct(f.top5),
+                pct(q.top5)
+            ));
+        }
+        md.push_str(&format!("| file size | {} | {} ({:.2}x) |\n| latency (ours) | {:.3} ms | {:.3} ms |\n| MACs | {} | {} |\n| peak activations | {} | {} |\n", mib(f.model.file_bytes), mib(q.model.file_bytes), self.size_ratio, f.latency_ms, q.latency_ms, f.model.macs, q.model.macs, mib(f.model.peak_activation_bytes), mib(q.model.peak_activation_bytes)));
+        md.push_str("\n## Outputs\n\n| output | shape | SQNR dB | cosine | max abs error | mean abs error | float RMS |\n|---|---|---|---|---|---|---|\n");
+        for o in &self.outputs {
+            md.push_str(&format!(
+                "| {} | {:?} | {:.1} | {:.5} | {:.4} | {:.4} | {:.4} |\n",
+                o.name,
+                o.shape,
+                o.sqnr_db,
+                o.cosine,
+                o.max_abs_error,
+                o.mean_abs_error,
+                o.float_rms
+            ));
+        }
+        if self.agreement.is_finite() {
+            md.push_str(&format!(
+                "\nSame top-1 on {} of samples.",
+                pct(self.agreement)
+            ));
+        }
+        md.push_str(&format!(
+            "\n{} samples ({} skipped), {:.1} images/s.\n",
+            q.samples, q.skipped, self.images_per_second
+        ));
         md.push_str("\n## Layers that lost the most precision\n\n![layers](layers.png)\n\n| layer (tensor) | op | SQNR dB | cosine | RMSE / scale |\n|---|---|---|---|---|\n");
         for &i in &self.worst {
             let l = &self.layers[i];
@@ -310,7 +410,10 @@ impl CompareReport {
                 l.rmse_over_scale
             ));
         }
-        md.push_str("\nRMSE / scale of 0.289 (1/√12) is pure rounding; much larger values point at clipping or a poorly chosen range.\n\n![per class](per_class.png)\n\n![confusion float](confusion_float.png) ![confusion quantized](confusion_quant.png)\n");
+        md.push_str("\nRMSE / scale of 0.289 (1/√12) is pure rounding; much larger values point at clipping or a poorly chosen range.\n");
+        if self.labelled {
+            md.push_str("\n![per class](per_class.png)\n\n![confusion float](confusion_float.png) ![confusion quantized](confusion_quant.png)\n");
+        }
         crate::formats::write_atomic(&dir.join("report.md"), md.as_bytes())?;
         crate::formats::write_atomic(
             &dir.join("report.json"),

@@ -1,7 +1,8 @@
-//! Compare panel: sizes before/after, the accuracy table, the confusion matrix and the
+//! Compare panel: sizes before/after, the error of each output (any model: detectors,
+//! landmarks, masks), with labelled data the accuracy table and the confusion matrix, and the
 //! per-layer error plot, where clicking a point selects that layer in the graph.
 
-use egui_plot::{Bar, BarChart, Plot, Points};
+use egui_plot::{Bar, BarChart, HoverPosition, Plot, Points};
 use pocket_engine::eval::CompareReport;
 
 use super::Command;
@@ -9,12 +10,12 @@ use super::Command;
 /// Panel state.
 #[derive(Default)]
 pub struct ComparePanel {
-    /// Labelled data folder.
+    /// Data folder (labels optional).
     pub data: String,
 }
 
 impl ComparePanel {
-    /// Use `dir` as the labelled data folder.
+    /// Use `dir` as the data folder.
     pub fn set_data(&mut self, dir: &std::path::Path) {
         self.data = dir.display().to_string();
     }
@@ -30,10 +31,11 @@ impl ComparePanel {
         let mut out = Vec::new();
         ui.heading("Compare");
         ui.horizontal(|ui| {
-            ui.label("Labelled images");
+            ui.label("Images")
+                .on_hover_text("Any folder of images or .npy arrays. With one sub-folder per class (or a labels.csv) matching a classifier's labels, accuracy is measured too.");
             ui.add(
                 egui::TextEdit::singleline(&mut self.data)
-                    .hint_text("folder with one sub-folder per class")
+                    .hint_text("folder of images (class sub-folders: accuracy too)")
                     .desired_width(240.0),
             );
             if ui
@@ -48,19 +50,24 @@ impl ComparePanel {
             ui.weak("Quantize the model first.");
         }
         let Some(r) = report else { return out };
+        if let Some(note) = &r.note {
+            ui.weak(note);
+        }
         egui::Grid::new("cmp").striped(true).show(ui, |ui| {
             ui.label("");
             ui.strong("float");
             ui.strong("quantized");
             ui.end_row();
-            ui.label("top-1");
-            ui.label(format!("{:.2}%", 100.0 * r.float.top1));
-            ui.label(format!("{:.2}%", 100.0 * r.quant.top1));
-            ui.end_row();
-            ui.label("top-5");
-            ui.label(format!("{:.2}%", 100.0 * r.float.top5));
-            ui.label(format!("{:.2}%", 100.0 * r.quant.top5));
-            ui.end_row();
+            if r.labelled {
+                ui.label("top-1");
+                ui.label(format!("{:.2}%", 100.0 * r.float.top1));
+                ui.label(format!("{:.2}%", 100.0 * r.quant.top1));
+                ui.end_row();
+                ui.label("top-5");
+                ui.label(format!("{:.2}%", 100.0 * r.float.top5));
+                ui.label(format!("{:.2}%", 100.0 * r.quant.top5));
+                ui.end_row();
+            }
             ui.label("file size");
             ui.label(format!(
                 "{:.1} KiB",
@@ -77,13 +84,31 @@ impl ComparePanel {
             ui.label(format!("{:.3} ms", r.quant.latency_ms));
             ui.end_row();
         });
-        ui.label(format!(
-            "Same top-1 on {:.2}% of {} images; output SQNR {:.1} dB, cosine {:.5}",
-            100.0 * r.agreement,
-            r.quant.samples,
-            r.output_sqnr_db,
-            r.output_cosine
-        ));
+        if r.agreement.is_finite() {
+            ui.label(format!(
+                "Same top-1 on {:.2}% of {} images",
+                100.0 * r.agreement,
+                r.quant.samples
+            ));
+        } else {
+            ui.label(format!("{} images", r.quant.samples));
+        }
+        ui.label("Outputs (quantized against float)");
+        egui::Grid::new("cmp_outputs").striped(true).show(ui, |ui| {
+            for h in ["output", "SQNR", "cosine", "max |err|", "mean |err|"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for o in &r.outputs {
+                ui.label(&o.name)
+                    .on_hover_text(format!("shape {:?}; float RMS {:.4}", o.shape, o.float_rms));
+                ui.label(format!("{:.1} dB", o.sqnr_db));
+                ui.label(format!("{:.5}", o.cosine));
+                ui.label(format!("{:.4}", o.max_abs_error));
+                ui.label(format!("{:.4}", o.mean_abs_error));
+                ui.end_row();
+            }
+        });
         let sizes = vec![
             Bar::new(0.0, r.float.model.file_bytes as f64 / 1024.0).name("float"),
             Bar::new(1.0, r.quant.model.file_bytes as f64 / 1024.0).name("quantized"),
@@ -91,6 +116,7 @@ impl ComparePanel {
         Plot::new("sizes")
             .height(110.0)
             .allow_scroll(false)
+            .y_axis_label("file size (KiB)")
             .show(ui, |p| p.bar_chart(BarChart::new("size KiB", sizes)));
         ui.label("Per-layer SQNR (dB, higher is better) — click a point to select the layer");
         let pts: Vec<[f64; 2]> = r
@@ -108,9 +134,24 @@ impl ComparePanel {
                 ]
             })
             .collect();
+        let layers = &r.layers;
         let resp = Plot::new("layers")
             .height(170.0)
             .allow_scroll(false)
+            .x_axis_label("layer (graph order)")
+            .y_axis_label("SQNR (dB)")
+            .label_formatter(move |pos| match pos {
+                HoverPosition::NearDataPoint { index, .. } => layers.get(*index).map(|l| {
+                    format!(
+                        "{} ({})\nSQNR {:.1} dB, RMSE/scale {:.2}",
+                        pocket_engine::eval::report::short_name(&l.tensor),
+                        l.op,
+                        l.sqnr_db,
+                        l.rmse_over_scale
+                    )
+                }),
+                HoverPosition::Elsewhere { .. } => None,
+            })
             .show(ui, |p| {
                 p.points(Points::new("SQNR", pts.clone()).radius(3.0));
                 p.pointer_coordinate()
@@ -138,6 +179,9 @@ impl ComparePanel {
             {
                 out.push(Command::SelectQuantized(l.node_index));
             }
+        }
+        if !r.labelled {
+            return out;
         }
         ui.label("Confusion (quantized, rows: true class)");
         egui::Grid::new("confusion").show(ui, |ui| {
