@@ -369,3 +369,64 @@ fn a_model_with_free_dimensions_asks_for_its_size_and_re_infers() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn folders_belong_to_the_model_and_compare_runs_without_labels() {
+    // A flat folder of images (no class sub-folders): calibration data, and comparison data
+    // without labels.
+    let data = tmp("flat");
+    let eval = sample("Shapes").parent().expect("dir").join("eval");
+    for class in std::fs::read_dir(&eval).expect("eval dir") {
+        let class = class.expect("entry").path();
+        let mut imgs: Vec<_> = std::fs::read_dir(&class)
+            .expect("class")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        imgs.sort();
+        for img in imgs.iter().take(2) {
+            let name = format!(
+                "{}_{}",
+                class.file_name().expect("c").to_string_lossy(),
+                img.file_name().expect("f").to_string_lossy()
+            );
+            std::fs::copy(img, data.join(name)).expect("copy");
+        }
+    }
+    let mut h = harness();
+    h.get_by_label("Open Shapes").click();
+    step_until(&mut h, "the model to load", |a| a.model().is_some());
+    drop_file(&mut h, &data);
+    h.run_steps(2);
+    let flat = data.display().to_string();
+    assert_eq!(h.state().data_folders(), (flat.as_str(), flat.as_str()));
+    h.get_by_role_and_label(Role::Button, "Quantize").click();
+    step_until(&mut h, "quantization", |a| !a.busy());
+    h.get_by_role_and_label(Role::Button, "Compare").click();
+    step_until(&mut h, "the comparison", |a| {
+        a.report().is_some() && !a.busy()
+    });
+    let r = h.state().report().expect("report");
+    assert!(!r.labelled && r.outputs.len() == 1 && r.quant.samples == 10);
+    h.get_by_label_contains("Outputs (quantized against float)");
+    h.get_by_label_contains("compared without labels");
+    assert!(h.query_by_label("top-1").is_none());
+
+    // Another model does not silently reuse the folder: the digits sample brings its own.
+    drop_file(&mut h, &sample("Digits"));
+    let is = |a: &StudioApp, name: &str| {
+        a.document()
+            .is_some_and(|d| d.loaded.path.to_string_lossy().contains(name))
+            && !a.busy()
+    };
+    step_until(&mut h, "the digits model", |a| is(a, "digits"));
+    let (calib, cmp) = h.state().data_folders();
+    assert!(
+        calib.contains("digits") && cmp.contains("digits"),
+        "{calib} {cmp}"
+    );
+    // Back to the first model: its folders come back.
+    drop_file(&mut h, &sample("Shapes"));
+    step_until(&mut h, "the shapes model again", |a| is(a, "shapes"));
+    assert_eq!(h.state().data_folders(), (flat.as_str(), flat.as_str()));
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -90,13 +90,8 @@ impl StudioApp {
             egui::Visuals::light()
         });
         let mut app = StudioApp {
-            quantize: QuantizePanel {
-                calib: settings.calib_dir.clone(),
-                ..Default::default()
-            },
-            compare: ComparePanel {
-                data: settings.data_dir.clone(),
-            },
+            quantize: QuantizePanel::default(),
+            compare: ComparePanel::default(),
             settings,
             worker: Worker::new(ctx.clone()),
             ctx,
@@ -125,6 +120,11 @@ impl StudioApp {
             app.apply(Command::Open(p));
         }
         app
+    }
+
+    /// The calibration and comparison folders the panels show (tests).
+    pub fn data_folders(&self) -> (&str, &str) {
+        (&self.quantize.calib, &self.compare.data)
     }
 
     /// The open model, if any (tests).
@@ -231,12 +231,19 @@ impl StudioApp {
             Command::ToggleKeepFloat(name) => {
                 if let Some(d) = &mut self.doc {
                     d.toggle_keep_float(name);
+                    self.settings.model_mut(&d.loaded.path).keep_float =
+                        d.keep_float.iter().cloned().collect();
                 }
             }
             Command::UseDataFolder(p) => {
                 self.live.set_folder(&p);
                 self.quantize.set_calib(&p);
                 self.compare.set_data(&p);
+                if let Some(d) = &self.doc {
+                    let state = self.settings.model_mut(&d.loaded.path);
+                    state.calib_dir = p.display().to_string();
+                    state.data_dir = p.display().to_string();
+                }
                 self.notify(
                     "Folder set as calibration and evaluation data",
                     p.display().to_string(),
@@ -270,7 +277,9 @@ impl StudioApp {
             }
             Command::Quantize(recipe, calib) => {
                 let Some(doc) = &mut self.doc else { return };
-                self.settings.calib_dir = calib.display().to_string();
+                let state = self.settings.model_mut(&doc.loaded.path);
+                state.calib_dir = calib.display().to_string();
+                state.recipe = Some(recipe.clone());
                 let recipe = doc.recipe(&recipe);
                 doc.quantizing = Some(recipe.clone());
                 let graph = doc.graph().clone();
@@ -287,7 +296,7 @@ impl StudioApp {
                 let Some((doc, Some(q))) = self.doc.as_ref().map(|d| (d, &d.quant)) else {
                     return;
                 };
-                self.settings.data_dir = data.display().to_string();
+                self.settings.model_mut(&doc.loaded.path).data_dir = data.display().to_string();
                 let job = Job::Compare {
                     float: doc.graph().clone(),
                     float_bytes: doc.loaded.bytes,
@@ -383,6 +392,14 @@ impl StudioApp {
         }
     }
 
+    /// Keep the open model's view state (its search text) in its settings, before another
+    /// model replaces it or the settings are saved.
+    fn remember_view(&mut self) {
+        if let Some(d) = &self.doc {
+            self.settings.model_mut(&d.loaded.path).search = self.graph.search.clone();
+        }
+    }
+
     /// True when the open model's free dimensions are only at a placeholder size.
     fn needs_sizes(&self) -> bool {
         self.doc
@@ -414,15 +431,33 @@ impl StudioApp {
                             true,
                         );
                     }
-                    // Sample models bring their own calibration and evaluation images.
+                    self.remember_view();
+                    let state = self.settings.model(&doc.path);
+                    // Folders, kept nodes, search and recipe belong to the model: what was
+                    // chosen for it before, else the folders a sample model brings, else
+                    // nothing (the panels ask, suggesting the model's folder).
                     let data = sample_data(&doc.path);
-                    if let Some(d) = &data.calib {
-                        self.quantize.set_calib(d);
+                    let pick = |chosen: &str, sample: &Option<PathBuf>| {
+                        if chosen.is_empty() {
+                            sample
+                                .as_ref()
+                                .map(|d| d.display().to_string())
+                                .unwrap_or_default()
+                        } else {
+                            chosen.to_string()
+                        }
+                    };
+                    self.quantize.calib = pick(&state.calib_dir, &data.calib);
+                    self.compare.data = pick(&state.data_dir, &data.eval);
+                    let beside = doc.path.parent().map(|d| d.display().to_string());
+                    self.quantize.suggest = beside.clone().unwrap_or_default();
+                    self.compare.suggest = beside.unwrap_or_default();
+                    if let Some(r) = state.recipe {
+                        self.quantize.recipe = r;
                     }
-                    if let Some(d) = &data.eval {
-                        self.compare.set_data(d);
-                    }
-                    let doc = Document::new(doc);
+                    self.graph.search = state.search;
+                    let mut doc = Document::new(doc);
+                    doc.keep_float = state.keep_float.into_iter().collect();
                     let pre = doc.live_preprocess();
                     self.doc = Some(doc);
                     self.graph.reset();
@@ -431,9 +466,7 @@ impl StudioApp {
                     if let Some(p) = pre {
                         self.live.set_preprocess(p);
                     }
-                    if self.live.folder.is_empty() {
-                        self.live.folder = self.compare.data.clone();
-                    }
+                    self.live.folder = self.compare.data.clone();
                 }
                 EventKind::Quantized {
                     graph,
@@ -565,16 +598,28 @@ impl StudioApp {
                 if self.doc.is_some() && ui.button("Close").clicked() {
                     cmds.push(Command::Close);
                 }
-                if let Some(d) = &self.doc {
+                let title = self.doc.as_ref().map(|d| {
                     let (path, s) = (&d.loaded.path, &d.loaded.summary);
-                    ui.label(format!(
-                        "{} — {} nodes, {} params, {:.1} MMACs",
-                        path.display(),
-                        s.nodes,
-                        s.params,
-                        s.macs as f64 / 1e6
-                    ));
-                }
+                    // The file and its folder (`digits/model.tflite`): enough to tell models apart.
+                    let tail: Vec<String> = path
+                        .iter()
+                        .rev()
+                        .take(2)
+                        .map(|c| c.to_string_lossy().into_owned())
+                        .collect();
+                    let file = tail.into_iter().rev().collect::<Vec<_>>().join("/");
+                    (
+                        format!(
+                            "{file} — {} nodes, {} params, {:.1} MMACs",
+                            s.nodes,
+                            s.params,
+                            s.macs as f64 / 1e6
+                        ),
+                        path.display().to_string(),
+                    )
+                });
+                // Right to left: theme, log, the running job; the title takes what is left and
+                // is cut with an ellipsis (the full path on hover), never under the buttons.
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui
                         .button(if self.settings.dark {
@@ -598,6 +643,13 @@ impl StudioApp {
                             format!("{what} {d}/{t}")
                         } else {
                             what.to_string()
+                        });
+                        ui.separator();
+                    }
+                    if let Some((title, full)) = title {
+                        ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                            ui.add(egui::Label::new(title).truncate())
+                                .on_hover_text(full);
                         });
                     }
                 });
@@ -742,6 +794,7 @@ impl eframe::App for StudioApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.remember_view();
         if let Ok(t) = serde_json::to_string(&self.settings) {
             storage.set_string(SETTINGS_KEY, t);
         }

@@ -12,6 +12,8 @@ use super::Command;
 pub struct ComparePanel {
     /// Data folder (labels optional).
     pub data: String,
+    /// A folder to suggest while none is chosen (the model's own folder).
+    pub suggest: String,
 }
 
 impl ComparePanel {
@@ -39,7 +41,10 @@ impl ComparePanel {
                     .desired_width(240.0),
             );
             if ui
-                .add_enabled(have_quant && !busy, egui::Button::new("Compare"))
+                .add_enabled(
+                    have_quant && !busy && !self.data.trim().is_empty(),
+                    egui::Button::new("Compare"),
+                )
                 .on_hover_text("Run float and quantized on the same images, layer by layer")
                 .clicked()
             {
@@ -48,6 +53,21 @@ impl ComparePanel {
         });
         if !have_quant {
             ui.weak("Quantize the model first.");
+        } else if self.data.trim().is_empty() {
+            ui.horizontal(|ui| {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    "Choose the images to compare on.",
+                );
+                if !self.suggest.is_empty()
+                    && ui
+                        .small_button("use the model's folder")
+                        .on_hover_text(self.suggest.clone())
+                        .clicked()
+                {
+                    self.data = self.suggest.clone();
+                }
+            });
         }
         let Some(r) = report else { return out };
         if let Some(note) = &r.note {

@@ -578,22 +578,38 @@ impl LivePanel {
         if let Some(st) = stats
             && !st.history.is_empty()
         {
+            // Frames per second and milliseconds per model have their own axes (one plot each,
+            // time axes linked), so neither flattens the other.
             let fps: Vec<[f64; 2]> = st.history.iter().map(|p| [p.t, p.fps]).collect();
-            Plot::new("live-history")
-                .height(120.0)
-                .legend(Legend::default())
-                .allow_scroll(false)
-                .show(ui, |p| {
-                    p.line(Line::new("FPS", fps));
-                    for (k, name) in names.iter().enumerate() {
-                        let pts: Vec<[f64; 2]> = st
-                            .history
-                            .iter()
-                            .filter_map(|h| h.latency_ms.get(k).map(|&l| [h.t, l]))
-                            .collect();
-                        p.line(Line::new(format!("{name} ms"), pts));
-                    }
-                });
+            let link = egui::Id::NULL.with("live-time");
+            ui.columns(2, |cols| {
+                Plot::new("live-fps")
+                    .height(110.0)
+                    .allow_scroll(false)
+                    .link_axis(link, [true, false])
+                    .x_axis_label("time (s)")
+                    .y_axis_label("frames per second")
+                    .include_y(0.0)
+                    .show(&mut cols[0], |p| p.line(Line::new("FPS", fps)));
+                Plot::new("live-latency")
+                    .height(110.0)
+                    .legend(Legend::default())
+                    .allow_scroll(false)
+                    .link_axis(link, [true, false])
+                    .x_axis_label("time (s)")
+                    .y_axis_label("latency (ms)")
+                    .include_y(0.0)
+                    .show(&mut cols[1], |p| {
+                        for (k, name) in names.iter().enumerate() {
+                            let pts: Vec<[f64; 2]> = st
+                                .history
+                                .iter()
+                                .filter_map(|h| h.latency_ms.get(k).map(|&l| [h.t, l]))
+                                .collect();
+                            p.line(Line::new(name.to_string(), pts));
+                        }
+                    });
+            });
         }
         ui.horizontal(|ui| {
             let l = ui.label("Snapshot into");

@@ -14,6 +14,8 @@ pub struct QuantizePanel {
     pub recipe: Recipe,
     /// Calibration folder.
     pub calib: String,
+    /// A folder to suggest while none is chosen (the model's own folder).
+    pub suggest: String,
     /// Path typed for loading and saving recipes.
     pub recipe_path: String,
     /// Last message of loading/saving recipes.
@@ -25,6 +27,7 @@ impl Default for QuantizePanel {
         QuantizePanel {
             recipe: Recipe::new(Mode::Int8),
             calib: String::new(),
+            suggest: String::new(),
             recipe_path: String::new(),
             status: String::new(),
         }
@@ -116,6 +119,22 @@ impl QuantizePanel {
                 ui.label("Calibration folder");
                 ui.add(egui::TextEdit::singleline(&mut self.calib).hint_text("folder of images or .npy").desired_width(260.0)).on_hover_text("Images like those the model will see (class sub-folders are fine). Tip: drop a folder on the window.");
             });
+            if self.calib.trim().is_empty() {
+                ui.horizontal(|ui| {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        "Choose the images to calibrate this model on.",
+                    );
+                    if !self.suggest.is_empty()
+                        && ui
+                            .small_button("use the model's folder")
+                            .on_hover_text(self.suggest.clone())
+                            .clicked()
+                    {
+                        self.calib = self.suggest.clone();
+                    }
+                });
+            }
         }
         if !kept.is_empty() {
             let names: Vec<&str> = kept.iter().map(String::as_str).collect();
@@ -142,9 +161,13 @@ impl QuantizePanel {
                 }
             }
             None => {
+                let ready = r.mode != Mode::Int8 || !self.calib.trim().is_empty();
                 if ui
-                    .button("Quantize")
+                    .add_enabled(ready, egui::Button::new("Quantize"))
                     .on_hover_text("Run with this recipe (off the UI thread)")
+                    .on_disabled_hover_text(
+                        "Full int8 needs calibration images: choose a folder above",
+                    )
                     .clicked()
                 {
                     out.push(Command::Quantize(
