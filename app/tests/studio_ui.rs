@@ -26,8 +26,9 @@ fn step_until(h: &mut Harness<'_, StudioApp>, what: &str, done: impl Fn(&StudioA
     while !done(h.state()) {
         assert!(
             t.elapsed() < Duration::from_secs(120),
-            "timed out waiting for {what}; notes: {:?}",
-            h.state().notifications()
+            "timed out waiting for {what}; notes: {:?}; log: {:?}",
+            h.state().notifications(),
+            h.state().log()
         );
         std::thread::sleep(Duration::from_millis(10));
         h.step();
@@ -161,6 +162,9 @@ fn export_writes_model_recipe_and_report_and_asks_before_overwriting() {
     step_until(&mut h, "the model to load", |a| a.model().is_some());
     // The copy has no calibration folder beside it: point both folders at the sample's eval set.
     drop_file(&mut h, &src.parent().expect("dir").join("eval"));
+    // The folder applies at the end of the frame that saw the drop; Quantize (disabled while no
+    // calibration folder is chosen) is enabled from the next frame on.
+    h.run_steps(2);
     h.get_by_role_and_label(Role::Button, "Quantize").click();
     step_until(&mut h, "quantization", |a| !a.busy());
     h.get_by_role_and_label(Role::Button, "Compare").click();

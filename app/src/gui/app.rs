@@ -127,6 +127,11 @@ impl StudioApp {
         (&self.quantize.calib, &self.compare.data)
     }
 
+    /// The log's lines, oldest first (tests).
+    pub fn log(&self) -> &[String] {
+        &self.notes.log
+    }
+
     /// The open model, if any (tests).
     pub fn model(&self) -> Option<&Graph> {
         self.doc.as_ref().map(|d| &**d.graph())
