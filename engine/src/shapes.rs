@@ -6,6 +6,9 @@
 //! [`InputDims`], with errors in the user's words. A free dimension nothing sizes keeps its
 //! default (TFLite: the stored shape; ONNX: 1 for a batch axis) or stays unresolved.
 
+mod flex;
+pub use flex::{Flex, differs_beyond_shapes, fix_sizes, fixed, keep_flexible};
+
 use std::collections::BTreeMap;
 use std::fmt;
 

@@ -133,13 +133,30 @@ fn recipe(a: &Args) -> Result<Recipe> {
     Ok(r)
 }
 
+/// The model to convert, at the chosen sizes, checked for resizing (see
+/// `tasks::open::read_for_export`).
+fn load(a: &Args) -> Result<pocket_engine::Graph> {
+    if a.nhwc_input && !tasks::open::is_onnx(&a.model) {
+        bail!("--nhwc-input applies to .onnx models (TFLite inputs are NHWC already)");
+    }
+    tasks::open::read_for_export(
+        &a.model,
+        a.nhwc_input,
+        &a.shape.shapes()?,
+        a.shape.signature(),
+    )
+}
+
 pub fn run(a: Args) -> Result<()> {
     // The output is checked before any work, so a bad -o fails at once and says so.
     tasks::export::check_destination(&a.output, Some(&a.model))?;
     let t0 = Instant::now();
     if matches!(a.mode, Some(ModeArg::Float32)) {
-        let g = a.shape.load(&a.model, a.nhwc_input)?;
-        let bytes = tasks::quantize::float32(g)?;
+        let g = load(&a)?;
+        let (bytes, flex) = tasks::quantize::float32_flex(g)?;
+        if let Some(line) = flex.describe() {
+            eprintln!("note: {line}");
+        }
         let w = tasks::export::export(&Export {
             path: &a.output,
             model: &bytes,
@@ -167,7 +184,7 @@ pub fn run(a: Args) -> Result<()> {
             "warning: the recipe names its preprocessing; --mean/--std/--color/--resize are ignored"
         );
     }
-    let g = a.shape.load(&a.model, a.nhwc_input)?;
+    let g = load(&a)?;
     let pre: Vec<Preprocess> = (0..g.inputs.len())
         .map(|i| a.pre.apply(Preprocess::for_input(&g, i)))
         .collect::<Result<_>>()?;
@@ -194,6 +211,9 @@ pub fn run(a: Args) -> Result<()> {
         &AtomicBool::new(false),
     )?;
     bar.finish_and_clear();
+    if let Some(line) = q.flex.describe() {
+        eprintln!("note: {line}");
+    }
     let w = tasks::export::export(&Export {
         path: &a.output,
         model: &q.bytes,

@@ -53,12 +53,24 @@ enum Source {
         bytes: Arc<Vec<u8>>,
         path: PathBuf,
         nhwc: bool,
+        /// Initializers the user passes as inputs.
+        overrides: Vec<String>,
     },
     Tflite(Box<Graph>),
 }
 
 impl Source {
     fn load(path: &Path, nhwc_input: bool, signature: Option<&str>) -> Result<Source> {
+        Source::load_with(path, nhwc_input, signature, &[])
+    }
+
+    /// [`Source::load`], with the ONNX initializers `overrides` made inputs.
+    fn load_with(
+        path: &Path,
+        nhwc_input: bool,
+        signature: Option<&str>,
+        overrides: &[String],
+    ) -> Result<Source> {
         let onnx = is_onnx(path) || (!is_tflite(path) && sniff_onnx(path));
         if onnx && signature.is_some() {
             bail!("--signature applies to .tflite models (ONNX files have no signatures)");
@@ -77,7 +89,15 @@ impl Source {
                 bytes: Arc::new(bytes),
                 path: path.to_path_buf(),
                 nhwc: nhwc_input,
+                overrides: overrides.to_vec(),
             });
+        }
+        if let Some(o) = overrides.first() {
+            bail!(
+                "input '{o}': only ONNX initializers listed as graph inputs can be passed; \
+                 {} has no such input",
+                path.display()
+            );
         }
         if nhwc_input {
             bail!("NHWC input applies to .onnx models (TFLite inputs are NHWC already)");
@@ -93,7 +113,12 @@ impl Source {
     /// The declared inputs.
     fn declared(&self) -> Result<Vec<InputDims>> {
         Ok(match self {
-            Source::Onnx { bytes, path, .. } => onnx::declared_inputs(bytes, 1)
+            Source::Onnx {
+                bytes,
+                path,
+                overrides,
+                ..
+            } => onnx::declared_inputs_with(bytes, 1, overrides)
                 .with_context(|| format!("reading {}", path.display()))?,
             Source::Tflite(g) => shapes::input_dims(g),
         })
@@ -102,10 +127,16 @@ impl Source {
     /// The graph at `sizes`, which must size every free dimension the source needs sized.
     fn build(&self, sizes: &InputShapes) -> Result<Graph> {
         match self {
-            Source::Onnx { bytes, path, nhwc } => {
+            Source::Onnx {
+                bytes,
+                path,
+                nhwc,
+                overrides,
+            } => {
                 let opts = onnx::ImportOptions {
                     nhwc_input: *nhwc,
                     shapes: sizes.clone(),
+                    overrides: overrides.clone(),
                     ..Default::default()
                 };
                 onnx::read_bytes(bytes, path.parent(), &opts).map_err(|e| match e {
@@ -123,6 +154,42 @@ impl Source {
                 }
                 Ok(g)
             }
+        }
+    }
+
+    /// Record on an ONNX graph `g`, built at `sizes`, whether its translation holds at other
+    /// sizes: it is imported again with every free dimension doubled and compared (constants
+    /// folded from shapes at the chosen size differ). Nothing to do for TFLite (shapes
+    /// re-infer) or without free dimensions.
+    fn check_resizable(&self, g: &mut Graph, declared: &[InputDims], sizes: &InputShapes) {
+        if !matches!(self, Source::Onnx { .. }) || !declared.iter().any(|d| d.has_free()) {
+            return;
+        }
+        let verdict = (|| {
+            let resolved = sizes.resolve(declared).map_err(|e| e.to_string())?;
+            let mut other = InputShapes::default();
+            for (i, (d, r)) in declared.iter().zip(&resolved).enumerate() {
+                let dims = d
+                    .dims
+                    .iter()
+                    .zip(r)
+                    .map(|(dim, &size)| match dim {
+                        shapes::Dim::Fixed(n) => *n,
+                        shapes::Dim::Free { .. } => size.unwrap_or(1) * 2,
+                    })
+                    .collect();
+                other.prefer_input(i, dims);
+            }
+            let h = self.build(&other).map_err(|e| {
+                format!("the graph cannot be built at other sizes ({other}): {e:#}")
+            })?;
+            match shapes::differs_beyond_shapes(g, &h) {
+                Some(why) => Err(why),
+                None => Ok(()),
+            }
+        })();
+        if let Some(src) = g.source.as_deref_mut() {
+            src.resizable = Some(verdict);
         }
     }
 }
@@ -151,7 +218,41 @@ pub fn read_sized(
     shapes: &InputShapes,
     signature: Option<&str>,
 ) -> Result<Graph> {
+    read_sized_with(path, nhwc_input, shapes, signature, &[])
+}
+
+/// [`read_sized`] with the ONNX initializers `overrides` (listed as graph inputs) made graph
+/// inputs, so the caller passes their values.
+pub fn read_sized_with(
+    path: &Path,
+    nhwc_input: bool,
+    shapes: &InputShapes,
+    signature: Option<&str>,
+    overrides: &[String],
+) -> Result<Graph> {
+    let src = Source::load_with(path, nhwc_input, signature, overrides)?;
+    let (g, _) = sized(&src, shapes)?;
+    Ok(g)
+}
+
+/// [`read_sized`] for an export: an ONNX graph with free dimensions also records whether it
+/// can be resized (`Graph::source`'s `resizable`), so the export keeps or drops its shape
+/// signatures rightly (see `tasks::quantize::keep_flexible`).
+pub fn read_for_export(
+    path: &Path,
+    nhwc_input: bool,
+    shapes: &InputShapes,
+    signature: Option<&str>,
+) -> Result<Graph> {
     let src = Source::load(path, nhwc_input, signature)?;
+    let (mut g, declared) = sized(&src, shapes)?;
+    src.check_resizable(&mut g, &declared, shapes);
+    Ok(g)
+}
+
+/// The graph of `src` at `shapes`, refusing free dimensions nothing sizes; with the declared
+/// inputs.
+fn sized(src: &Source, shapes: &InputShapes) -> Result<(Graph, Vec<InputDims>)> {
     let declared = src.declared()?;
     let resolved = shapes.resolve(&declared)?;
     let free = shapes::unresolved(&declared, &resolved);
@@ -162,7 +263,7 @@ pub fn read_sized(
         })
         .into());
     }
-    src.build(shapes)
+    Ok((src.build(shapes)?, declared))
 }
 
 /// [`read_sized`] with no sizes chosen (the file's own).
@@ -244,6 +345,8 @@ fn prepare(source: Source, shapes: &InputShapes, path: PathBuf, bytes: usize) ->
             }
         }
     };
+    let mut graph = graph;
+    source.check_resizable(&mut graph, &inputs, &used);
     let summary = summarize(&graph);
     Ok(Opened {
         path,

@@ -12,6 +12,7 @@ use pocket_engine::data::folder;
 use pocket_engine::data::image::Preprocess;
 use pocket_engine::formats::tflite;
 use pocket_engine::quant::{self, Mode, QuantHooks, Recipe};
+use pocket_engine::shapes::{self, Flex};
 
 use super::Progress;
 
@@ -36,6 +37,8 @@ pub struct Quantized {
     pub bytes: Vec<u8>,
     /// The recipe as it was applied, with the calibration preprocessing recorded.
     pub recipe: Recipe,
+    /// Whether the export keeps the model's free dimensions (shape signatures).
+    pub flex: Flex,
 }
 
 /// Read a recipe file.
@@ -96,16 +99,47 @@ pub fn quantize(
             cancel: Some(cancel),
         },
     )?;
+    let mut q = q;
+    let flex = keep_flexible(g, &mut q);
     let bytes = tflite::to_bytes(&q)?;
     Ok(Quantized {
         graph: q,
         bytes,
         recipe,
+        flex,
     })
 }
 
 /// No quantization: the float graph optimized and serialized as .tflite (e.g. ONNX to TFLite).
-pub fn float32(mut g: Graph) -> Result<Vec<u8>> {
+pub fn float32(g: Graph) -> Result<Vec<u8>> {
+    Ok(float32_flex(g)?.0)
+}
+
+/// [`float32`], saying whether the export keeps the model's free dimensions.
+pub fn float32_flex(mut g: Graph) -> Result<(Vec<u8>, Flex)> {
+    let resizable = g.source.as_deref().map(|s| s.resizable.clone());
     pocket_engine::passes::optimize(&mut g)?;
-    Ok(tflite::to_bytes(&g)?)
+    let flex = flex_of(resizable.as_ref(), &mut g);
+    Ok((tflite::to_bytes(&g)?, flex))
+}
+
+/// Give the export `out` of the float graph `float` shape signatures where its sizes follow
+/// free input dimensions. An ONNX graph whose shape arithmetic was folded at the chosen sizes
+/// (or was never checked at others) is written at those sizes instead, saying why.
+pub fn keep_flexible(float: &Graph, out: &mut Graph) -> Flex {
+    let resizable = float.source.as_deref().map(|s| s.resizable.clone());
+    flex_of(resizable.as_ref(), out)
+}
+
+/// [`keep_flexible`] from the float graph's `Graph::source` verdict (`None`: not ONNX).
+fn flex_of(resizable: Option<&Option<std::result::Result<(), String>>>, out: &mut Graph) -> Flex {
+    match resizable {
+        Some(Some(Err(why))) => shapes::fixed(out, why),
+        Some(None) => shapes::fixed(
+            out,
+            "the ONNX graph was not checked at other sizes (open it with `pocket convert` or \
+             the studio to check)",
+        ),
+        _ => shapes::keep_flexible(out),
+    }
 }

@@ -65,4 +65,9 @@ pub struct SourceGraph {
     pub inputs: Vec<usize>,
     /// Graph outputs (indices into `values`).
     pub outputs: Vec<usize>,
+    /// Whether the translation holds at other input sizes (checked by importing again at
+    /// other sizes): `None` not checked (or no free dimensions), `Some(Ok(()))` only shapes
+    /// differ, `Some(Err(why))` shape arithmetic was folded at the chosen sizes, so an export
+    /// cannot be resized.
+    pub resizable: Option<Result<(), String>>,
 }

@@ -14,6 +14,7 @@ use super::ctx::{Ctx, Node};
 pub use super::ctx::{TO_NCHW, TO_NHWC};
 use super::error::{NodeError, OnnxError};
 use super::kept::{self, Kept};
+use super::source::Recorder;
 use super::ops;
 use super::proto::{GraphProto, ModelProto, ValueInfoProto};
 use super::tensor::{dtype_name, engine_dtype, to_value};
@@ -39,6 +40,9 @@ pub struct ImportOptions {
     pub shapes: InputShapes,
     /// Run the transpose-sinking layout pass (off only to measure what it removes).
     pub layout: bool,
+    /// Initializers listed as graph inputs that become real graph inputs (the user passes
+    /// them); every other initializer stays a constant.
+    pub overrides: Vec<String>,
 }
 
 impl Default for ImportOptions {
@@ -48,6 +52,7 @@ impl Default for ImportOptions {
             batch: 1,
             shapes: InputShapes::default(),
             layout: true,
+            overrides: Vec::new(),
         }
     }
 }
@@ -105,16 +110,64 @@ pub fn declared_inputs(
     gp: &GraphProto,
     batch: usize,
 ) -> std::result::Result<Vec<(DType, InputDims)>, OnnxError> {
+    declared_inputs_with(gp, batch, &[])
+}
+
+/// The initializers that the file also lists as graph inputs (so a caller may pass them, see
+/// [`ImportOptions::overrides`]), in file order.
+pub fn overridable(gp: &GraphProto) -> Vec<String> {
     let inits: std::collections::HashSet<&str> = gp
         .initializer
         .iter()
         .filter_map(|t| t.name.as_deref())
         .collect();
+    gp.input
+        .iter()
+        .filter_map(|vi| vi.name.as_deref())
+        .filter(|n| inits.contains(n))
+        .map(str::to_string)
+        .collect()
+}
+
+/// [`declared_inputs`] with the initializers named in `overrides` counted as inputs (their
+/// declared type, else the initializer's own).
+pub fn declared_inputs_with(
+    gp: &GraphProto,
+    batch: usize,
+    overrides: &[String],
+) -> std::result::Result<Vec<(DType, InputDims)>, OnnxError> {
+    let inits: std::collections::HashMap<&str, &super::proto::TensorProto> = gp
+        .initializer
+        .iter()
+        .filter_map(|t| Some((t.name.as_deref()?, t)))
+        .collect();
+    let listed = overridable(gp);
+    if let Some(bad) = overrides.iter().find(|o| !listed.contains(o)) {
+        return Err(OnnxError::GraphInput {
+            name: bad.clone(),
+            why: if listed.is_empty() {
+                "is not an initializer listed as a graph input (the model has none)".into()
+            } else {
+                format!(
+                    "is not an initializer listed as a graph input (those are: {})",
+                    listed.join(", ")
+                )
+            },
+        });
+    }
     let mut out = gp
         .input
         .iter()
-        .filter(|vi| !inits.contains(vi.name.as_deref().unwrap_or("")))
-        .map(dims)
+        .filter_map(|vi| {
+            let name = vi.name.as_deref().unwrap_or("");
+            match inits.get(name) {
+                None => Some(dims(vi)),
+                Some(t) if overrides.iter().any(|o| o == name) => {
+                    Some(dims(vi).or_else(|_| init_dims(t)))
+                }
+                Some(_) => None,
+            }
+        })
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let only: Vec<InputDims> = out.iter().map(|(_, d)| d.clone()).collect();
     let batch_like: Vec<String> = crate::shapes::free_dims(&only)
@@ -132,6 +185,26 @@ pub fn declared_inputs(
         }
     }
     Ok(out)
+}
+
+/// An initializer's own type and dims, for an overridden one whose input declares none.
+fn init_dims(t: &super::proto::TensorProto) -> std::result::Result<(DType, InputDims), OnnxError> {
+    let name = t.name.clone().unwrap_or_default();
+    let et = t.data_type.unwrap_or(0);
+    let dt = engine_dtype(et).ok_or_else(|| OnnxError::GraphInput {
+        name: name.clone(),
+        why: format!("has element type {}", dtype_name(et)),
+    })?;
+    let dims = t
+        .dims
+        .iter()
+        .map(|&d| usize::try_from(d).map(Dim::Fixed))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|_| OnnxError::GraphInput {
+            name: name.clone(),
+            why: format!("has dims {:?}", t.dims),
+        })?;
+    Ok((dt, InputDims { name, dims }))
 }
 
 /// The model's `ai.onnx` opset, checked against [`OPSET`].
@@ -154,17 +227,19 @@ pub fn import(m: &ModelProto, dir: Option<&Path>, opts: &ImportOptions) -> Resul
     if !opts.shapes.is_empty() {
         // The chosen sizes are checked here, in the user's words, before anything is built.
         let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
-        let declared: Vec<InputDims> = declared_inputs(gp, opts.batch.max(1))?
+        let declared: Vec<InputDims> = declared_inputs_with(gp, opts.batch.max(1), &opts.overrides)?
             .into_iter()
             .map(|(_, d)| d)
             .collect();
         opts.shapes.resolve(&declared)?;
     }
     let mut g = build(m, dir, opts)?;
+    let owners = super::source::owners(&g);
     if opts.layout {
         super::layout::run(&mut g)?;
     }
     crate::passes::dead::run(&mut g)?;
+    super::source::remap(&mut g, &owners);
     Ok(g)
 }
 
@@ -188,14 +263,27 @@ fn build(
         .chain(&gp.output)
         .map(|v| (v.name.as_deref().unwrap_or(""), v))
         .collect();
+    let mut rec = Recorder::default();
     for t in &gp.initializer {
         let name = t.name.clone().unwrap_or_default();
+        rec.initializer(t);
+        if opts.overrides.contains(&name) {
+            continue;
+        }
         let v = to_value(t, dir)?;
         let id = c.konst(&name, v);
         c.names.insert(name, id);
     }
     let batch = opts.batch.max(1);
-    let inputs = declared_inputs(gp, batch)?;
+    let inputs = declared_inputs_with(gp, batch, &opts.overrides)?;
+    for vi in &gp.input {
+        if inputs
+            .iter()
+            .any(|(_, d)| Some(d.name.as_str()) == vi.name.as_deref())
+        {
+            rec.input(vi);
+        }
+    }
     let only: Vec<InputDims> = inputs.iter().map(|(_, d)| d.clone()).collect();
     // Checked by `import`; a free dimension without a size takes the batch size.
     let sizes = opts.shapes.resolve(&only).unwrap_or_default();
@@ -288,6 +376,7 @@ fn build(
                 .any(|x| c.names.get(x).is_some_and(|id| set.contains(id)))
         };
         let (unknown_in, tainted) = (reads(&kept.unknown), reads(&kept.tainted));
+        let first = c.g.nodes.len();
         let spec = match ops::lookup(dom, op, opset) {
             Some(spec) if !unknown_in => spec,
             spec => {
@@ -299,6 +388,7 @@ fn build(
                     None
                 };
                 kept::add(&mut c, n, &label, why, &declared, &mut kept)?;
+                rec.node(n, first..c.g.nodes.len());
                 continue;
             }
         };
@@ -319,10 +409,12 @@ fn build(
                     &declared,
                     &mut kept,
                 )?;
+                rec.node(n, first..c.g.nodes.len());
                 continue;
             }
             Err(cause) => return Err(fail(cause)),
         };
+        rec.node(n, first..c.g.nodes.len());
         for (name, id) in n.output.iter().zip(outs) {
             if tainted {
                 kept.tainted.insert(id);
@@ -337,6 +429,7 @@ fn build(
         }
     }
     for vi in &gp.output {
+        rec.output(vi);
         let name = vi.name.clone().unwrap_or_default();
         let id = *c
             .names
@@ -369,7 +462,9 @@ fn build(
         c.tensor_mut(id).name = name;
         c.g.outputs.push(id);
     }
+    let source = rec.finish(&c.g, &c.names, &declared, &kept.unknown);
     let mut g = c.g;
+    g.source = Some(Box::new(source));
     g.subgraphs = kept.subgraphs;
     g.meta.description = m.doc_string.clone().filter(|s| !s.is_empty()).or_else(|| {
         m.producer_name

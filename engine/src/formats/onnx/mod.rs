@@ -17,6 +17,7 @@ mod kept;
 pub mod layout;
 mod ops;
 pub mod proto;
+mod source;
 pub mod tensor;
 
 use std::path::Path;
@@ -76,16 +77,37 @@ pub fn read_bytes(bytes: &[u8], dir: Option<&Path>, opts: &ImportOptions) -> Res
 /// The declared inputs of ONNX bytes (fixed and free dimensions, a free batch axis defaulting
 /// to `batch`), read without importing the graph: what `--input-shape` is checked against.
 pub fn declared_inputs(bytes: &[u8], batch: usize) -> Result<Vec<crate::shapes::InputDims>> {
+    declared_inputs_with(bytes, batch, &[])
+}
+
+/// [`declared_inputs`] with the initializers named in `overrides` counted as inputs (see
+/// [`ImportOptions::overrides`]).
+pub fn declared_inputs_with(
+    bytes: &[u8],
+    batch: usize,
+    overrides: &[String],
+) -> Result<Vec<crate::shapes::InputDims>> {
+    let m = decode(bytes)?;
+    let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
+    Ok(import::declared_inputs_with(gp, batch.max(1), overrides)?
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect())
+}
+
+/// The initializers ONNX bytes also list as graph inputs: constants a caller may override.
+pub fn overridable(bytes: &[u8]) -> Result<Vec<String>> {
+    let m = decode(bytes)?;
+    let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
+    Ok(import::overridable(gp))
+}
+
+fn decode(bytes: &[u8]) -> Result<proto::ModelProto> {
     use prost::Message;
     if bytes.is_empty() {
         return Err(OnnxError::Empty.into());
     }
-    let m = proto::ModelProto::decode(bytes).map_err(OnnxError::Proto)?;
-    let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
-    Ok(import::declared_inputs(gp, batch.max(1))?
-        .into_iter()
-        .map(|(_, d)| d)
-        .collect())
+    Ok(proto::ModelProto::decode(bytes).map_err(OnnxError::Proto)?)
 }
 
 /// True when the bytes look like an ONNX model (a protobuf starting with `ir_version`).

@@ -189,7 +189,8 @@ fn subgraph(
         let out_rank = n.outputs.first().map_or(0, |&o| g.tensors[o].shape.len());
         let version = n
             .version
-            .unwrap_or_else(|| default_version(&n.op, n.inputs.len(), in_dtype, out_rank));
+            .unwrap_or_else(|| default_version(&n.op, n.inputs.len(), in_dtype, out_rank))
+            .max(grouped_version(g, n));
         let key = (code, custom, version);
         let oi = match opcodes.iter().position(|k| *k == key) {
             Some(i) => i,
@@ -234,6 +235,20 @@ fn subgraph(
         (name, _) => t = t.str(4, name),
     }
     Ok(t)
+}
+
+/// The least version of a grouped CONV_2D (filter input channels fewer than the input's):
+/// LiteRT's `GetBuiltinOperatorVersion` gives 6 to every grouped convolution; 0 otherwise.
+fn grouped_version(g: &Graph, n: &Node) -> i32 {
+    let channels = |k: usize| {
+        n.input(k)
+            .and_then(|t| g.tensors.get(t))
+            .and_then(|t| t.shape.get(3).copied())
+    };
+    match (&n.op, channels(0), channels(1)) {
+        (Op::Conv2d(_), Some(c), Some(f)) if f != 0 && f != c => 6,
+        _ => 0,
+    }
 }
 
 fn in_subgraph(e: Error, i: usize, more: usize) -> Error {
