@@ -83,6 +83,12 @@ pub(super) fn infer(op: &Op, ins: &[Option<Fact<'_>>]) -> InferResult {
             if is_logical(op) {
                 bool_only(op, x.dtype)?;
             }
+            if matches!(op, Op::MathBin(MathBinKind::Atan2)) && x.shape != y.shape {
+                return Err(OpError::Invalid(format!(
+                    "ATAN2 takes operands of one shape (LiteRT does not broadcast it): {:?} and {:?}",
+                    x.shape, y.shape
+                )));
+            }
             let s = bcast(x.shape, y.shape)?;
             let dt = if matches!(op, Op::Compare(_)) {
                 DType::Bool
@@ -139,7 +145,7 @@ pub(super) fn unsupported_reason(op: &Op, in_dtypes: &[Option<DType>]) -> Option
         Op::Math(k) => match k {
             MathKind::LogicalNot => first == D::Bool,
             MathKind::Abs | MathKind::Neg => matches!(first, D::F32 | D::I32 | D::I64 | D::I8),
-            MathKind::Sign | MathKind::Square => matches!(first, D::F32 | D::I32 | D::I64),
+            MathKind::Sign => matches!(first, D::F32 | D::I32 | D::I64),
             MathKind::Elu | MathKind::Gelu { .. } => matches!(first, D::F32 | D::I8),
             _ => first == D::F32,
         },
