@@ -56,6 +56,12 @@ DEFAULT_OPS = (
     "Constant,ConstantOfShape,Identity,Dropout,Cast,ArgMax,Expand,LayerNormalization,"
     "QuantizeLinear,DequantizeLinear"
 )
+# The logic family (engine/src/formats/onnx/ops/logic.rs).
+DEFAULT_OPS += (
+    ",Equal,Less,LessOrEqual,Greater,GreaterOrEqual,Not,And,Or,Xor,Where,Neg,Abs,Log,Floor,Ceil,"
+    "Round,Sign,Sin,Cos,Reciprocal,Mod,IsNaN,IsInf,Gelu,Softplus,Softsign,Mish,Selu,Elu,Celu,"
+    "ThresholdedRelu,Sum,Mean"
+)
 
 # Tensor element types Pocket Studio's test harness reads from .npy.
 ALLOWED_TYPES = {

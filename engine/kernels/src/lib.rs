@@ -6,7 +6,7 @@
 //! * [`table`]: the kernel table, reference kernels first, then overridden per level by
 //!   [`fast::plug`] (tract `linalg`'s `generic()` then `plug()`); [`kernels`] is the cached one.
 //! * Reference kernels: [`act`], [`binary`], [`conv`], [`gemm`], [`hybrid`], [`layout`],
-//!   [`pool`], [`reduce`], [`resize`], [`softmax`], [`sparse`], [`int8`]. They never import
+//!   [`logic`], [`math`], [`pool`], [`reduce`], [`resize`], [`softmax`], [`sparse`], [`int8`]. They never import
 //!   [`fast`].
 //! * [`fast`]: the optimized twins (SIMD), each tested against its reference at every level the
 //!   CPU has.
@@ -28,6 +28,8 @@ pub mod grouped;
 pub mod hybrid;
 pub mod int8;
 pub mod layout;
+pub mod logic;
+pub mod math;
 pub mod parallel;
 pub mod pool;
 pub mod reduce;

@@ -216,6 +216,76 @@ pub struct Resize {
     pub half_pixel_centers: bool,
 }
 
+/// Element-wise math of one input (logic family: `ops/logic.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MathKind {
+    /// |x|
+    Abs,
+    /// -x
+    Neg,
+    /// x * x
+    Square,
+    /// ln x
+    Log,
+    /// floor
+    Floor,
+    /// ceil
+    Ceil,
+    /// round half to even
+    Round,
+    /// -1, 0 or 1
+    Sign,
+    /// sin
+    Sin,
+    /// cos
+    Cos,
+    /// x < 0 ? e^x - 1 : x
+    Elu,
+    /// clamp(x, 0, 1)
+    Relu0To1,
+    /// Gaussian error linear unit (exact with erf, or the tanh approximation).
+    Gelu {
+        /// The tanh approximation.
+        approximate: bool,
+    },
+    /// !x on booleans
+    LogicalNot,
+}
+
+/// Element-wise binary math with broadcasting, output typed like the inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MathBinKind {
+    /// a ^ b
+    Pow,
+    /// floor(a / b)
+    FloorDiv,
+    /// a - floor(a / b) * b (sign of b)
+    FloorMod,
+    /// atan2(a, b)
+    Atan2,
+    /// a && b on booleans
+    LogicalAnd,
+    /// a || b on booleans
+    LogicalOr,
+}
+
+/// Element-wise comparison with broadcasting; boolean output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CompareKind {
+    /// a == b
+    Equal,
+    /// a != b
+    NotEqual,
+    /// a < b
+    Less,
+    /// a <= b
+    LessEqual,
+    /// a > b
+    Greater,
+    /// a >= b
+    GreaterEqual,
+}
+
 /// Attribute value of a custom or unknown op, kept for display.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum AttrValue {
@@ -379,6 +449,21 @@ pub enum Op {
     Dequantize,
     /// DENSIFY (sparse constant -> dense); kept as in the file.
     Densify,
+    /// ABS, NEG, SQUARE, LOG, FLOOR, CEIL, ROUND, SIGN, SIN, COS, ELU, RELU_0_TO_1, GELU,
+    /// LOGICAL_NOT
+    Math(MathKind),
+    /// POW, FLOOR_DIV, FLOOR_MOD, ATAN2, LOGICAL_AND, LOGICAL_OR
+    MathBin(MathBinKind),
+    /// EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL
+    Compare(CompareKind),
+    /// ADD_N (same-shape inputs)
+    AddN,
+    /// SELECT (v1: condition of the input's shape, or a vector over its first axis) and
+    /// SELECT_V2 (broadcasting); inputs condition, x, y
+    Select {
+        /// SELECT_V2.
+        v2: bool,
+    },
     /// Anything the engine cannot run: TFLite CUSTOM ops and builtins we do not know.
     Custom {
         /// Display name: the custom code, or the builtin name / number.
@@ -440,6 +525,8 @@ impl Op {
             | Op::Resize(_)
             | Op::Shape { .. } => F::Shape,
             Op::Cast | Op::Quantize | Op::Dequantize | Op::Densify => F::Convert,
+            Op::Math(_) => F::Activation,
+            Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => F::Arithmetic,
             Op::Custom { .. } => F::Custom,
         }
     }
@@ -508,6 +595,9 @@ impl Op {
             Op::Quantize => "QUANTIZE",
             Op::Dequantize => "DEQUANTIZE",
             Op::Densify => "DENSIFY",
+            Op::Math(_) | Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => {
+                logic_name(self)
+            }
             Op::Custom { name, .. } => return name.clone(),
         };
         s.to_string()
@@ -574,7 +664,54 @@ impl Op {
             | Op::Quantize
             | Op::Dequantize
             | Op::Densify
+            | Op::Math(_)
+            | Op::MathBin(_)
+            | Op::Compare(_)
+            | Op::AddN
+            | Op::Select { .. }
             | Op::Custom { .. } => None,
         }
+    }
+}
+
+/// TFLite names of the logic family's ops.
+fn logic_name(op: &Op) -> &'static str {
+    match op {
+        Op::Math(k) => match k {
+            MathKind::Abs => "ABS",
+            MathKind::Neg => "NEG",
+            MathKind::Square => "SQUARE",
+            MathKind::Log => "LOG",
+            MathKind::Floor => "FLOOR",
+            MathKind::Ceil => "CEIL",
+            MathKind::Round => "ROUND",
+            MathKind::Sign => "SIGN",
+            MathKind::Sin => "SIN",
+            MathKind::Cos => "COS",
+            MathKind::Elu => "ELU",
+            MathKind::Relu0To1 => "RELU_0_TO_1",
+            MathKind::Gelu { .. } => "GELU",
+            MathKind::LogicalNot => "LOGICAL_NOT",
+        },
+        Op::MathBin(k) => match k {
+            MathBinKind::Pow => "POW",
+            MathBinKind::FloorDiv => "FLOOR_DIV",
+            MathBinKind::FloorMod => "FLOOR_MOD",
+            MathBinKind::Atan2 => "ATAN2",
+            MathBinKind::LogicalAnd => "LOGICAL_AND",
+            MathBinKind::LogicalOr => "LOGICAL_OR",
+        },
+        Op::Compare(k) => match k {
+            CompareKind::Equal => "EQUAL",
+            CompareKind::NotEqual => "NOT_EQUAL",
+            CompareKind::Less => "LESS",
+            CompareKind::LessEqual => "LESS_EQUAL",
+            CompareKind::Greater => "GREATER",
+            CompareKind::GreaterEqual => "GREATER_EQUAL",
+        },
+        Op::AddN => "ADD_N",
+        Op::Select { v2: false } => "SELECT",
+        Op::Select { v2: true } => "SELECT_V2",
+        _ => "?",
     }
 }

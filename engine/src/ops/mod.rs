@@ -5,6 +5,7 @@
 mod conv;
 mod elementwise;
 mod int8;
+mod logic;
 mod pool;
 mod reinfer;
 mod shape;
@@ -215,6 +216,9 @@ pub fn infer(op: &Op, ins: &[Option<Fact<'_>>], out_dtypes: &[DType]) -> InferRe
         | Op::DepthToSpace { .. }
         | Op::SpaceToDepth { .. }
         | Op::Shape { .. } => shape::infer(op, ins),
+        Op::Math(_) | Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => {
+            logic::infer(op, ins)
+        }
         Op::Custom { .. } => Ok(None),
     }
 }
@@ -268,6 +272,9 @@ pub fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> std::result::Result<Vec
         | Op::DepthToSpace { .. }
         | Op::SpaceToDepth { .. }
         | Op::Shape { .. } => shape::eval(op, ins),
+        Op::Math(_) | Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => {
+            logic::eval(op, ins, ctx)
+        }
         // No kernel: Session::new refuses graphs with these nodes (`unsupported_reason`).
         Op::Custom { name, .. } => Err(OpError::NoKernel(format!("custom op {name}"))),
     }
@@ -287,6 +294,9 @@ pub fn unsupported_reason(op: &Op, in_dtypes: &[Option<DType>]) -> Option<String
         return Some(format!("{} (int8) with a fused TANH activation", op.name()));
     }
     match op {
+        Op::Math(_) | Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => {
+            logic::unsupported_reason(op, in_dtypes)
+        }
         Op::Custom { name, .. } => Some(name.clone()),
         Op::Densify => Some("DENSIFY of a tensor that is not a sparse constant".into()),
         Op::Concatenation { act, .. } if *act != Activation::None && first == Some(DType::F32) => {
@@ -405,6 +415,11 @@ pub fn macs(op: &Op, ins: &[Option<&[usize]>], outs: &[&[usize]]) -> u64 {
         | Op::Quantize
         | Op::Dequantize
         | Op::Densify
+        | Op::Math(_)
+        | Op::MathBin(_)
+        | Op::Compare(_)
+        | Op::AddN
+        | Op::Select { .. }
         | Op::Custom { .. } => 0,
     }
 }

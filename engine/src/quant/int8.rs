@@ -75,6 +75,12 @@ fn int8_rule(op: &Op) -> Option<OutRule> {
         Op::Split { .. } => SameAs(1),
         Op::Concatenation { .. } | Op::Pack { .. } => SharedWithInputs,
         Op::ArgMax { .. } => NotQuantized,
+        // Logic family: comparisons rescale each input (bool output); SELECT copies stored
+        // values, so both choices share the output's parameters; ELU and GELU are tables.
+        Op::Compare(_) => NotQuantized,
+        Op::Select { .. } => SharedWithInputs,
+        Op::Math(MathKind::Elu | MathKind::Gelu { .. }) => Free,
+        Op::Math(_) | Op::MathBin(_) | Op::AddN => return None,
         Op::BatchMatMul(_)
         | Op::Cast
         | Op::Shape { .. }

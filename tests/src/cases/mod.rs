@@ -9,6 +9,7 @@ use crate::{Builder, Rng};
 mod conv;
 mod elementwise;
 mod grouped_conv;
+mod logic;
 mod matmul;
 mod multi;
 mod pool;
@@ -94,6 +95,7 @@ pub fn all() -> Vec<Case> {
     shape::movement_cases(&mut c);
     quant::quant_cases(&mut c);
     multi::multi_op_cases(&mut c);
+    logic::logic_cases(&mut c);
     c.out
 }
 

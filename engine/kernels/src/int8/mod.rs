@@ -15,6 +15,7 @@
 //! * [`elementwise`]: ADD, SUB, MUL, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM, PRELU.
 //! * [`unary`]: QUANTIZE, DEQUANTIZE, LEAKY_RELU, HARD_SWISH, RELU/RELU6/RELU_N1_TO_1.
 //! * [`activations`]: SOFTMAX, LOG_SOFTMAX, LOGISTIC, TANH.
+//! * [`logic`]: comparisons with rescaling, ELU and GELU lookup tables.
 //! * [`pool`]: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SUM, RESIZE_BILINEAR,
 //!   RESIZE_NEAREST_NEIGHBOR.
 
@@ -22,6 +23,7 @@ pub mod activations;
 pub mod conv;
 pub mod elementwise;
 pub mod fixed;
+pub mod logic;
 pub mod params;
 pub mod pool;
 pub mod unary;

@@ -355,7 +355,8 @@ fn build(
             }
         }
     }
-    for (k, n) in gp.node.iter().enumerate() {
+    let nodes = ops::fuse_gelu(gp);
+    for (k, n) in nodes.iter().enumerate() {
         let op = n.op_type.as_deref().unwrap_or("");
         let label = match n.name.as_deref() {
             Some(s) if !s.is_empty() => s.to_string(),

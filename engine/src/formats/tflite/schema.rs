@@ -63,6 +63,36 @@ pub mod code {
     pub const HARD_SWISH: i32 = 117;
     pub const DENSIFY: i32 = 124;
     pub const BATCH_MATMUL: i32 = 126;
+    // The logic family (ops/logic.rs).
+    pub const FLOOR: i32 = 8;
+    pub const LESS: i32 = 58;
+    pub const NEG: i32 = 59;
+    pub const GREATER: i32 = 61;
+    pub const GREATER_EQUAL: i32 = 62;
+    pub const LESS_EQUAL: i32 = 63;
+    pub const SELECT: i32 = 64;
+    pub const SIN: i32 = 66;
+    pub const EQUAL: i32 = 71;
+    pub const NOT_EQUAL: i32 = 72;
+    pub const LOG: i32 = 73;
+    pub const POW: i32 = 78;
+    pub const LOGICAL_OR: i32 = 84;
+    pub const LOGICAL_AND: i32 = 86;
+    pub const LOGICAL_NOT: i32 = 87;
+    pub const FLOOR_DIV: i32 = 90;
+    pub const SQUARE: i32 = 92;
+    pub const FLOOR_MOD: i32 = 95;
+    pub const ABS: i32 = 101;
+    pub const CEIL: i32 = 104;
+    pub const ADD_N: i32 = 106;
+    pub const COS: i32 = 108;
+    pub const ELU: i32 = 111;
+    pub const ROUND: i32 = 116;
+    pub const SELECT_V2: i32 = 123;
+    pub const GELU: i32 = 150;
+    pub const RELU_0_TO_1: i32 = 152;
+    pub const ATAN2: i32 = 156;
+    pub const SIGN: i32 = 158;
 }
 
 /// Every builtin code [`decode`] reads, with the name of the op it gives (the names match
@@ -121,6 +151,35 @@ pub const DECODED: &[(i32, &str)] = &[
     (code::HARD_SWISH, "HARD_SWISH"),
     (code::DENSIFY, "DENSIFY"),
     (code::BATCH_MATMUL, "BATCH_MATMUL"),
+    (code::FLOOR, "FLOOR"),
+    (code::LESS, "LESS"),
+    (code::NEG, "NEG"),
+    (code::GREATER, "GREATER"),
+    (code::GREATER_EQUAL, "GREATER_EQUAL"),
+    (code::LESS_EQUAL, "LESS_EQUAL"),
+    (code::SELECT, "SELECT"),
+    (code::SIN, "SIN"),
+    (code::EQUAL, "EQUAL"),
+    (code::NOT_EQUAL, "NOT_EQUAL"),
+    (code::LOG, "LOG"),
+    (code::POW, "POW"),
+    (code::LOGICAL_OR, "LOGICAL_OR"),
+    (code::LOGICAL_AND, "LOGICAL_AND"),
+    (code::LOGICAL_NOT, "LOGICAL_NOT"),
+    (code::FLOOR_DIV, "FLOOR_DIV"),
+    (code::SQUARE, "SQUARE"),
+    (code::FLOOR_MOD, "FLOOR_MOD"),
+    (code::ABS, "ABS"),
+    (code::CEIL, "CEIL"),
+    (code::ADD_N, "ADD_N"),
+    (code::COS, "COS"),
+    (code::ELU, "ELU"),
+    (code::ROUND, "ROUND"),
+    (code::SELECT_V2, "SELECT_V2"),
+    (code::GELU, "GELU"),
+    (code::RELU_0_TO_1, "RELU_0_TO_1"),
+    (code::ATAN2, "ATAN2"),
+    (code::SIGN, "SIGN"),
 ];
 
 /// The schema's name of a builtin code (`BUILTIN_<n>` for a code it does not define).
@@ -387,7 +446,10 @@ pub fn decode(c: i32, o: Option<Table<'_>>) -> Result<Option<Op>> {
         code::QUANTIZE => Op::Quantize,
         code::DEQUANTIZE => Op::Dequantize,
         code::DENSIFY => Op::Densify,
-        _ => return Ok(None),
+        c => match logic_op(c, b(0)?) {
+            Some(op) => op,
+            None => return Ok(None),
+        },
     };
     Ok(Some(op))
 }
@@ -537,6 +599,10 @@ pub fn encode(op: &Op) -> Option<(i32, u8, TableB)> {
         Op::Quantize => (code::QUANTIZE, 0, t),
         Op::Dequantize => (code::DEQUANTIZE, 0, t),
         Op::Densify => (code::DENSIFY, 0, t),
+        Op::Math(MathKind::Gelu { approximate }) => (code::GELU, 116, t.bool(0, *approximate)),
+        Op::Math(_) | Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => {
+            (logic_code(op)?, 0, t)
+        }
         Op::Custom { .. } => return None,
     })
 }
@@ -560,6 +626,10 @@ pub fn default_version(op: &Op, n_inputs: usize, in_dtype: Option<DType>, out_ra
         Op::StridedSlice(_) | Op::Pad { .. } | Op::Transpose if out_rank > 4 => 4,
         Op::Gather { batch_dims, .. } if *batch_dims != 0 => 5,
         Op::Dequantize if in_dtype == Some(DType::F16) => 3,
+        Op::Math(MathKind::Abs) if in_dtype == Some(DType::I32) => 5,
+        Op::Math(MathKind::Sign) if in_dtype == Some(DType::I32) => 2,
+        Op::MathBin(MathBinKind::FloorDiv) if in_dtype == Some(DType::F32) => 2,
+        Op::Select { v2: false } if out_rank == 5 => 3,
         // Version 1 for the plain float form; listed so that a new op must choose.
         Op::Conv2d(_)
         | Op::DepthwiseConv2d(_)
@@ -595,6 +665,11 @@ pub fn default_version(op: &Op, n_inputs: usize, in_dtype: Option<DType>, out_ra
         | Op::Quantize
         | Op::Dequantize
         | Op::Densify
+        | Op::Math(_)
+        | Op::MathBin(_)
+        | Op::Compare(_)
+        | Op::AddN
+        | Op::Select { .. }
         | Op::Custom { .. } => 1,
     }
 }
@@ -622,6 +697,8 @@ fn int8_version(op: &Op, n_inputs: usize, out_rank: usize) -> i32 {
         Op::Quantize => 1,
         Op::Dequantize => 2,
         Op::Custom { .. } => 1,
+        Op::Math(MathKind::Abs) | Op::Compare(_) | Op::Select { v2: false } => 2,
+        Op::Math(_) | Op::MathBin(_) | Op::AddN | Op::Select { v2: true } => 1,
         // The int8 form of the remaining ops is version 2; listed so that a new op must choose.
         Op::TransposeConv(_)
         | Op::BatchMatMul(_)
@@ -648,6 +725,51 @@ fn int8_version(op: &Op, n_inputs: usize, out_rank: usize) -> i32 {
         | Op::Shape { .. }
         | Op::Densify => 2,
     }
+}
+
+/// The logic family's op of a builtin code without options (`approximate`: GELU's option).
+fn logic_op(c: i32, approximate: bool) -> Option<Op> {
+    use CompareKind as C;
+    use MathBinKind as B;
+    use MathKind as M;
+    Some(match c {
+        code::ABS => Op::Math(M::Abs),
+        code::NEG => Op::Math(M::Neg),
+        code::SQUARE => Op::Math(M::Square),
+        code::LOG => Op::Math(M::Log),
+        code::FLOOR => Op::Math(M::Floor),
+        code::CEIL => Op::Math(M::Ceil),
+        code::ROUND => Op::Math(M::Round),
+        code::SIGN => Op::Math(M::Sign),
+        code::SIN => Op::Math(M::Sin),
+        code::COS => Op::Math(M::Cos),
+        code::ELU => Op::Math(M::Elu),
+        code::RELU_0_TO_1 => Op::Math(M::Relu0To1),
+        code::GELU => Op::Math(M::Gelu { approximate }),
+        code::LOGICAL_NOT => Op::Math(M::LogicalNot),
+        code::POW => Op::MathBin(B::Pow),
+        code::FLOOR_DIV => Op::MathBin(B::FloorDiv),
+        code::FLOOR_MOD => Op::MathBin(B::FloorMod),
+        code::ATAN2 => Op::MathBin(B::Atan2),
+        code::LOGICAL_AND => Op::MathBin(B::LogicalAnd),
+        code::LOGICAL_OR => Op::MathBin(B::LogicalOr),
+        code::EQUAL => Op::Compare(C::Equal),
+        code::NOT_EQUAL => Op::Compare(C::NotEqual),
+        code::LESS => Op::Compare(C::Less),
+        code::LESS_EQUAL => Op::Compare(C::LessEqual),
+        code::GREATER => Op::Compare(C::Greater),
+        code::GREATER_EQUAL => Op::Compare(C::GreaterEqual),
+        code::ADD_N => Op::AddN,
+        code::SELECT => Op::Select { v2: false },
+        code::SELECT_V2 => Op::Select { v2: true },
+        _ => return None,
+    })
+}
+
+/// The builtin code of a logic-family op (by its name, which [`DECODED`] pairs with the code).
+fn logic_code(op: &Op) -> Option<i32> {
+    let name = op.name();
+    DECODED.iter().find(|(_, n)| *n == name).map(|(c, _)| *c)
 }
 
 #[cfg(test)]

@@ -178,7 +178,7 @@ fn import_pow(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
             let o = c.scalar(1.0);
             c.binary(BinaryKind::Div, o, x)?
         }
-        _ => refuse!("Pow is supported with a constant exponent of -1, -0.5, 0.5, 1, 2 or 3"),
+        _ => super::logic::pow(c, x, y)?,
     };
     Ok(vec![out])
 }
