@@ -379,6 +379,8 @@ pub enum Op {
     Dequantize,
     /// DENSIFY (sparse constant -> dense); kept as in the file.
     Densify,
+    /// Data movement, reductions and normalization beyond the ops above (see `Movement`).
+    Movement(super::Movement),
     /// Anything the engine cannot run: TFLite CUSTOM ops and builtins we do not know.
     Custom {
         /// Display name: the custom code, or the builtin name / number.
@@ -440,6 +442,7 @@ impl Op {
             | Op::Resize(_)
             | Op::Shape { .. } => F::Shape,
             Op::Cast | Op::Quantize | Op::Dequantize | Op::Densify => F::Convert,
+            Op::Movement(m) => m.family(),
             Op::Custom { .. } => F::Custom,
         }
     }
@@ -508,6 +511,7 @@ impl Op {
             Op::Quantize => "QUANTIZE",
             Op::Dequantize => "DEQUANTIZE",
             Op::Densify => "DENSIFY",
+            Op::Movement(m) => m.name(),
             Op::Custom { name, .. } => return name.clone(),
         };
         s.to_string()
@@ -547,6 +551,7 @@ impl Op {
             Op::Binary(b) => Some(b.act),
             Op::Pool2d(p) => Some(p.act),
             Op::Concatenation { act, .. } => Some(*act),
+            Op::Movement(m) => m.activation(),
             Op::BatchMatMul(_)
             | Op::Unary(_)
             | Op::LeakyRelu { .. }

@@ -123,10 +123,14 @@ pub const DECODED: &[(i32, &str)] = &[
     (code::BATCH_MATMUL, "BATCH_MATMUL"),
 ];
 
+/// Every builtin code [`decode`] reads: [`DECODED`] and the movement family's.
+pub fn decoded() -> impl Iterator<Item = &'static (i32, &'static str)> {
+    DECODED.iter().chain(super::schema_movement::DECODED)
+}
+
 /// The schema's name of a builtin code (`BUILTIN_<n>` for a code it does not define).
 pub fn builtin_name(c: i32) -> String {
-    DECODED
-        .iter()
+    decoded()
         .chain(super::options_table::BUILTIN_NAMES)
         .find(|(k, _)| *k == c)
         .map_or_else(|| format!("BUILTIN_{c}"), |(_, n)| n.to_string())
@@ -387,7 +391,7 @@ pub fn decode(c: i32, o: Option<Table<'_>>) -> Result<Option<Op>> {
         code::QUANTIZE => Op::Quantize,
         code::DEQUANTIZE => Op::Dequantize,
         code::DENSIFY => Op::Densify,
-        _ => return Ok(None),
+        _ => return super::schema_movement::decode(c, o, padding, activation),
     };
     Ok(Some(op))
 }
@@ -537,6 +541,7 @@ pub fn encode(op: &Op) -> Option<(i32, u8, TableB)> {
         Op::Quantize => (code::QUANTIZE, 0, t),
         Op::Dequantize => (code::DEQUANTIZE, 0, t),
         Op::Densify => (code::DENSIFY, 0, t),
+        Op::Movement(m) => super::schema_movement::encode(m, act_code),
         Op::Custom { .. } => return None,
     })
 }
@@ -548,6 +553,7 @@ pub fn default_version(op: &Op, n_inputs: usize, in_dtype: Option<DType>, out_ra
         return int8_version(op, n_inputs, out_rank);
     }
     match op {
+        Op::Movement(m) => super::schema_movement::version(m, in_dtype, out_rank),
         Op::FullyConnected(_) if n_inputs == 2 => 6,
         Op::FullyConnected(f) if f.keep_num_dims => 5,
         Op::DepthwiseConv2d(c) if c.dilation != [1, 1] => 2,
@@ -602,6 +608,7 @@ pub fn default_version(op: &Op, n_inputs: usize, in_dtype: Option<DType>, out_ra
 /// Versions of int8 kernels (LiteRT `op_version.cc`, plain int8 case).
 fn int8_version(op: &Op, n_inputs: usize, out_rank: usize) -> i32 {
     match op {
+        Op::Movement(m) => super::schema_movement::version(m, Some(DType::I8), out_rank),
         Op::Conv2d(_) | Op::DepthwiseConv2d(_) => 3,
         Op::FullyConnected(f) if f.keep_num_dims => 5,
         Op::FullyConnected(_) => 4,
@@ -656,7 +663,7 @@ mod tests {
 
     #[test]
     fn every_decoded_code_round_trips() {
-        for &(c, name) in DECODED {
+        for &(c, name) in decoded() {
             let op = decode(c, None)
                 .unwrap_or_else(|e| panic!("{name}: {e}"))
                 .unwrap_or_else(|| panic!("{name} ({c}) does not decode"));
