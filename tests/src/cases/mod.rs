@@ -10,6 +10,7 @@ mod conv;
 mod elementwise;
 mod grouped_conv;
 mod matmul;
+mod movement;
 mod multi;
 mod pool;
 mod quant;
@@ -92,6 +93,7 @@ pub fn all() -> Vec<Case> {
     elementwise::elementwise_cases(&mut c);
     pool::pool_reduce_cases(&mut c);
     shape::movement_cases(&mut c);
+    movement::cases(&mut c);
     quant::quant_cases(&mut c);
     multi::multi_op_cases(&mut c);
     c.out
