@@ -11,15 +11,6 @@ fn mv(b: &mut Builder, name: &str, m: Movement, ins: &[Option<TensorId>]) -> Ten
     b.op(name, Op::Movement(m), ins)
 }
 
-fn bool_const(b: &mut Builder, name: &str, shape: &[usize], v: &[bool]) -> TensorId {
-    b.raw(
-        name,
-        DType::Bool,
-        shape,
-        v.iter().map(|&x| u8::from(x)).collect(),
-    )
-}
-
 fn i64_const(b: &mut Builder, name: &str, shape: &[usize], v: &[i64]) -> TensorId {
     b.raw(
         name,
@@ -156,17 +147,17 @@ fn value_cases(c: &mut Cases) {
         &[&[]],
     );
     c.add(
-        "fill_int_const_plus_zeros_like".into(),
-        -1.0,
-        1.0,
+        "fill_int_plus_zeros_like".into(),
+        -9.0,
+        9.0,
         |b, _, x| {
             let d = b.i32("dims", &[2], &[3, 2]);
-            let v = b.i32("v", &[], &[7]);
+            let v = b.op_typed("v", Op::Cast, &[Some(x[1])], &[DType::I32]);
             let f = mv(b, "fill", Movement::Fill, &[Some(d), Some(v)]);
             let z = mv(b, "zl", Movement::ZerosLike, &[Some(x[0])]);
             vec![f, z]
         },
-        &[&[2, 5]],
+        &[&[2, 5], &[]],
     );
     c.add(
         "range_f32_plus_input".into(),
@@ -194,23 +185,35 @@ fn value_cases(c: &mut Cases) {
             let l = b.i32("limit", &[], &[1]);
             let d = b.i32("delta", &[], &[-3]);
             let r = mv(b, "range", Movement::Range, &[Some(s), Some(l), Some(d)]);
+            let xi = b.op_typed("xi", Op::Cast, &[Some(x[1])], &[DType::I32]);
+            let add = Op::Binary(Binary {
+                kind: BinaryKind::Add,
+                act: Activation::None,
+            });
+            let sum = b.op("add", add, &[Some(r), Some(xi)]);
             let k = mv(b, "rank", Movement::Rank, &[Some(x[0])]);
-            vec![r, k]
+            vec![sum, k]
         },
-        &[&[2, 3, 1]],
+        &[&[2, 3, 1], &[3]],
     );
     c.add(
         "broadcast_args_i32".into(),
         -1.0,
         1.0,
         |b, _, x| {
-            let s0 = b.i32("s0", &[3], &[2, 1, 3]);
+            let s0 = b.op(
+                "s0",
+                Op::Shape {
+                    output_type: DType::I32,
+                },
+                &[Some(x[0])],
+            );
             let s1 = b.i32("s1", &[2], &[4, 1]);
             let ba = mv(b, "ba", Movement::BroadcastArgs, &[Some(s0), Some(s1)]);
             let k = mv(b, "rank", Movement::Rank, &[Some(x[0])]);
             vec![ba, k]
         },
-        &[&[2]],
+        &[&[2, 1, 3]],
     );
     for (i, (axis, idx, shape)) in [
         (-1, vec![0, 3, 1, -1, 5, 2], vec![2, 3]),
@@ -422,13 +425,11 @@ fn reduce_cases(c: &mut Cases) {
     }
     c.add(
         "reduce_any_all_bool".into(),
-        -1.0,
-        1.0,
+        -1.6,
+        1.6,
         |b, _, x| {
-            let v = [
-                true, false, false, false, true, true, false, false, true, true, true, true,
-            ];
-            let t = bool_const(b, "bools", &[3, 4], &v);
+            let xi = b.op_typed("xi", Op::Cast, &[Some(x[0])], &[DType::I32]);
+            let t = b.op_typed("xb", Op::Cast, &[Some(xi)], &[DType::Bool]);
             let a = b.i32("axes", &[1], &[-1]);
             let any = mv(
                 b,
@@ -451,7 +452,7 @@ fn reduce_cases(c: &mut Cases) {
             let k = mv(b, "rank", Movement::Rank, &[Some(x[0])]);
             vec![any, all, k]
         },
-        &[&[2]],
+        &[&[3, 4]],
     );
     for (i, (axis, ot, shape)) in [(-1, DType::I32, vec![3, 5]), (0, DType::I64, vec![4, 2, 3])]
         .into_iter()

@@ -19,6 +19,7 @@ mod constant;
 mod conv;
 mod elementwise;
 mod movement;
+mod movement2;
 mod pool;
 mod quant;
 mod reduce;
@@ -154,6 +155,7 @@ const FAMILIES: &[&[OpSpec]] = &[
     pool::OPS,
     shape::OPS,
     movement::OPS,
+    movement2::OPS,
     constant::OPS,
     reduce::OPS,
     resize::OPS,
