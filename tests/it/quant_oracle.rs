@@ -150,7 +150,10 @@ fn compare(items: &[Quantized], dir: &std::path::Path, max_lsb: f64) -> (Tally, 
         for (which, r) in [("BUILTIN_REF", &refs[2 * k]), ("default", &refs[2 * k + 1])] {
             // LiteRT's reference resolver lacks newer versions of some data-movement ops
             // (STRIDED_SLICE 6 and 8): those are compared with the default path, exactly.
-            let ref_missing = matches!(&refs[2 * k], Err(e) if e.contains("Didn't find op"));
+            let ref_missing = matches!(&refs[2 * k], Err(e) if e.contains("Didn't find op"))
+                // LiteRT's reference float LRN sums the window [c - r, c + r) (its default path
+                // and TensorFlow sum [c - r, c + r]); we follow TensorFlow.
+                || it.op == "LOCAL_RESPONSE_NORMALIZATION";
             let (which, r) = if which == "BUILTIN_REF" && ref_missing {
                 ("BUILTIN_REF", &refs[2 * k + 1])
             } else {

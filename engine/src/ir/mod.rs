@@ -5,6 +5,7 @@
 
 mod dtype;
 mod graph;
+mod movement;
 mod op;
 mod source;
 mod tensor;
@@ -12,6 +13,7 @@ mod value;
 
 pub use dtype::DType;
 pub use graph::{Graph, ModelMeta, Node, NodeId, RawMetadata, Signature, TensorMeta};
+pub use movement::{Movement, Reduce2Kind};
 pub use op::*;
 pub use source::{SourceDim, SourceGraph, SourceNode, SourceValue};
 pub use tensor::{Bytes, QuantParams, SparseDim, Sparsity, Tensor, TensorId};

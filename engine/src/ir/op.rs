@@ -464,6 +464,8 @@ pub enum Op {
         /// SELECT_V2.
         v2: bool,
     },
+    /// Data movement, reductions and normalization beyond the ops above (see `Movement`).
+    Movement(super::Movement),
     /// Anything the engine cannot run: TFLite CUSTOM ops and builtins we do not know.
     Custom {
         /// Display name: the custom code, or the builtin name / number.
@@ -527,6 +529,7 @@ impl Op {
             Op::Cast | Op::Quantize | Op::Dequantize | Op::Densify => F::Convert,
             Op::Math(_) => F::Activation,
             Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => F::Arithmetic,
+            Op::Movement(m) => m.family(),
             Op::Custom { .. } => F::Custom,
         }
     }
@@ -598,6 +601,7 @@ impl Op {
             Op::Math(_) | Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => {
                 logic_name(self)
             }
+            Op::Movement(m) => m.name(),
             Op::Custom { name, .. } => return name.clone(),
         };
         s.to_string()
@@ -637,6 +641,7 @@ impl Op {
             Op::Binary(b) => Some(b.act),
             Op::Pool2d(p) => Some(p.act),
             Op::Concatenation { act, .. } => Some(*act),
+            Op::Movement(m) => m.activation(),
             Op::BatchMatMul(_)
             | Op::Unary(_)
             | Op::LeakyRelu { .. }

@@ -201,6 +201,22 @@ pub(crate) fn dequantize(v: &Value, q: Option<&QuantParams>) -> Result<Vec<f32>,
 
 /// CAST semantics (also used to feed arrays of another type to a graph input).
 pub fn cast(v: &Value, to: DType) -> Result<Data, OpError> {
+    // Integer (and bool) sources convert as C++'s static_cast does: wrapping to narrower ints.
+    if let (Some(i), true) = (
+        v.data.to_i64(),
+        matches!(
+            to,
+            DType::I8 | DType::U8 | DType::I16 | DType::I32 | DType::I64
+        ),
+    ) {
+        return Ok(match to {
+            DType::I8 => Data::I8(i.iter().map(|&x| x as i8).collect()),
+            DType::U8 => Data::U8(i.iter().map(|&x| x as u8).collect()),
+            DType::I16 => Data::I16(i.iter().map(|&x| x as i16).collect()),
+            DType::I32 => Data::I32(i.iter().map(|&x| x as i32).collect()),
+            _ => Data::I64(i),
+        });
+    }
     let f = v.data.to_f64();
     Ok(match to {
         DType::F32 => Data::F32(f.iter().map(|&x| x as f32).collect()),

@@ -6,6 +6,8 @@ mod conv;
 mod elementwise;
 mod int8;
 mod logic;
+mod movement;
+mod movement_reduce;
 mod pool;
 mod reinfer;
 mod shape;
@@ -174,6 +176,7 @@ pub fn data_input(op: &Op) -> usize {
     match op {
         Op::TransposeConv(_) => 2,
         Op::Split { .. } => 1,
+        Op::Movement(m) => m.data_input(),
         _ => 0,
     }
 }
@@ -219,6 +222,7 @@ pub fn infer(op: &Op, ins: &[Option<Fact<'_>>], out_dtypes: &[DType]) -> InferRe
         Op::Math(_) | Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => {
             logic::infer(op, ins)
         }
+        Op::Movement(m) => movement::infer(m, ins),
         Op::Custom { .. } => Ok(None),
     }
 }
@@ -275,6 +279,7 @@ pub fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> std::result::Result<Vec
         Op::Math(_) | Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => {
             logic::eval(op, ins, ctx)
         }
+        Op::Movement(m) => movement::eval(m, ins, ctx),
         // No kernel: Session::new refuses graphs with these nodes (`unsupported_reason`).
         Op::Custom { name, .. } => Err(OpError::NoKernel(format!("custom op {name}"))),
     }
@@ -298,6 +303,7 @@ pub fn unsupported_reason(op: &Op, in_dtypes: &[Option<DType>]) -> Option<String
             logic::unsupported_reason(op, in_dtypes)
         }
         Op::Custom { name, .. } => Some(name.clone()),
+        Op::Movement(m) => movement::unsupported_reason(m, in_dtypes),
         Op::Densify => Some("DENSIFY of a tensor that is not a sparse constant".into()),
         Op::Concatenation { act, .. } if *act != Activation::None && first == Some(DType::F32) => {
             Some(
@@ -385,6 +391,7 @@ pub fn macs(op: &Op, ins: &[Option<&[usize]>], outs: &[&[usize]]) -> u64 {
         | Op::TransposeConv(_)
         | Op::FullyConnected(_)
         | Op::BatchMatMul(_) => conv::macs(op, ins, outs),
+        Op::Movement(m) => movement_reduce::macs(m, ins, outs),
         // Element-wise, pooling and data movement: no multiply-accumulates to speak of.
         Op::Binary(_)
         | Op::Unary(_)

@@ -81,6 +81,33 @@ fn int8_rule(op: &Op) -> Option<OutRule> {
         Op::Select { .. } => SharedWithInputs,
         Op::Math(MathKind::Elu | MathKind::Gelu { .. }) => Free,
         Op::Math(_) | Op::MathBin(_) | Op::AddN => return None,
+        Op::Movement(m) => {
+            use crate::ir::Movement as M;
+            match m {
+                // Pure data movement: the output keeps the input's parameters.
+                M::MirrorPad { .. }
+                | M::Tile
+                | M::SplitV { .. }
+                | M::BroadcastTo
+                | M::ReverseV2
+                | M::GatherNd
+                | M::BatchToSpaceNd
+                | M::SpaceToBatchNd
+                | M::TopK
+                | M::Reduce {
+                    kind: Reduce2Kind::Min,
+                    ..
+                } => SameAs(0),
+                // LiteRT's int8 L2_NORMALIZATION writes in 1/128 steps around 0.
+                M::L2Norm {
+                    act: Activation::None,
+                } => Fixed(1.0 / 128.0, 0),
+                M::ArgMin { .. } | M::Rank => NotQuantized,
+                // Stay in float: integer-valued ops, and ops whose int8 forms LiteRT lacks or
+                // that our int8 kernels do not have yet.
+                _ => return None,
+            }
+        }
         Op::BatchMatMul(_)
         | Op::Cast
         | Op::Shape { .. }

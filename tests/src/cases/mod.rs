@@ -11,6 +11,7 @@ mod elementwise;
 mod grouped_conv;
 mod logic;
 mod matmul;
+mod movement;
 mod multi;
 mod pool;
 mod quant;
@@ -93,6 +94,7 @@ pub fn all() -> Vec<Case> {
     elementwise::elementwise_cases(&mut c);
     pool::pool_reduce_cases(&mut c);
     shape::movement_cases(&mut c);
+    movement::cases(&mut c);
     quant::quant_cases(&mut c);
     multi::multi_op_cases(&mut c);
     logic::logic_cases(&mut c);

@@ -182,10 +182,14 @@ pub const DECODED: &[(i32, &str)] = &[
     (code::SIGN, "SIGN"),
 ];
 
+/// Every builtin code [`decode`] reads: [`DECODED`] and the movement family's.
+pub fn decoded() -> impl Iterator<Item = &'static (i32, &'static str)> {
+    DECODED.iter().chain(super::schema_movement::DECODED)
+}
+
 /// The schema's name of a builtin code (`BUILTIN_<n>` for a code it does not define).
 pub fn builtin_name(c: i32) -> String {
-    DECODED
-        .iter()
+    decoded()
         .chain(super::options_table::BUILTIN_NAMES)
         .find(|(k, _)| *k == c)
         .map_or_else(|| format!("BUILTIN_{c}"), |(_, n)| n.to_string())
@@ -446,9 +450,12 @@ pub fn decode(c: i32, o: Option<Table<'_>>) -> Result<Option<Op>> {
         code::QUANTIZE => Op::Quantize,
         code::DEQUANTIZE => Op::Dequantize,
         code::DENSIFY => Op::Densify,
-        c => match logic_op(c, b(0)?) {
+        c => match super::schema_movement::decode(c, o, padding, activation)? {
             Some(op) => op,
-            None => return Ok(None),
+            None => match logic_op(c, b(0)?) {
+                Some(op) => op,
+                None => return Ok(None),
+            },
         },
     };
     Ok(Some(op))
@@ -603,6 +610,7 @@ pub fn encode(op: &Op) -> Option<(i32, u8, TableB)> {
         Op::Math(_) | Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => {
             (logic_code(op)?, 0, t)
         }
+        Op::Movement(m) => super::schema_movement::encode(m, act_code),
         Op::Custom { .. } => return None,
     })
 }
@@ -614,6 +622,7 @@ pub fn default_version(op: &Op, n_inputs: usize, in_dtype: Option<DType>, out_ra
         return int8_version(op, n_inputs, out_rank);
     }
     match op {
+        Op::Movement(m) => super::schema_movement::version(m, in_dtype, out_rank),
         Op::FullyConnected(_) if n_inputs == 2 => 6,
         Op::FullyConnected(f) if f.keep_num_dims => 5,
         Op::DepthwiseConv2d(c) if c.dilation != [1, 1] => 2,
@@ -677,6 +686,7 @@ pub fn default_version(op: &Op, n_inputs: usize, in_dtype: Option<DType>, out_ra
 /// Versions of int8 kernels (LiteRT `op_version.cc`, plain int8 case).
 fn int8_version(op: &Op, n_inputs: usize, out_rank: usize) -> i32 {
     match op {
+        Op::Movement(m) => super::schema_movement::version(m, Some(DType::I8), out_rank),
         Op::Conv2d(_) | Op::DepthwiseConv2d(_) => 3,
         Op::FullyConnected(f) if f.keep_num_dims => 5,
         Op::FullyConnected(_) => 4,
@@ -778,7 +788,7 @@ mod tests {
 
     #[test]
     fn every_decoded_code_round_trips() {
-        for &(c, name) in DECODED {
+        for &(c, name) in decoded() {
             let op = decode(c, None)
                 .unwrap_or_else(|e| panic!("{name}: {e}"))
                 .unwrap_or_else(|| panic!("{name} ({c}) does not decode"));

@@ -20,6 +20,7 @@ mod conv;
 mod elementwise;
 mod logic;
 mod movement;
+mod movement2;
 mod pool;
 mod quant;
 mod reduce;
@@ -157,6 +158,7 @@ const FAMILIES: &[&[OpSpec]] = &[
     pool::OPS,
     shape::OPS,
     movement::OPS,
+    movement2::OPS,
     constant::OPS,
     reduce::OPS,
     resize::OPS,

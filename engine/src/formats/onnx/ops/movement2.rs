@@ -1,0 +1,481 @@
+//! ONNX ops of the movement family: Tile, Range, Size, CumSum, GatherND, GatherElements,
+//! ScatterND, OneHot, Trilu, TopK, ArgMin, the extra reductions (ReduceMin, ReduceProd, ReduceL2,
+//! ReduceSumSquare) and the normalizations (LpNormalization p=2, InstanceNormalization).
+
+use super::{OpSpec, float, int, only_int, only_str, opt, spec};
+use crate::formats::onnx::ctx::{Ctx, Node, NodeResult, first};
+use crate::formats::onnx::error::{NodeError, refuse};
+use crate::ir::*;
+
+const RED: &[AttrSpec] = &[
+    opt("axes"),
+    int("keepdims", 1),
+    int("noop_with_empty_axes", 0),
+];
+use super::AttrSpec;
+
+/// The ops of this family.
+pub(super) const OPS: &[OpSpec] = &[
+    spec("Tile", 6..=28, 2..=2, 1..=1, &[], import_tile),
+    spec("Range", 11..=28, 3..=3, 1..=1, &[], import_range),
+    spec("Size", 7..=28, 1..=1, 1..=1, &[], import_size),
+    spec(
+        "CumSum",
+        11..=28,
+        2..=2,
+        1..=1,
+        &[int("exclusive", 0), int("reverse", 0)],
+        import_cumsum,
+    ),
+    spec(
+        "GatherND",
+        11..=28,
+        2..=2,
+        1..=1,
+        &[only_int("batch_dims", 0)],
+        import_gather_nd,
+    ),
+    spec(
+        "GatherElements",
+        11..=28,
+        2..=2,
+        1..=1,
+        &[int("axis", 0)],
+        import_gather_elements,
+    ),
+    spec(
+        "ScatterND",
+        11..=28,
+        3..=3,
+        1..=1,
+        &[only_str("reduction", "none")],
+        import_scatter_nd,
+    ),
+    spec(
+        "OneHot",
+        9..=28,
+        3..=3,
+        1..=1,
+        &[int("axis", -1)],
+        import_one_hot,
+    ),
+    spec(
+        "Trilu",
+        14..=28,
+        1..=2,
+        1..=1,
+        &[int("upper", 1)],
+        import_trilu,
+    ),
+    spec(
+        "TopK",
+        10..=28,
+        2..=2,
+        2..=2,
+        &[int("axis", -1), int("largest", 1), int("sorted", 1)],
+        import_topk,
+    ),
+    spec(
+        "ArgMin",
+        7..=28,
+        1..=1,
+        1..=1,
+        &[
+            int("axis", 0),
+            int("keepdims", 1),
+            only_int("select_last_index", 0),
+        ],
+        import_argmin,
+    ),
+    spec("ReduceMin", 7..=28, 1..=2, 1..=1, RED, import_reduce2),
+    spec("ReduceProd", 7..=28, 1..=2, 1..=1, RED, import_reduce2),
+    spec("ReduceL2", 7..=28, 1..=2, 1..=1, RED, import_reduce2),
+    spec("ReduceSumSquare", 7..=28, 1..=2, 1..=1, RED, import_reduce2),
+    spec(
+        "LpNormalization",
+        7..=28,
+        1..=1,
+        1..=1,
+        &[int("axis", -1), only_int("p", 2)],
+        import_lp_norm,
+    ),
+    spec(
+        "InstanceNormalization",
+        7..=28,
+        3..=3,
+        1..=1,
+        &[float("epsilon", 1e-5)],
+        import_instance_norm,
+    ),
+];
+
+fn mv(c: &mut Ctx<'_>, m: Movement, ins: Vec<Option<TensorId>>) -> NodeResult<TensorId> {
+    c.emit1(Op::Movement(m), ins)
+}
+
+fn i64_const(c: &mut Ctx<'_>, what: &str, shape: Vec<usize>, v: Vec<i64>) -> TensorId {
+    let n = c.fresh(what);
+    c.konst(&n, Value::new(shape, Data::I64(v)))
+}
+
+fn import_tile(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let x = c.need(n, 0)?;
+    let r = c.need(n, 1)?;
+    Ok(vec![mv(c, Movement::Tile, vec![Some(x), Some(r)])?])
+}
+
+fn import_range(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let ins = (0..3)
+        .map(|i| c.need(n, i).map(Some))
+        .collect::<NodeResult<Vec<_>>>()?;
+    Ok(vec![mv(c, Movement::Range, ins)?])
+}
+
+fn import_size(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let x = c.need(n, 0)?;
+    let s: usize = c.shape(x).iter().product();
+    Ok(vec![i64_const(c, "size", vec![], vec![s as i64])])
+}
+
+fn import_cumsum(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let x = c.need(n, 0)?;
+    let a = c.const_ints(c.need(n, 1)?, "axis")?;
+    let ax = c.axis(
+        x,
+        *a.first().ok_or(NodeError::Invalid("empty axis".into()))?,
+    )?;
+    let at = c.ints_const("axis", &[ax as i64]);
+    let at = c.reshape(at, &[])?;
+    let m = Movement::Cumsum {
+        exclusive: n.i("exclusive")? != 0,
+        reverse: n.i("reverse")? != 0,
+    };
+    Ok(vec![mv(c, m, vec![Some(x), Some(at)])?])
+}
+
+fn import_gather_nd(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let (x, i) = (c.need(n, 0)?, c.need(n, 1)?);
+    Ok(vec![mv(c, Movement::GatherNd, vec![Some(x), Some(i)])?])
+}
+
+/// GatherElements as GATHER_ND over index tuples: the coordinate grids of every other axis
+/// packed with the indices.
+fn import_gather_elements(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let (x, i) = (c.need(n, 0)?, c.need(n, 1)?);
+    let ax = c.axis(x, n.i("axis")?)?;
+    let s = c.shape(i);
+    let r = s.len();
+    let i = if c.dtype(i) == DType::I64 {
+        i
+    } else {
+        c.emit_as(Op::Cast, vec![Some(i)], DType::I64)?
+    };
+    let total: usize = s.iter().product();
+    let st = pocket_strides(&s);
+    let mut parts = Vec::new();
+    for d in 0..r {
+        if d == ax {
+            parts.push(Some(i));
+            continue;
+        }
+        let v: Vec<i64> = (0..total).map(|k| ((k / st[d]) % s[d]) as i64).collect();
+        parts.push(Some(i64_const(c, "grid", s.clone(), v)));
+    }
+    let idx = first(c.emit(
+        Op::Pack {
+            values_count: r,
+            axis: r as i32,
+        },
+        parts,
+        &[DType::I64],
+    )?)?;
+    Ok(vec![mv(c, Movement::GatherNd, vec![Some(x), Some(idx)])?])
+}
+
+fn pocket_strides(s: &[usize]) -> Vec<usize> {
+    let mut st = vec![1; s.len()];
+    for d in (0..s.len().saturating_sub(1)).rev() {
+        st[d] = st[d + 1] * s[d + 1];
+    }
+    st
+}
+
+/// ScatterND (replace): `data · (1 - hit) + scatter(updates)`, `hit` the scatter of ones.
+fn import_scatter_nd(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let (x, i, u) = (c.need(n, 0)?, c.need(n, 1)?, c.need(n, 2)?);
+    if c.dtype(x) != DType::F32 {
+        refuse!("ScatterND on {} (float only)", c.dtype(x));
+    }
+    let s: Vec<i64> = c.shape(x).iter().map(|&d| d as i64).collect();
+    let st = c.ints_const("shape", &s);
+    let sc = mv(c, Movement::ScatterNd, vec![Some(i), Some(u), Some(st)])?;
+    let us = c.shape(u);
+    let n1 = c.fresh("ones");
+    let ones = c.konst(&n1, Value::f32(us.clone(), vec![1.0; us.iter().product()]));
+    let hit = mv(c, Movement::ScatterNd, vec![Some(i), Some(ones), Some(st)])?;
+    let one = c.scalar(1.0);
+    let hit = c.binary(BinaryKind::Minimum, hit, one)?;
+    let keep = c.binary(BinaryKind::Sub, one, hit)?;
+    let kept = c.binary(BinaryKind::Mul, x, keep)?;
+    Ok(vec![c.binary(BinaryKind::Add, kept, sc)?])
+}
+
+fn import_one_hot(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let idx = c.need(n, 0)?;
+    let depth = c.const_ints(c.need(n, 1)?, "depth")?;
+    let vals_t = c.need(n, 2)?;
+    let vals = c
+        .value(vals_t)
+        .ok_or_else(|| NodeError::NotConstant("values".into()))?;
+    if vals.numel() != 2 {
+        refuse!("OneHot values must hold [off, on]");
+    }
+    let d = *depth
+        .first()
+        .ok_or(NodeError::Invalid("empty depth".into()))?;
+    let r = c.rank(idx) as i64;
+    let axis = n.i("axis")?;
+    let axis = if axis < 0 { axis + r + 1 } else { axis };
+    if !(0..=r).contains(&axis) {
+        refuse!("OneHot axis {axis} out of range");
+    }
+    let dt = vals.dtype();
+    let pick = |k: usize| {
+        Value::new(
+            vec![],
+            match &vals.data {
+                Data::F32(v) => Data::F32(vec![v[k]]),
+                Data::I64(v) => Data::I64(vec![v[k]]),
+                Data::I32(v) => Data::I32(vec![v[k]]),
+                other => Data::F32(vec![other.to_f64()[k] as f32]),
+            },
+        )
+    };
+    let (off, on) = (pick(0), pick(1));
+    let (no, nn) = (c.fresh("off"), c.fresh("on"));
+    let (off, on) = (c.konst(&no, off), c.konst(&nn, on));
+    let dt_out = c.dtype(on);
+    let dn = c.fresh("depth");
+    let dep = c.konst(&dn, Value::new(vec![], Data::I32(vec![d as i32])));
+    let _ = dt;
+    let y = c.emit_as(
+        Op::Movement(Movement::OneHot {
+            axis: if axis == r { -1 } else { axis as i32 },
+        }),
+        vec![Some(idx), Some(dep), Some(on), Some(off)],
+        dt_out,
+    )?;
+    Ok(vec![y])
+}
+
+/// Trilu as a product with a constant 0/1 mask of the last two axes.
+fn import_trilu(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let x = c.need(n, 0)?;
+    let k = match c.input(n, 1)? {
+        Some(t) => *c.const_ints(t, "k")?.first().unwrap_or(&0),
+        None => 0,
+    };
+    let s = c.shape(x);
+    if s.len() < 2 {
+        refuse!("Trilu needs rank >= 2");
+    }
+    let (h, w) = (s[s.len() - 2], s[s.len() - 1]);
+    let upper = n.i("upper")? != 0;
+    let m: Vec<f32> = (0..h * w)
+        .map(|p| {
+            let (i, j) = ((p / w) as i64, (p % w) as i64);
+            let keep = if upper { j - i >= k } else { j - i <= k };
+            if keep { 1.0 } else { 0.0 }
+        })
+        .collect();
+    let mn = c.fresh("mask");
+    let mask = match c.dtype(x) {
+        DType::F32 => c.konst(&mn, Value::f32(vec![h, w], m)),
+        DType::I64 => c.konst(
+            &mn,
+            Value::new(vec![h, w], Data::I64(m.iter().map(|&v| v as i64).collect())),
+        ),
+        DType::I32 => c.konst(
+            &mn,
+            Value::new(vec![h, w], Data::I32(m.iter().map(|&v| v as i32).collect())),
+        ),
+        t => refuse!("Trilu on {t}"),
+    };
+    Ok(vec![c.binary(BinaryKind::Mul, x, mask)?])
+}
+
+fn import_topk(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let x = c.need(n, 0)?;
+    let k = c.const_ints(c.need(n, 1)?, "K")?;
+    let k = *k.first().ok_or(NodeError::Invalid("empty K".into()))?;
+    let r = c.rank(x);
+    let ax = c.axis(x, n.i("axis")?)?;
+    let largest = n.i("largest")? != 0;
+    if !largest && c.dtype(x) != DType::F32 {
+        refuse!("TopK with largest=0 on {}", c.dtype(x));
+    }
+    let mut perm: Vec<i64> = (0..r as i64).collect();
+    perm.swap(ax, r - 1);
+    let mut t = if ax + 1 == r {
+        x
+    } else {
+        c.transpose(x, &perm)?
+    };
+    if !largest {
+        let m = c.scalar(-1.0);
+        t = c.binary(BinaryKind::Mul, t, m)?;
+    }
+    let kn = c.fresh("k");
+    let kt = c.konst(&kn, Value::new(vec![], Data::I32(vec![k as i32])));
+    let dt = c.dtype(t);
+    let outs = c.emit(
+        Op::Movement(Movement::TopK),
+        vec![Some(t), Some(kt)],
+        &[dt, DType::I32],
+    )?;
+    let (mut v, i) = (outs[0], outs[1]);
+    if !largest {
+        let m = c.scalar(-1.0);
+        v = c.binary(BinaryKind::Mul, v, m)?;
+    }
+    let mut i = c.emit_as(Op::Cast, vec![Some(i)], DType::I64)?;
+    if ax + 1 != r {
+        v = c.transpose(v, &perm)?;
+        i = c.transpose(i, &perm)?;
+    }
+    Ok(vec![v, i])
+}
+
+fn import_argmin(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let x = c.need(n, 0)?;
+    let ax = c.axis(x, n.i("axis")?)?;
+    let t = c.ints_const("axis", &[ax as i64]);
+    let y = c.emit_as(
+        Op::Movement(Movement::ArgMin {
+            output_type: DType::I64,
+        }),
+        vec![Some(x), Some(t)],
+        DType::I64,
+    )?;
+    if n.i("keepdims")? != 0 {
+        let mut s = c.shape(x);
+        s[ax] = 1;
+        return Ok(vec![c.reshape(y, &s)?]);
+    }
+    Ok(vec![y])
+}
+
+fn import_reduce2(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let x = c.need(n, 0)?;
+    let r = c.rank(x);
+    let axes = match (n.ints("axes")?, c.input(n, 1)?) {
+        (Some(v), _) => v,
+        (None, Some(t)) => c.const_ints(t, "axes")?,
+        (None, None) => vec![],
+    };
+    if axes.is_empty() && n.i("noop_with_empty_axes")? != 0 {
+        return Ok(vec![x]);
+    }
+    let axes: Vec<i64> = if axes.is_empty() {
+        (0..r as i64).collect()
+    } else {
+        axes.iter()
+            .map(|&v| c.axis(x, v).map(|v| v as i64))
+            .collect::<NodeResult<_>>()?
+    };
+    let keep_dims = n.i("keepdims")? != 0;
+    let ax = c.ints_const("axes", &axes);
+    let sum = |c: &mut Ctx<'_>, t| {
+        c.emit1(
+            Op::Reduce(Reduce {
+                kind: ReduceKind::Sum,
+                keep_dims,
+            }),
+            vec![Some(t), Some(ax)],
+        )
+    };
+    Ok(vec![match n.op {
+        "ReduceMin" | "ReduceProd" => {
+            let kind = if n.op == "ReduceMin" {
+                Reduce2Kind::Min
+            } else {
+                Reduce2Kind::Prod
+            };
+            mv(
+                c,
+                Movement::Reduce { kind, keep_dims },
+                vec![Some(x), Some(ax)],
+            )?
+        }
+        _ => {
+            let sq = c.binary(BinaryKind::Mul, x, x)?;
+            let s = sum(c, sq)?;
+            if n.op == "ReduceL2" {
+                c.unary(UnaryKind::Sqrt, s)?
+            } else {
+                s
+            }
+        }
+    }])
+}
+
+fn import_lp_norm(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let x = c.need(n, 0)?;
+    let r = c.rank(x);
+    let ax = c.axis(x, n.i("axis")?)?;
+    let mut perm: Vec<i64> = (0..r as i64).collect();
+    perm.swap(ax, r - 1);
+    let t = if ax + 1 == r {
+        x
+    } else {
+        c.transpose(x, &perm)?
+    };
+    let y = mv(
+        c,
+        Movement::L2Norm {
+            act: Activation::None,
+        },
+        vec![Some(t)],
+    )?;
+    Ok(vec![if ax + 1 == r {
+        y
+    } else {
+        c.transpose(y, &perm)?
+    }])
+}
+
+fn import_instance_norm(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let x = c.need(n, 0)?;
+    let s = c.shape(x);
+    let r = s.len();
+    if r < 3 {
+        refuse!("InstanceNormalization needs rank >= 3");
+    }
+    let axes: Vec<i64> = (2..r as i64).collect();
+    let mean = |c: &mut Ctx<'_>, t: TensorId| {
+        let at = c.ints_const("axes", &axes);
+        c.emit1(
+            Op::Reduce(Reduce {
+                kind: ReduceKind::Mean,
+                keep_dims: true,
+            }),
+            vec![Some(t), Some(at)],
+        )
+    };
+    let m = mean(c, x)?;
+    let d = c.binary(BinaryKind::Sub, x, m)?;
+    let sq = c.binary(BinaryKind::Mul, d, d)?;
+    let var = mean(c, sq)?;
+    let e = c.scalar(n.f("epsilon")?);
+    let ve = c.binary(BinaryKind::Add, var, e)?;
+    let inv = c.unary(UnaryKind::Rsqrt, ve)?;
+    let y = c.binary(BinaryKind::Mul, d, inv)?;
+    let mut cs = vec![s[1]];
+    cs.extend(std::iter::repeat_n(1, r - 2));
+    let sc = c.need(n, 1)?;
+    let sc = c.reshape(sc, &cs)?;
+    let b = c.need(n, 2)?;
+    let b = c.reshape(b, &cs)?;
+    let y = c.binary(BinaryKind::Mul, y, sc)?;
+    Ok(vec![c.binary(BinaryKind::Add, y, b)?])
+}
