@@ -18,7 +18,10 @@ For every row of the manifest (tab-separated; see its header):
      `int_value`; `POCKET run FILE -i in_<i>.npy --save DIR`, the same inputs in the row's
      `oracle` (`litert`: LiteRT's default path, `litert_ref`: its reference kernels, `ort`: ONNX
      Runtime without graph optimizations), and for every output max|ours - ref| / max|ref| must
-     be at most the row's `tol` (0 for bit-exact).
+     be at most the row's `tol` (0 for bit-exact). A row with `steps` N (streaming models whose
+     state carries from run to run) draws N inputs per graph input, runs `POCKET run --steps N`
+     with arrays of a leading axis N, invokes one reference interpreter N times and compares
+     every output of every step.
 Rows whose `expect` is `open` are only opened; their `note` says why they do not run yet.
 
 Prints one line per model and a closing `real models: N opened, M ran and matched, K failed`.
@@ -142,22 +145,29 @@ def shapes_of(row):
     return [[int(d) for d in s.split(",")] if s.strip() else [] for s in spec.split(";")]
 
 
-def reference(row, path, arrays):
-    """Outputs of the runtime the file was made for, in graph order."""
+def reference(row, path, arrays, steps=None):
+    """Outputs of the runtime the file was made for, in graph order (with `steps`: per step,
+    one interpreter invoked once per slice of the arrays' leading axis)."""
     if row["oracle"] in ("litert", "litert_ref"):
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
         kind = OpResolverType.BUILTIN_REF if row["oracle"] == "litert_ref" else OpResolverType.AUTO
         it = Interpreter(model_path=path, num_threads=1, experimental_op_resolver_type=kind)
         details = it.get_input_details()
-        for d, a in zip(details, arrays):
+        feeds = [arrays] if steps is None else [[a[k] for a in arrays] for k in range(steps)]
+        for d, a in zip(details, feeds[0]):
             if list(d["shape"]) != list(a.shape):
                 it.resize_tensor_input(d["index"], list(a.shape))
         it.allocate_tensors()
-        for d, a in zip(it.get_input_details(), arrays):
-            it.set_tensor(d["index"], a)
-        it.invoke()
-        return [it.get_tensor(o["index"]) for o in it.get_output_details()]
+        outs = []
+        for feed in feeds:
+            for d, a in zip(it.get_input_details(), feed):
+                it.set_tensor(d["index"], a)
+            it.invoke()
+            outs.append([it.get_tensor(o["index"]).copy() for o in it.get_output_details()])
+        return outs[0] if steps is None else outs
+    if steps is not None:
+        raise RuntimeError("steps are run with the LiteRT oracles only")
     import onnxruntime as ort
 
     so = ort.SessionOptions()
@@ -196,8 +206,11 @@ def input_specs(row, path):
 
 def run_row(row, path, pocket, work):
     rng = np.random.default_rng(0)
+    steps = int(row.get("steps") or 0) or None
     arrays, args = [], []
     for i, (shape, dt) in enumerate(input_specs(row, path)):
+        if steps is not None:
+            shape = [steps, *shape]
         if dt in (np.int8, np.uint8):
             info = np.iinfo(dt)
             a = rng.integers(info.min, info.max, shape, endpoint=True).astype(dt)
@@ -210,21 +223,25 @@ def run_row(row, path, pocket, work):
         arrays.append(a)
         args += ["-i", p]
     out = os.path.join(work, "ours")
-    r = subprocess.run([pocket, "run", path, "--save", out, *args], capture_output=True, text=True)
+    extra = [] if steps is None else ["--steps", str(steps)]
+    r = subprocess.run([pocket, "run", path, "--save", out, *extra, *args], capture_output=True,
+                       text=True)
     if r.returncode != 0:
         raise RuntimeError("pocket run: " + r.stderr.strip().replace("\n", " | ")[-600:])
-    refs = reference(row, path, arrays)
+    refs = reference(row, path, arrays, steps)
+    per_step = [refs] if steps is None else refs
     worst = 0.0
-    for i, ref in enumerate(refs):
-        ours = np.load(os.path.join(out, f"output_{i}.npy"))
+    for k, i, ref in [(k, i, ref) for k, rs in enumerate(per_step) for i, ref in enumerate(rs)]:
+        tail = "" if steps is None else f"_step{k}"
+        ours = np.load(os.path.join(out, f"output_{i}{tail}.npy"))
         if ours.shape != ref.shape:
-            raise RuntimeError(f"output {i}: shape {list(ours.shape)}, {row['oracle']} gives "
+            raise RuntimeError(f"output {i}{tail}: shape {list(ours.shape)}, {row['oracle']} gives "
                                f"{list(ref.shape)}")
         ref64, ours64 = ref.astype(np.float64), ours.astype(np.float64)
         scale = float(np.max(np.abs(ref64))) if ref64.size else 0.0
         err = float(np.max(np.abs(ours64 - ref64))) / max(scale, 1e-30) if ref64.size else 0.0
         worst = max(worst, err)
-    return worst, len(refs)
+    return worst, sum(len(rs) for rs in per_step)
 
 
 def main():

@@ -7,6 +7,7 @@ pub mod free_dims;
 pub mod kept_models;
 pub mod onnx_models;
 pub mod oracle;
+pub mod state_models;
 
 use pocket_engine::ir::*;
 

@@ -136,3 +136,41 @@ pub fn run(jobs: &[Job], scratch: &Path) -> Vec<Result<Vec<Value>, String>> {
         })
         .collect()
 }
+
+/// Run one model for `steps` invocations of a single LiteRT interpreter (its state carries
+/// from step to step; see litert_run.py `--steps`): per step, the outputs, or the oracle's
+/// error. Inputs with a leading axis of `steps` (one more than the model's input) are sliced.
+pub fn run_steps(job: &Job, steps: usize, scratch: &Path) -> Result<Vec<Vec<Value>>, String> {
+    let manifest = serde_json::json!([{"model": job.model, "inputs": job.inputs, "out": job.out,
+        "threads": job.threads, "ref": job.reference, "steps": steps}]);
+    let mpath = scratch.join("manifest_steps.json");
+    std::fs::write(&mpath, serde_json::to_vec(&manifest).unwrap_or_default())
+        .map_err(|e| e.to_string())?;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("oracle/litert_run.py");
+    let py = python().unwrap_or_else(|| PathBuf::from("python3"));
+    let st = Command::new(py)
+        .arg(script)
+        .arg("--manifest")
+        .arg(&mpath)
+        .status()
+        .map_err(|e| format!("cannot start the oracle: {e}"))?;
+    if !st.success() {
+        return Err("the oracle failed to run".into());
+    }
+    if let Ok(e) = std::fs::read_to_string(job.out.join("error.txt")) {
+        return Err(e.trim().to_string());
+    }
+    (0..steps)
+        .map(|k| {
+            let mut outs = Vec::new();
+            for i in 0.. {
+                let p = job.out.join(format!("output_{i}_step{k}.npy"));
+                if !p.exists() {
+                    break;
+                }
+                outs.push(pocket_engine::formats::npy::read(&p).map_err(|e| e.to_string())?);
+            }
+            Ok(outs)
+        })
+        .collect()
+}

@@ -1,4 +1,5 @@
-//! `pocket run MODEL [--input FILE]... [--save DIR] [--top K] [--labels FILE] [--threads N]`.
+//! `pocket run MODEL [--input FILE]... [--save DIR] [--top K] [--labels FILE] [--threads N]
+//! [--steps N]`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -21,9 +22,16 @@ pub struct Args {
     /// and normalized from the model metadata or --mean/--std/--color.
     #[arg(long = "input", short = 'i', value_name = "FILE")]
     inputs: Vec<PathBuf>,
-    /// Write each output i to DIR/output_<i>.npy.
+    /// Write each output i to DIR/output_<i>.npy (with --steps: DIR/output_<i>_step<k>.npy for
+    /// step k).
     #[arg(long, value_name = "DIR")]
     save: Option<PathBuf>,
+    /// Run N steps through one session, so a streaming model's state (resource variables,
+    /// CALL_ONCE) carries from step to step as in LiteRT's interpreter: an --input array with
+    /// one more axis than the model's input, of length N, gives one slice per step; any other
+    /// input is fed every step.
+    #[arg(long, value_name = "N", value_parser = super::at_least_one)]
+    steps: Option<usize>,
     /// Also write every intermediate tensor to DIR/t<index>.npy (tensor index as in the file),
     /// to compare layer by layer with another runtime.
     #[arg(long, value_name = "DIR")]
@@ -101,26 +109,67 @@ fn read_labels(a: &Args, g: &Graph) -> Result<Vec<String>> {
     }
 }
 
+/// With `--steps n`: for each --input, whether its array holds one slice per step (one more
+/// axis than the model's input, of length `n`). The ranks come from the file at the sizes
+/// --input-shape chooses; when it cannot be read without the arrays' sizes, an array of rank
+/// two or more with a leading axis of `n` is taken as sliced.
+fn sliced_inputs(a: &Args, arrays: &[Option<Value>], n: usize) -> Result<Vec<bool>> {
+    let ranks: Option<Vec<usize>> = crate::tasks::open::read_sized(
+        &a.model,
+        a.nhwc_input,
+        &a.shape.shapes()?,
+        a.shape.signature(),
+    )
+    .ok()
+    .map(|g| g.inputs.iter().map(|&t| g.tensors[t].shape.len()).collect());
+    Ok(arrays
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.as_ref().is_some_and(|v| {
+                let leading = v.shape.first() == Some(&n);
+                match ranks.as_ref().and_then(|r| r.get(i)) {
+                    Some(&r) => leading && v.shape.len() == r + 1,
+                    None => leading && v.shape.len() >= 2,
+                }
+            })
+        })
+        .collect())
+}
+
+/// Slice `k` of `n` along the leading axis of `v`.
+fn step_slice(v: &Value, k: usize, n: usize) -> Value {
+    let m = v.numel() / n.max(1);
+    let data = pocket_engine::map_data!(&v.data, x => x[k * m..(k + 1) * m].to_vec());
+    Value::new(v.shape[1..].to_vec(), data)
+}
+
 pub fn run(a: Args) -> Result<()> {
     // Arrays size their inputs (as LiteRT's resize_tensor_input and ONNX Runtime do), ahead of
     // --input-shape; images are resized to the model's size.
     let mut shapes = a.shape.shapes()?;
     let mut arrays: Vec<Option<Value>> = Vec::with_capacity(a.inputs.len());
-    for (i, p) in a.inputs.iter().enumerate().rev() {
-        if is_image(p) {
-            arrays.push(None);
-            continue;
-        }
-        let v = npy::read(p)?;
-        let mut dims = v.shape.clone();
+    for p in &a.inputs {
+        arrays.push(if is_image(p) {
+            None
+        } else {
+            Some(npy::read(p)?)
+        });
+    }
+    let steps = a.steps.unwrap_or(1);
+    let sliced = match a.steps {
+        Some(n) => sliced_inputs(&a, &arrays, n)?,
+        None => vec![false; arrays.len()],
+    };
+    for (i, v) in arrays.iter().enumerate().rev() {
+        let Some(v) = v else { continue };
+        let mut dims = v.shape[usize::from(sliced[i])..].to_vec();
         if a.nhwc_input && dims.len() == 4 {
             // --input-shape and the file speak NCHW; the array is NHWC.
             dims = vec![dims[0], dims[3], dims[1], dims[2]];
         }
         shapes.prefer_input(i, dims);
-        arrays.push(Some(v));
     }
-    arrays.reverse();
     let g = super::load_model_nhwc(&a.model, a.nhwc_input, &shapes, a.shape.signature()).or_else(
         |e| {
             // A count or rank mismatch is said below, in terms of --input and the array.
@@ -155,50 +204,107 @@ pub fn run(a: Args) -> Result<()> {
             a.inputs.len()
         );
     }
-    let inputs: Vec<Value> = a
+    // The inputs of each step: sliced arrays give one slice per step, the rest are loaded once.
+    let fixed: Vec<Option<Value>> = a
         .inputs
         .iter()
-        .zip(arrays)
+        .zip(&arrays)
         .enumerate()
-        .map(|(i, (p, v))| load_input(&a, &g, i, p, v))
+        .map(|(i, (p, v))| {
+            if sliced[i] {
+                Ok(None)
+            } else {
+                load_input(&a, &g, i, p, v.clone()).map(Some)
+            }
+        })
         .collect::<Result<_>>()?;
+    let step_inputs = |k: usize| -> Result<Vec<Value>> {
+        fixed
+            .iter()
+            .enumerate()
+            .map(|(i, f)| match (f, &arrays[i]) {
+                (Some(v), _) => Ok(v.clone()),
+                (None, Some(arr)) => {
+                    load_input(&a, &g, i, &a.inputs[i], Some(step_slice(arr, k, steps)))
+                        .with_context(|| format!("step {k}"))
+                }
+                (None, None) => bail!("input {i} has no value"),
+            })
+            .collect()
+    };
     let opts = SessionOptions {
         threads: crate::tasks::defaults::threads(a.threads)?,
     };
     let session = Session::new(&g, &opts)?;
-    let t0 = Instant::now();
-    let outputs = match &a.save_intermediates {
-        None => session.run(inputs)?,
-        Some(dir) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let mut failed = None;
-            let mut save = |_: usize, n: &pocket_engine::Node, outs: &[&Value]| {
-                for (&t, v) in n.outputs.iter().zip(outs) {
-                    if let Err(e) = npy::write(dir.join(format!("t{t}.npy")), v) {
-                        failed.get_or_insert(e);
-                    }
-                }
-            };
-            let out = session.run_with(
-                inputs,
-                &mut pocket_engine::runtime::RunHooks {
-                    observer: Some(&mut save),
-                    ..Default::default()
-                },
-            )?;
-            if let Some(e) = failed {
-                return Err(e.into());
-            }
-            out
-        }
-    };
-    let dt = t0.elapsed();
-    eprintln!(
-        "inference: {:.2} ms on {} thread(s)",
-        dt.as_secs_f64() * 1e3,
-        opts.threads
-    );
     let labels = read_labels(&a, &g)?;
+    let mut elapsed = std::time::Duration::ZERO;
+    for k in 0..steps {
+        let inputs = step_inputs(k)?;
+        let step = a.steps.map(|_| k);
+        let tail = step.map_or(String::new(), |k| format!("_step{k}"));
+        let t0 = Instant::now();
+        let outputs = match &a.save_intermediates {
+            None => session.run(inputs)?,
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                let mut failed = None;
+                let mut save = |_: usize, n: &pocket_engine::Node, outs: &[&Value]| {
+                    for (&t, v) in n.outputs.iter().zip(outs) {
+                        if let Err(e) = npy::write(dir.join(format!("t{t}{tail}.npy")), v) {
+                            failed.get_or_insert(e);
+                        }
+                    }
+                };
+                let out = session.run_with(
+                    inputs,
+                    &mut pocket_engine::runtime::RunHooks {
+                        observer: Some(&mut save),
+                        ..Default::default()
+                    },
+                )?;
+                if let Some(e) = failed {
+                    return Err(e.into());
+                }
+                out
+            }
+        };
+        elapsed += t0.elapsed();
+        report(&a, &g, &labels, step, &outputs)?;
+    }
+    match a.steps {
+        None => eprintln!(
+            "inference: {:.2} ms on {} thread(s)",
+            elapsed.as_secs_f64() * 1e3,
+            opts.threads
+        ),
+        Some(n) => eprintln!(
+            "inference: {n} steps, {:.2} ms in all ({:.3} ms per step) on {} thread(s)",
+            elapsed.as_secs_f64() * 1e3,
+            elapsed.as_secs_f64() * 1e3 / n as f64,
+            opts.threads
+        ),
+    }
+    if let Some(dir) = &a.save {
+        eprintln!(
+            "saved {} output(s){} to {}",
+            g.outputs.len(),
+            a.steps.map_or(String::new(), |n| format!(" of {n} steps")),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Print the outputs of one run (of step `step`) and save them when --save asks.
+fn report(
+    a: &Args,
+    g: &Graph,
+    labels: &[String],
+    step: Option<usize>,
+    outputs: &[Value],
+) -> Result<()> {
+    let prefix = step.map_or(String::new(), |k| format!("step {k} "));
     for (i, o) in outputs.iter().enumerate() {
         let vals = o.data.to_f64();
         let (mn, mx) = vals
@@ -207,14 +313,14 @@ pub fn run(a: Args) -> Result<()> {
                 (a.min(v), b.max(v))
             });
         println!(
-            "output {i} '{}': {} {:?}  min {mn:.6} max {mx:.6}",
+            "{prefix}output {i} '{}': {} {:?}  min {mn:.6} max {mx:.6}",
             g.output_name(i),
             o.dtype(),
             o.shape
         );
         if let Some(k) = a.top {
             // Scores, not raw integers: quantized outputs are dequantized first.
-            let vals = pocket_engine::eval::output_f32(o, &g, i);
+            let vals = pocket_engine::eval::output_f32(o, g, i);
             let n = o.shape.last().copied().unwrap_or(1).max(1);
             let mut idx: Vec<usize> = (0..n.min(vals.len())).collect();
             idx.sort_by(|&x, &y| vals[y].total_cmp(&vals[x]).then(x.cmp(&y)));
@@ -226,11 +332,10 @@ pub fn run(a: Args) -> Result<()> {
     }
     if let Some(dir) = &a.save {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let tail = step.map_or(String::new(), |k| format!("_step{k}"));
         for (i, o) in outputs.iter().enumerate() {
-            let p = dir.join(format!("output_{i}.npy"));
-            npy::write(&p, o)?;
+            npy::write(dir.join(format!("output_{i}{tail}.npy")), o)?;
         }
-        eprintln!("saved {} output(s) to {}", outputs.len(), dir.display());
     }
     Ok(())
 }

@@ -7,11 +7,15 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::error::{Error, GraphError, InputError, OpError, Result};
+use crate::error::{Error, InputError, OpError, Result};
 pub use crate::ir::Value;
-use crate::ir::{DType, Graph, Node, Op};
+use crate::ir::{DType, Graph, Node};
 use crate::ops::{self, EvalCtx, In};
+use body::{Body, UNUSED, node_label};
+use control::{Control, State};
 
+mod body;
+mod control;
 mod fuse;
 
 /// Options of a session.
@@ -43,143 +47,61 @@ pub struct RunHooks<'a> {
     pub cancel: Option<&'a AtomicBool>,
 }
 
-/// A prepared graph, ready to run many times.
+/// A prepared model, ready to run many times. It holds the model's state across runs: the
+/// resource variables its VAR_HANDLE / ASSIGN_VARIABLE nodes keep and whether each CALL_ONCE
+/// init subgraph has run (so a streaming model fed a sequence of inputs, one run each, gives
+/// the sequence of outputs LiteRT's interpreter gives).
 pub struct Session {
     graph: Graph,
-    /// Decoded constants (and folded DEQUANTIZE/DENSIFY outputs), by tensor id.
-    consts: Vec<Option<Value>>,
-    /// Nodes to execute, in order (folded nodes are skipped).
-    steps: Vec<usize>,
-    /// For each tensor, the step index of its last consumer (`usize::MAX` if kept to the end).
-    last_use: Vec<usize>,
+    /// The main graph, prepared.
+    main: Body,
+    /// Subgraph `i` (index `i - 1` here), prepared when a control-flow node can reach it.
+    subs: Vec<Option<Body>>,
     threads: usize,
-    /// The plan with explicit PADs folded into convolutions, used by runs without an observer.
-    fused: Option<fuse::Plan>,
     /// Buffers of dropped intermediate tensors, reused by the next kernels and runs.
     arena: std::sync::Mutex<crate::arena::Arena>,
-    /// Per-node state from constant weights (packed int8 weights), made on first use.
-    prepared: Vec<std::sync::OnceLock<ops::Prepared>>,
+    /// Resource variables and CALL_ONCE initializations, kept across runs.
+    state: std::sync::Mutex<State>,
 }
 
 /// Largest intermediate tensor a session will allocate.
 const MAX_TENSOR_BYTES: usize = 4 << 30;
 
-/// `last_use` marker of a tensor that no step reads (its value is dropped at once).
-const UNUSED: usize = usize::MAX - 1;
-
-fn node_label(i: usize, n: &Node) -> String {
-    if n.name.is_empty() {
-        format!("#{i}")
-    } else {
-        format!("#{i} '{}'", n.name)
-    }
-}
+/// Deepest nesting of subgraph calls (a subgraph that calls itself stops here).
+const MAX_CALL_DEPTH: usize = 64;
 
 impl Session {
-    /// Prepare `graph` for execution.
+    /// Prepare `graph` (and every subgraph its control-flow nodes call) for execution.
     pub fn new(graph: &Graph, opts: &SessionOptions) -> Result<Session> {
         let graph = graph.clone();
-        let nt = graph.tensors.len();
-        for (i, t) in graph.tensors.iter().enumerate() {
-            let bytes = t.numel().saturating_mul(t.dtype.size());
-            if t.data.is_none() && bytes > MAX_TENSOR_BYTES {
-                return Err(InputError::TooLarge {
-                    index: i,
-                    name: t.name.clone(),
-                    shape: t.shape.clone(),
-                    gib: bytes as f64 / (1u64 << 30) as f64,
-                    limit_gib: MAX_TENSOR_BYTES >> 30,
-                }
-                .into());
-            }
-        }
-        let mut consts: Vec<Option<Value>> = vec![None; nt];
-        for (i, t) in graph.tensors.iter().enumerate() {
-            if t.data.is_some() && t.sparsity.is_none() && t.dtype.is_runnable() {
-                consts[i] = Some(Value::from_const(t).ok_or_else(|| {
-                    GraphError::Tensor(format!(
-                        "tensor {i} '{}': constant data does not match its shape",
-                        t.name
-                    ))
-                })?);
-            }
-        }
-        // Fold DEQUANTIZE / DENSIFY of constants into dense f32 constants, once.
-        let mut steps = Vec::new();
-        let mut available: Vec<bool> = (0..nt)
-            .map(|i| graph.tensors[i].data.is_some() || graph.inputs.contains(&i))
-            .collect();
-        let mut unsupported: BTreeMap<String, usize> = BTreeMap::new();
-        for (i, n) in graph.nodes.iter().enumerate() {
-            for &t in n.inputs.iter().flatten() {
-                if !available[t] {
-                    return Err(GraphError::Cycle {
-                        node: node_label(i, n),
-                        op: n.op.name(),
-                        tensor: t,
-                        name: graph.tensors[t].name.clone(),
+        let reach = body::reachable(&graph);
+        for (s, _) in reach.iter().enumerate().filter(|(_, r)| **r) {
+            let Some(sg) = graph.subgraph(s) else {
+                continue;
+            };
+            for (i, t) in sg.tensors.iter().enumerate() {
+                let bytes = t.numel().saturating_mul(t.dtype.size());
+                if t.data.is_none() && bytes > MAX_TENSOR_BYTES {
+                    return Err(InputError::TooLarge {
+                        index: i,
+                        name: t.name.clone(),
+                        shape: t.shape.clone(),
+                        gib: bytes as f64 / (1u64 << 30) as f64,
+                        limit_gib: MAX_TENSOR_BYTES >> 30,
                     }
                     .into());
                 }
             }
-            let const_in = n.input(0).and_then(|t| consts[t].as_ref());
-            match (&n.op, const_in) {
-                (Op::Dequantize, Some(v)) => {
-                    let q = n.input(0).and_then(|t| graph.tensors[t].quant.as_ref());
-                    let f = ops::dequantize_value(v, q).map_err(|source| Error::Eval {
-                        node: node_label(i, n),
-                        op: n.op.name(),
-                        source,
-                    })?;
-                    if let Some(&o) = n.outputs.first() {
-                        consts[o] = Some(f);
-                    }
-                }
-                (Op::Densify, _)
-                    if n.input(0).is_some_and(|t| {
-                        graph.tensors[t].sparsity.is_some() && graph.tensors[t].data.is_some()
-                    }) =>
-                {
-                    let t = n
-                        .input(0)
-                        .map(|t| &graph.tensors[t])
-                        .ok_or_else(|| GraphError::Tensor("DENSIFY without input".into()))?;
-                    let v = ops::densify_tensor(t).map_err(|e| Error::Eval {
-                        node: node_label(i, n),
-                        op: n.op.name(),
-                        source: OpError::Invalid(format!("sparse tensor '{}': {e}", t.name)),
-                    })?;
-                    if let Some(&o) = n.outputs.first() {
-                        consts[o] = Some(v);
-                    }
-                }
-                _ => {
-                    let dts: Vec<Option<DType>> = n
-                        .inputs
-                        .iter()
-                        .map(|t| t.map(|t| graph.tensors[t].dtype))
-                        .collect();
-                    let odd = n
-                        .inputs
-                        .iter()
-                        .flatten()
-                        .chain(&n.outputs)
-                        .map(|&t| graph.tensors[t].dtype)
-                        .find(|d| !d.is_runnable());
-                    let reason = match (ops::unsupported_reason(&n.op, &dts), odd) {
-                        (Some(r), _) => Some(r),
-                        (None, Some(d)) => Some(format!("{} on {d} tensors", n.op.name())),
-                        (None, None) => None,
-                    };
-                    if let Some(r) = reason {
-                        *unsupported.entry(r).or_default() += 1;
-                    }
-                    steps.push(i);
-                }
-            }
-            for &o in &n.outputs {
-                available[o] = true;
-            }
+        }
+        let mut unsupported: BTreeMap<String, usize> = BTreeMap::new();
+        let main = Body::new(&graph, &graph, &mut unsupported)?;
+        let mut subs = Vec::with_capacity(graph.subgraphs.len());
+        for (i, sg) in graph.subgraphs.iter().enumerate() {
+            subs.push(if reach.get(i + 1).copied().unwrap_or(false) {
+                Some(Body::new(sg, &graph, &mut unsupported)?)
+            } else {
+                None
+            });
         }
         if !unsupported.is_empty() {
             return Err(Error::Unsupported {
@@ -189,36 +111,29 @@ impl Session {
                     .collect(),
             });
         }
-        for &o in &graph.outputs {
-            if !available[o] {
-                return Err(GraphError::OutputNotProduced {
-                    tensor: o,
-                    name: graph.tensors[o].name.clone(),
-                }
-                .into());
-            }
-        }
-        let mut last_use = vec![UNUSED; nt];
-        for (s, &i) in steps.iter().enumerate() {
-            for &t in graph.nodes[i].inputs.iter().flatten() {
-                last_use[t] = s;
-            }
-        }
-        for &o in &graph.outputs {
-            last_use[o] = usize::MAX;
-        }
-        let threads = opts.threads.max(1);
-        let fused = fuse::fold_pads(&graph, &consts, &steps, UNUSED);
         Ok(Session {
-            fused,
-            consts,
-            steps,
-            last_use,
-            threads,
+            main,
+            subs,
+            threads: opts.threads.max(1),
             arena: Default::default(),
-            prepared: (0..graph.nodes.len()).map(|_| Default::default()).collect(),
+            state: Default::default(),
             graph,
         })
+    }
+
+    /// Forget the state: every resource variable, and which CALL_ONCE init subgraphs ran (the
+    /// next run starts as the first run of a new session).
+    pub fn reset_state(&self) {
+        *self.state() = State::default();
+    }
+
+    /// The resource variables assigned so far, as (shared name, value), in order of first use.
+    pub fn variables(&self) -> Vec<(String, Value)> {
+        self.state().variables()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Estimated peak memory of intermediate tensors for one run with the declared shapes:
@@ -230,9 +145,10 @@ impl Session {
                 .numel()
                 .saturating_mul(g.tensors[t].dtype.size())
         };
+        let b = &self.main;
         let mut live: usize = g.inputs.iter().map(|&t| bytes(t)).sum();
         let mut peak = live;
-        for (s, &ni) in self.steps.iter().enumerate() {
+        for (s, &ni) in b.steps.iter().enumerate() {
             let n = &g.nodes[ni];
             live += n.outputs.iter().map(|&o| bytes(o)).sum::<usize>();
             peak = peak.max(live);
@@ -241,13 +157,13 @@ impl Session {
                 .iter()
                 .flatten()
                 .copied()
-                .filter(|&t| self.last_use[t] == s && self.consts[t].is_none())
+                .filter(|&t| b.last_use[t] == s && b.consts[t].is_none())
                 .collect();
             freed.extend(
                 n.outputs
                     .iter()
                     .copied()
-                    .filter(|&o| self.last_use[o] == UNUSED),
+                    .filter(|&o| b.last_use[o] == UNUSED),
             );
             freed.sort_unstable();
             freed.dedup();
@@ -306,27 +222,143 @@ impl Session {
         }
         let arena = std::mem::take(&mut *self.arena.lock().unwrap_or_else(|e| e.into_inner()));
         let (r, arena) = crate::arena::with(arena, || {
-            crate::parallel::with_threads(self.threads, || self.execute(&mut values, hooks))
+            crate::parallel::with_threads(self.threads, || {
+                self.execute(g, &self.main, &mut values, hooks, 0)
+            })
         });
         *self.arena.lock().unwrap_or_else(|e| e.into_inner()) = arena;
         r?;
-        g.outputs
-            .iter()
-            .map(|&o| {
-                values[o]
-                    .take()
-                    .or_else(|| self.consts[o].clone())
-                    .ok_or_else(|| InputError::NotComputed(g.tensors[o].name.clone()).into())
-            })
-            .collect()
+        take_outputs(g, &self.main, &mut values)
     }
 
-    fn execute(&self, values: &mut [Option<Value>], hooks: &mut RunHooks<'_>) -> Result<()> {
-        let g = &self.graph;
+    /// Run subgraph `i` on `inputs` (a control-flow node's call), `depth` calls deep.
+    fn run_body(
+        &self,
+        i: usize,
+        inputs: Vec<Value>,
+        cancel: Option<&AtomicBool>,
+        depth: usize,
+    ) -> std::result::Result<Vec<Value>, CtlError> {
+        let (Some(g), Some(Some(body))) =
+            (self.graph.subgraph(i), self.subs.get(i.wrapping_sub(1)))
+        else {
+            return Err(OpError::Invalid(format!("subgraph {i} is not prepared")).into());
+        };
+        let fail =
+            |m: String| CtlError::Op(OpError::Invalid(format!("subgraph {i} '{}' {m}", g.name)));
+        if depth >= MAX_CALL_DEPTH {
+            return Err(fail(format!(
+                "is called more than {MAX_CALL_DEPTH} calls deep (does a subgraph call itself?)"
+            )));
+        }
+        if inputs.len() != g.inputs.len() {
+            return Err(fail(format!(
+                "takes {} inputs, given {}",
+                g.inputs.len(),
+                inputs.len()
+            )));
+        }
+        let mut values: Vec<Option<Value>> = vec![None; g.tensors.len()];
+        for (k, (v, &t)) in inputs.into_iter().zip(&g.inputs).enumerate() {
+            let want = g.tensors[t].dtype;
+            if !same_type(v.dtype(), want) {
+                return Err(fail(format!(
+                    "input {k} '{}' is {want}, given {}",
+                    g.tensors[t].name,
+                    v.dtype()
+                )));
+            }
+            values[t] = Some(v);
+        }
+        let mut hooks = RunHooks {
+            cancel,
+            ..Default::default()
+        };
+        let sub = |e: Error| match e {
+            Error::Cancelled => CtlError::Run(e),
+            e => CtlError::Op(OpError::Invalid(format!(
+                "in subgraph {i} '{}': {}",
+                g.name,
+                e.chain()
+            ))),
+        };
+        self.execute(g, body, &mut values, &mut hooks, depth)
+            .map_err(sub)?;
+        take_outputs(g, body, &mut values).map_err(sub)
+    }
+
+    /// Run a control-flow or variable node `n` of `g` on its input values.
+    fn run_control(
+        &self,
+        c: &Control,
+        g: &Graph,
+        n: &Node,
+        ins: Vec<Value>,
+        cancel: Option<&AtomicBool>,
+        depth: usize,
+    ) -> std::result::Result<Vec<Value>, CtlError> {
+        let call = |i: usize, ins: Vec<Value>| self.run_body(i, ins, cancel, depth + 1);
+        let mut it = ins.into_iter();
+        let mut arg = || it.next().ok_or(CtlError::Op(OpError::MissingInput(0)));
+        Ok(match c {
+            Control::VarHandle {
+                container,
+                shared_name,
+            } => vec![self.state().handle(container, shared_name)],
+            Control::ReadVariable => {
+                let dt = n
+                    .outputs
+                    .first()
+                    .map_or(DType::F32, |&o| g.tensors[o].dtype);
+                let h = arg()?;
+                vec![self.state().read(&h, dt)?]
+            }
+            Control::AssignVariable => {
+                let (h, v) = (arg()?, arg()?);
+                self.state().assign(&h, v)?;
+                Vec::new()
+            }
+            Control::CallOnce { init } => {
+                if !self.state().initialized.contains(init) {
+                    call(*init, Vec::new())?;
+                    self.state().initialized.insert(*init);
+                }
+                Vec::new()
+            }
+            Control::If { then, else_ } => {
+                let cond = control::truth(&arg()?, "the IF condition")?;
+                call(if cond { *then } else { *else_ }, it.collect())?
+            }
+            Control::While { cond, body } => {
+                let mut vals: Vec<Value> = it.collect();
+                loop {
+                    if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                        return Err(CtlError::Run(Error::Cancelled));
+                    }
+                    let c = call(*cond, vals.clone())?;
+                    let go = c.first().map(|v| control::truth(v, "the WHILE condition"));
+                    if !go.unwrap_or(Ok(false))? {
+                        break vals;
+                    }
+                    vals = call(*body, vals)?;
+                }
+            }
+            Control::Call { subgraph } => call(*subgraph, it.collect())?,
+        })
+    }
+
+    fn execute(
+        &self,
+        g: &Graph,
+        body: &Body,
+        values: &mut [Option<Value>],
+        hooks: &mut RunHooks<'_>,
+        depth: usize,
+    ) -> Result<()> {
         // Folded PADs skip nodes, so an observer (which sees every node) gets the plain plan.
-        let (steps, last_use, folded) = match (&self.fused, hooks.observer.is_none()) {
+        let (steps, last_use, folded) = match (&body.fused, hooks.observer.is_none()) {
             (Some(p), true) => (&p.steps[..], &p.last_use[..], Some(&p.folded[..])),
-            _ => (&self.steps[..], &self.last_use[..], None),
+            _ => (&body.steps[..], &body.last_use[..], None),
         };
         let total = steps.len();
         for (s, &ni) in steps.iter().enumerate() {
@@ -350,7 +382,7 @@ impl Session {
                 .map(|t| {
                     let t = (*t)?;
                     let once = inputs.iter().filter(|x| **x == Some(t)).count() == 1;
-                    (last_use[t] == s && once && self.consts[t].is_none())
+                    (last_use[t] == s && once && body.consts[t].is_none())
                         .then(|| values[t].take())
                         .flatten()
                 })
@@ -361,17 +393,31 @@ impl Session {
                 .map(|(t, o)| match (t, o.take()) {
                     (_, Some(v)) => Ok(Some(In::Own(v))),
                     (None, None) => Ok(None),
-                    (Some(t), None) => self.consts[*t]
+                    (Some(t), None) => body.consts[*t]
                         .as_ref()
                         .or(values[*t].as_ref())
                         .map(|v| Some(In::Ref(v)))
                         .ok_or_else(|| err(format!("input tensor {t} has no value").into())),
                 })
                 .collect::<Result<_>>()?;
-            let mut ctx =
-                EvalCtx::for_node(g, n, self.threads).with_cache(g, n, &self.prepared[ni]);
-            ctx.input_pad = fold.map(|f| f.pads);
-            let outs = ops::eval(&n.op, ins, &ctx).map_err(err)?;
+            let outs = match &body.control[ni] {
+                Some(c) => {
+                    let vals = ins
+                        .into_iter()
+                        .enumerate()
+                        .map(|(k, x)| x.map(In::into_value).ok_or(OpError::MissingInput(k)))
+                        .collect::<std::result::Result<Vec<_>, _>>()
+                        .map_err(err)?;
+                    self.run_control(c, g, n, vals, hooks.cancel, depth)
+                        .map_err(|e| e.at(ni, n))?
+                }
+                None => {
+                    let mut ctx =
+                        EvalCtx::for_node(g, n, self.threads).with_cache(g, n, &body.prepared[ni]);
+                    ctx.input_pad = fold.map(|f| f.pads);
+                    ops::eval(&n.op, ins, &ctx).map_err(err)?
+                }
+            };
             if outs.len() != n.outputs.len() {
                 return Err(err(format!(
                     "produced {} outputs, expected {}",
@@ -381,7 +427,7 @@ impl Session {
                 .into()));
             }
             for (v, &o) in outs.iter().zip(&n.outputs) {
-                if v.dtype() != g.tensors[o].dtype {
+                if !same_type(v.dtype(), g.tensors[o].dtype) {
                     return Err(err(format!(
                         "output '{}' came out as {}, declared {}",
                         g.tensors[o].name,
@@ -417,5 +463,57 @@ impl Session {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether a value of type `got` may stand for a tensor declared `want` (resource handles
+/// travel as int32 ids).
+fn same_type(got: DType, want: DType) -> bool {
+    got == want || (want == DType::Resource && got == DType::I32)
+}
+
+/// The graph outputs of a finished run, in order (an output listed twice is copied).
+fn take_outputs(g: &Graph, body: &Body, values: &mut [Option<Value>]) -> Result<Vec<Value>> {
+    g.outputs
+        .iter()
+        .enumerate()
+        .map(|(k, &o)| {
+            let again = g.outputs[k + 1..].contains(&o);
+            let v = if again {
+                values[o].clone()
+            } else {
+                values[o].take()
+            };
+            v.or_else(|| body.consts[o].clone())
+                .ok_or_else(|| InputError::NotComputed(g.tensors[o].name.clone()).into())
+        })
+        .collect()
+}
+
+/// A failure of a control-flow node: its own or its subgraph's (bad handle, condition,
+/// a failing node inside, in words naming the subgraph), or a cancellation.
+enum CtlError {
+    Op(OpError),
+    Run(Error),
+}
+
+impl From<OpError> for CtlError {
+    fn from(e: OpError) -> Self {
+        CtlError::Op(e)
+    }
+}
+
+impl CtlError {
+    /// The error of node `ni` (a cancellation passes through).
+    fn at(self, ni: usize, n: &Node) -> Error {
+        let source = match self {
+            CtlError::Run(e) => return e,
+            CtlError::Op(e) => e,
+        };
+        Error::Eval {
+            node: node_label(ni, n),
+            op: n.op.name(),
+            source,
+        }
     }
 }
