@@ -23,6 +23,7 @@ mod pool;
 mod quant;
 mod reduce;
 mod resize;
+mod sequence;
 mod shape;
 
 /// An `import_<op>` function: the node's output tensors, one per ONNX output it fills.
@@ -158,6 +159,7 @@ const FAMILIES: &[&[OpSpec]] = &[
     reduce::OPS,
     resize::OPS,
     quant::OPS,
+    sequence::OPS,
 ];
 
 fn all() -> impl Iterator<Item = &'static OpSpec> {
