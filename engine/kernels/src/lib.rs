@@ -28,6 +28,7 @@ pub mod grouped;
 pub mod hybrid;
 pub mod int8;
 pub mod layout;
+pub mod lstm;
 pub mod parallel;
 pub mod pool;
 pub mod reduce;

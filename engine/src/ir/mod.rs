@@ -6,6 +6,7 @@
 mod dtype;
 mod graph;
 mod op;
+mod sequence;
 mod source;
 mod tensor;
 mod value;
@@ -13,6 +14,7 @@ mod value;
 pub use dtype::DType;
 pub use graph::{Graph, ModelMeta, Node, NodeId, RawMetadata, Signature, TensorMeta};
 pub use op::*;
+pub use sequence::{LstmOptions, RnnOptions, SeqOp};
 pub use source::{SourceDim, SourceGraph, SourceNode, SourceValue};
 pub use tensor::{Bytes, QuantParams, SparseDim, Sparsity, Tensor, TensorId};
 pub use value::{Data, Value};

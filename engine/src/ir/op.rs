@@ -379,6 +379,8 @@ pub enum Op {
     Dequantize,
     /// DENSIFY (sparse constant -> dense); kept as in the file.
     Densify,
+    /// Recurrent ops: LSTM, UNIDIRECTIONAL_SEQUENCE_LSTM, RNN, UNIDIRECTIONAL_SEQUENCE_RNN, SVDF.
+    Sequence(super::SeqOp),
     /// Anything the engine cannot run: TFLite CUSTOM ops and builtins we do not know.
     Custom {
         /// Display name: the custom code, or the builtin name / number.
@@ -416,6 +418,7 @@ impl Op {
         match self {
             Op::Conv2d(_) | Op::DepthwiseConv2d(_) | Op::TransposeConv(_) => F::Conv,
             Op::FullyConnected(_) | Op::BatchMatMul(_) => F::MatMul,
+            Op::Sequence(_) => F::MatMul,
             Op::Binary(_) => F::Arithmetic,
             Op::Unary(_)
             | Op::LeakyRelu { .. }
@@ -508,6 +511,7 @@ impl Op {
             Op::Quantize => "QUANTIZE",
             Op::Dequantize => "DEQUANTIZE",
             Op::Densify => "DENSIFY",
+            Op::Sequence(s) => s.name(),
             Op::Custom { name, .. } => return name.clone(),
         };
         s.to_string()
@@ -574,6 +578,7 @@ impl Op {
             | Op::Quantize
             | Op::Dequantize
             | Op::Densify
+            | Op::Sequence(_)
             | Op::Custom { .. } => None,
         }
     }

@@ -7,6 +7,7 @@ mod elementwise;
 mod int8;
 mod pool;
 mod reinfer;
+mod sequence;
 mod shape;
 
 use crate::error::{Error, OpError, Result};
@@ -215,6 +216,7 @@ pub fn infer(op: &Op, ins: &[Option<Fact<'_>>], out_dtypes: &[DType]) -> InferRe
         | Op::DepthToSpace { .. }
         | Op::SpaceToDepth { .. }
         | Op::Shape { .. } => shape::infer(op, ins),
+        Op::Sequence(s) => sequence::infer(s, ins),
         Op::Custom { .. } => Ok(None),
     }
 }
@@ -268,6 +270,7 @@ pub fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> std::result::Result<Vec
         | Op::DepthToSpace { .. }
         | Op::SpaceToDepth { .. }
         | Op::Shape { .. } => shape::eval(op, ins),
+        Op::Sequence(s) => sequence::eval(s, ins, ctx),
         // No kernel: Session::new refuses graphs with these nodes (`unsupported_reason`).
         Op::Custom { name, .. } => Err(OpError::NoKernel(format!("custom op {name}"))),
     }
@@ -287,6 +290,7 @@ pub fn unsupported_reason(op: &Op, in_dtypes: &[Option<DType>]) -> Option<String
         return Some(format!("{} (int8) with a fused TANH activation", op.name()));
     }
     match op {
+        Op::Sequence(s) => sequence::unsupported_reason(s, in_dtypes),
         Op::Custom { name, .. } => Some(name.clone()),
         Op::Densify => Some("DENSIFY of a tensor that is not a sparse constant".into()),
         Op::Concatenation { act, .. } if *act != Activation::None && first == Some(DType::F32) => {
@@ -375,6 +379,7 @@ pub fn macs(op: &Op, ins: &[Option<&[usize]>], outs: &[&[usize]]) -> u64 {
         | Op::TransposeConv(_)
         | Op::FullyConnected(_)
         | Op::BatchMatMul(_) => conv::macs(op, ins, outs),
+        Op::Sequence(s) => sequence::macs(s, ins, outs),
         // Element-wise, pooling and data movement: no multiply-accumulates to speak of.
         Op::Binary(_)
         | Op::Unary(_)

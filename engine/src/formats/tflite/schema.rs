@@ -127,6 +127,7 @@ pub const DECODED: &[(i32, &str)] = &[
 pub fn builtin_name(c: i32) -> String {
     DECODED
         .iter()
+        .chain(super::sequence::DECODED)
         .chain(super::options_table::BUILTIN_NAMES)
         .find(|(k, _)| *k == c)
         .map_or_else(|| format!("BUILTIN_{c}"), |(_, n)| n.to_string())
@@ -387,6 +388,7 @@ pub fn decode(c: i32, o: Option<Table<'_>>) -> Result<Option<Op>> {
         code::QUANTIZE => Op::Quantize,
         code::DEQUANTIZE => Op::Dequantize,
         code::DENSIFY => Op::Densify,
+        c if super::sequence::is_code(c) => return super::sequence::decode(c, o, activation),
         _ => return Ok(None),
     };
     Ok(Some(op))
@@ -537,6 +539,7 @@ pub fn encode(op: &Op) -> Option<(i32, u8, TableB)> {
         Op::Quantize => (code::QUANTIZE, 0, t),
         Op::Dequantize => (code::DEQUANTIZE, 0, t),
         Op::Densify => (code::DENSIFY, 0, t),
+        Op::Sequence(s) => super::sequence::encode(s, act_code),
         Op::Custom { .. } => return None,
     })
 }
@@ -560,6 +563,7 @@ pub fn default_version(op: &Op, n_inputs: usize, in_dtype: Option<DType>, out_ra
         Op::StridedSlice(_) | Op::Pad { .. } | Op::Transpose if out_rank > 4 => 4,
         Op::Gather { batch_dims, .. } if *batch_dims != 0 => 5,
         Op::Dequantize if in_dtype == Some(DType::F16) => 3,
+        Op::Sequence(s) => super::sequence::version(s),
         // Version 1 for the plain float form; listed so that a new op must choose.
         Op::Conv2d(_)
         | Op::DepthwiseConv2d(_)
@@ -621,7 +625,7 @@ fn int8_version(op: &Op, n_inputs: usize, out_rank: usize) -> i32 {
         | Op::Unary(UnaryKind::ReluN1To1) => 1,
         Op::Quantize => 1,
         Op::Dequantize => 2,
-        Op::Custom { .. } => 1,
+        Op::Custom { .. } | Op::Sequence(_) => 1,
         // The int8 form of the remaining ops is version 2; listed so that a new op must choose.
         Op::TransposeConv(_)
         | Op::BatchMatMul(_)
@@ -656,7 +660,7 @@ mod tests {
 
     #[test]
     fn every_decoded_code_round_trips() {
-        for &(c, name) in DECODED {
+        for &(c, name) in DECODED.iter().chain(super::super::sequence::DECODED) {
             let op = decode(c, None)
                 .unwrap_or_else(|e| panic!("{name}: {e}"))
                 .unwrap_or_else(|| panic!("{name} ({c}) does not decode"));
