@@ -13,6 +13,7 @@ mod matmul;
 mod multi;
 mod pool;
 mod quant;
+mod sequence;
 mod shape;
 mod tanh;
 
@@ -94,6 +95,7 @@ pub fn all() -> Vec<Case> {
     shape::movement_cases(&mut c);
     quant::quant_cases(&mut c);
     multi::multi_op_cases(&mut c);
+    sequence::sequence_cases(&mut c);
     c.out
 }
 
