@@ -301,6 +301,8 @@ fn param_slots(op: &str) -> &'static [usize] {
         "Reshape" | "Expand" | "Squeeze" | "Unsqueeze" | "Upsample" | "Split" | "Gather"
         | "ReduceMean" | "ReduceMax" | "ReduceSum" | "Pow" => &[1],
         "ConstantOfShape" => &[0],
+        "LSTM" => &[1, 2, 3, 4, 7],
+        "GRU" | "RNN" => &[1, 2, 3, 4],
         _ => &[],
     }
 }

@@ -54,7 +54,8 @@ DEFAULT_OPS = (
     "GlobalAveragePool,GlobalMaxPool,Flatten,Reshape,Transpose,Concat,Split,Slice,Squeeze,"
     "Unsqueeze,Gather,Pad,Resize,Upsample,Softmax,LogSoftmax,ReduceMean,ReduceMax,ReduceSum,Shape,"
     "Constant,ConstantOfShape,Identity,Dropout,Cast,ArgMax,Expand,LayerNormalization,"
-    "QuantizeLinear,DequantizeLinear"
+    "QuantizeLinear,DequantizeLinear,"
+    "LSTM,GRU,RNN"
 )
 # The logic family (engine/src/formats/onnx/ops/logic.rs).
 DEFAULT_OPS += (

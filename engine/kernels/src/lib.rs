@@ -31,6 +31,7 @@ pub mod layout;
 pub mod logic;
 pub mod math;
 pub mod movement;
+pub mod lstm;
 pub mod parallel;
 pub mod pool;
 pub mod reduce;

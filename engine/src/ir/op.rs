@@ -466,6 +466,8 @@ pub enum Op {
     },
     /// Data movement, reductions and normalization beyond the ops above (see `Movement`).
     Movement(super::Movement),
+    /// Recurrent ops: LSTM, UNIDIRECTIONAL_SEQUENCE_LSTM, RNN, UNIDIRECTIONAL_SEQUENCE_RNN, SVDF.
+    Sequence(super::SeqOp),
     /// Anything the engine cannot run: TFLite CUSTOM ops and builtins we do not know.
     Custom {
         /// Display name: the custom code, or the builtin name / number.
@@ -503,6 +505,7 @@ impl Op {
         match self {
             Op::Conv2d(_) | Op::DepthwiseConv2d(_) | Op::TransposeConv(_) => F::Conv,
             Op::FullyConnected(_) | Op::BatchMatMul(_) => F::MatMul,
+            Op::Sequence(_) => F::MatMul,
             Op::Binary(_) => F::Arithmetic,
             Op::Unary(_)
             | Op::LeakyRelu { .. }
@@ -602,6 +605,7 @@ impl Op {
                 logic_name(self)
             }
             Op::Movement(m) => m.name(),
+            Op::Sequence(s) => s.name(),
             Op::Custom { name, .. } => return name.clone(),
         };
         s.to_string()
@@ -674,6 +678,7 @@ impl Op {
             | Op::Compare(_)
             | Op::AddN
             | Op::Select { .. }
+            | Op::Sequence(_)
             | Op::Custom { .. } => None,
         }
     }

@@ -10,6 +10,7 @@ mod movement;
 mod movement_reduce;
 mod pool;
 mod reinfer;
+mod sequence;
 mod shape;
 
 use crate::error::{Error, OpError, Result};
@@ -223,6 +224,7 @@ pub fn infer(op: &Op, ins: &[Option<Fact<'_>>], out_dtypes: &[DType]) -> InferRe
             logic::infer(op, ins)
         }
         Op::Movement(m) => movement::infer(m, ins),
+        Op::Sequence(s) => sequence::infer(s, ins),
         Op::Custom { .. } => Ok(None),
     }
 }
@@ -280,6 +282,7 @@ pub fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> std::result::Result<Vec
             logic::eval(op, ins, ctx)
         }
         Op::Movement(m) => movement::eval(m, ins, ctx),
+        Op::Sequence(s) => sequence::eval(s, ins, ctx),
         // No kernel: Session::new refuses graphs with these nodes (`unsupported_reason`).
         Op::Custom { name, .. } => Err(OpError::NoKernel(format!("custom op {name}"))),
     }
@@ -302,6 +305,7 @@ pub fn unsupported_reason(op: &Op, in_dtypes: &[Option<DType>]) -> Option<String
         Op::Math(_) | Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => {
             logic::unsupported_reason(op, in_dtypes)
         }
+        Op::Sequence(s) => sequence::unsupported_reason(s, in_dtypes),
         Op::Custom { name, .. } => Some(name.clone()),
         Op::Movement(m) => movement::unsupported_reason(m, in_dtypes),
         Op::Densify => Some("DENSIFY of a tensor that is not a sparse constant".into()),
@@ -392,6 +396,7 @@ pub fn macs(op: &Op, ins: &[Option<&[usize]>], outs: &[&[usize]]) -> u64 {
         | Op::FullyConnected(_)
         | Op::BatchMatMul(_) => conv::macs(op, ins, outs),
         Op::Movement(m) => movement_reduce::macs(m, ins, outs),
+        Op::Sequence(s) => sequence::macs(s, ins, outs),
         // Element-wise, pooling and data movement: no multiply-accumulates to speak of.
         Op::Binary(_)
         | Op::Unary(_)

@@ -114,6 +114,7 @@ fn int8_rule(op: &Op) -> Option<OutRule> {
         | Op::Quantize
         | Op::Dequantize
         | Op::Densify
+        | Op::Sequence(_)
         | Op::Custom { .. } => return None,
     })
 }

@@ -49,6 +49,10 @@ impl Body {
         let nt = graph.tensors.len();
         let mut consts: Vec<Option<Value>> = vec![None; nt];
         for (i, t) in graph.tensors.iter().enumerate() {
+            // A variable tensor without data (RNN state) starts at zero, as in LiteRT.
+            if t.is_variable && t.data.is_none() && t.dtype == DType::F32 {
+                consts[i] = Some(Value::f32(t.shape.clone(), vec![0.0; t.numel()]));
+            }
             if t.data.is_some() && t.sparsity.is_none() && t.dtype.is_runnable() {
                 consts[i] = Some(Value::from_const(t).ok_or_else(|| {
                     GraphError::Tensor(format!(
@@ -62,7 +66,12 @@ impl Body {
         let mut steps = Vec::new();
         let mut control = vec![None; graph.nodes.len()];
         let mut available: Vec<bool> = (0..nt)
-            .map(|i| graph.tensors[i].data.is_some() || graph.inputs.contains(&i))
+            .map(|i| {
+                let t = &graph.tensors[i];
+                t.data.is_some()
+                    || (t.is_variable && t.dtype == DType::F32)
+                    || graph.inputs.contains(&i)
+            })
             .collect();
         for (i, n) in graph.nodes.iter().enumerate() {
             for &t in n.inputs.iter().flatten() {

@@ -15,6 +15,7 @@ mod movement;
 mod multi;
 mod pool;
 mod quant;
+mod sequence;
 mod shape;
 mod tanh;
 
@@ -98,6 +99,7 @@ pub fn all() -> Vec<Case> {
     quant::quant_cases(&mut c);
     multi::multi_op_cases(&mut c);
     logic::logic_cases(&mut c);
+    sequence::sequence_cases(&mut c);
     c.out
 }
 

@@ -9,6 +9,7 @@ mod options_table;
 mod read;
 pub mod schema;
 pub mod schema_movement;
+pub mod sequence;
 pub mod signatures;
 mod write;
 

@@ -182,9 +182,12 @@ pub const DECODED: &[(i32, &str)] = &[
     (code::SIGN, "SIGN"),
 ];
 
-/// Every builtin code [`decode`] reads: [`DECODED`] and the movement family's.
+/// Every builtin code [`decode`] reads: [`DECODED`], the movement and the sequence families'.
 pub fn decoded() -> impl Iterator<Item = &'static (i32, &'static str)> {
-    DECODED.iter().chain(super::schema_movement::DECODED)
+    DECODED
+        .iter()
+        .chain(super::schema_movement::DECODED)
+        .chain(super::sequence::DECODED)
 }
 
 /// The schema's name of a builtin code (`BUILTIN_<n>` for a code it does not define).
@@ -450,6 +453,7 @@ pub fn decode(c: i32, o: Option<Table<'_>>) -> Result<Option<Op>> {
         code::QUANTIZE => Op::Quantize,
         code::DEQUANTIZE => Op::Dequantize,
         code::DENSIFY => Op::Densify,
+        c if super::sequence::is_code(c) => return super::sequence::decode(c, o, activation),
         c => match super::schema_movement::decode(c, o, padding, activation)? {
             Some(op) => op,
             None => match logic_op(c, b(0)?) {
@@ -611,6 +615,7 @@ pub fn encode(op: &Op) -> Option<(i32, u8, TableB)> {
             (logic_code(op)?, 0, t)
         }
         Op::Movement(m) => super::schema_movement::encode(m, act_code),
+        Op::Sequence(s) => super::sequence::encode(s, act_code),
         Op::Custom { .. } => return None,
     })
 }
@@ -639,6 +644,7 @@ pub fn default_version(op: &Op, n_inputs: usize, in_dtype: Option<DType>, out_ra
         Op::Math(MathKind::Sign) if in_dtype == Some(DType::I32) => 2,
         Op::MathBin(MathBinKind::FloorDiv) if in_dtype == Some(DType::F32) => 2,
         Op::Select { v2: false } if out_rank == 5 => 3,
+        Op::Sequence(s) => super::sequence::version(s),
         // Version 1 for the plain float form; listed so that a new op must choose.
         Op::Conv2d(_)
         | Op::DepthwiseConv2d(_)
@@ -706,7 +712,7 @@ fn int8_version(op: &Op, n_inputs: usize, out_rank: usize) -> i32 {
         | Op::Unary(UnaryKind::ReluN1To1) => 1,
         Op::Quantize => 1,
         Op::Dequantize => 2,
-        Op::Custom { .. } => 1,
+        Op::Custom { .. } | Op::Sequence(_) => 1,
         Op::Math(MathKind::Abs) | Op::Compare(_) | Op::Select { v2: false } => 2,
         Op::Math(_) | Op::MathBin(_) | Op::AddN | Op::Select { v2: true } => 1,
         // The int8 form of the remaining ops is version 2; listed so that a new op must choose.

@@ -25,6 +25,7 @@ mod pool;
 mod quant;
 mod reduce;
 mod resize;
+mod sequence;
 mod shape;
 
 pub(crate) use logic::fuse_gelu;
@@ -164,6 +165,7 @@ const FAMILIES: &[&[OpSpec]] = &[
     resize::OPS,
     quant::OPS,
     logic::OPS,
+    sequence::OPS,
 ];
 
 fn all() -> impl Iterator<Item = &'static OpSpec> {
