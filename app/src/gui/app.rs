@@ -424,8 +424,9 @@ impl StudioApp {
                     }
                     let doc = Document::new(doc);
                     let pre = doc.live_preprocess();
-                    self.doc = Some(doc);
                     self.graph.reset();
+                    self.graph.set_model_path(&doc.loaded.path);
+                    self.doc = Some(doc);
                     self.timing.loaded = true;
                     self.stop_live();
                     if let Some(p) = pre {
