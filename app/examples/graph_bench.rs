@@ -12,6 +12,12 @@ use pocket_engine::ir::*;
 use pocket_studio::gui::layout::layout;
 use pocket_studio::gui::panels::graph::GraphView;
 
+fn bias(g: &mut Graph, name: &str) -> TensorId {
+    let mut b = Tensor::new(format!("{name}/b"), DType::F32, vec![4]);
+    b.data = Some(Bytes::from_vec(vec![0u8; 16]));
+    g.add_tensor(b)
+}
+
 fn conv(g: &mut Graph, name: &str, x: TensorId) -> TensorId {
     let mut w = Tensor::new(format!("{name}/w16"), DType::F16, vec![4, 3, 3, 4]);
     w.data = Some(Bytes::from_vec(vec![0u8; 4 * 36 * 2]));
@@ -25,7 +31,8 @@ fn conv(g: &mut Graph, name: &str, x: TensorId) -> TensorId {
         dilation: [1, 1],
         act: Activation::Relu,
     });
-    g.push_node(name, op, vec![Some(x), Some(wd), None], &[])
+    let b = bias(g, name);
+    g.push_node(name, op, vec![Some(x), Some(wd), Some(b)], &[])
         .expect("conv")[0]
 }
 
@@ -93,7 +100,8 @@ fn conv_from(g: &mut Graph, name: &str, x: TensorId, cin: usize) -> TensorId {
         dilation: [1, 1],
         act: Activation::None,
     });
-    g.push_node(name, op, vec![Some(x), Some(w), None], &[])
+    let b = bias(g, name);
+    g.push_node(name, op, vec![Some(x), Some(w), Some(b)], &[])
         .expect("conv")[0]
 }
 

@@ -325,7 +325,7 @@ fn graph_view(g: &Graph, main: bool) -> View {
             let role = role(&n.op, k).map_or_else(|| short_name(&tensor.name), str::to_string);
             let mut text = format!("{role} {} {}", d::shape(&rt.shape), rt.dtype.name());
             if rt.dtype != tensor.dtype {
-                text.push_str(&format!(" → {}", tensor.dtype.name()));
+                text.push_str(&format!(" as {}", tensor.dtype.name()));
             }
             if rt.sparsity.is_some() {
                 text.push_str(" sparse");

@@ -44,7 +44,7 @@ fn decoders_of_constants_fold_into_their_consumer() {
     let conv = &v.nodes[1];
     assert_eq!(conv.lines, ["3×3, stride 2, same", "4 filters", "ReLU6"]);
     assert_eq!(conv.weights.len(), 2);
-    assert_eq!(conv.weights[0].text, "filter 4×3×3×3 f16 → f32");
+    assert_eq!(conv.weights[0].text, "filter 4×3×3×3 f16 as f32");
     assert!(
         conv.weights[0]
             .details

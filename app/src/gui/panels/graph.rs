@@ -175,13 +175,14 @@ impl GraphView {
     fn toolbar(&mut self, ui: &mut egui::Ui, l: &Layout, g: &Graph, heat: bool) -> Option<i32> {
         let mut step = None;
         ui.horizontal_wrapped(|ui| {
-            ui.label("Find");
+            let find = ui.label("Find");
             let r = ui.add(
                 egui::TextEdit::singleline(&mut self.search)
                     .hint_text("node, tensor or op (Ctrl+F)")
                     .id(search_id())
                     .desired_width(200.0),
-            );
+            )
+            .labelled_by(find.id);
             if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 step = Some(if ui.input(|i| i.modifiers.shift) { -1 } else { 1 });
                 r.request_focus();
@@ -192,10 +193,10 @@ impl GraphView {
                     Some(c) => format!("{} of {n}", c + 1),
                     None => format!("{n} found"),
                 });
-                if ui.small_button("◀").on_hover_text("Previous match (Shift+Enter)").clicked() {
+                if ui.small_button("‹").on_hover_text("Previous match (Shift+Enter)").clicked() {
                     step = Some(-1);
                 }
-                if ui.small_button("▶").on_hover_text("Next match (Enter)").clicked() {
+                if ui.small_button("›").on_hover_text("Next match (Enter)").clicked() {
                     step = Some(1);
                 }
             }

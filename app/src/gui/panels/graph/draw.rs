@@ -58,7 +58,7 @@ pub fn draw_full(painter: &egui::Painter, n: &VNode, r: Rect, z: f32) {
         y += WEIGHT_H * z;
     }
     if n.weights.len() > WEIGHT_ROWS {
-        let more = format!("+{} more ▸", n.weights.len() - WEIGHT_ROWS);
+        let more = format!("+{} more…", n.weights.len() - WEIGHT_ROWS);
         painter.text(
             Pos2::new(x, y),
             Align2::LEFT_TOP,

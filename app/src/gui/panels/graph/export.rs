@@ -227,7 +227,7 @@ mod tests {
         let s = svg(&v);
         assert_eq!(s.matches("<rect x=").count(), v.nodes.len() + 1);
         assert_eq!(s.matches("marker-end").count(), v.edges.len());
-        assert!(s.contains(">CONV_2D<") && s.contains("filter 4×3×3×3 f16 → f32"));
+        assert!(s.contains(">CONV_2D<") && s.contains("filter 4×3×3×3 f16 as f32"));
         let dir = std::env::temp_dir().join(format!("pocket-svg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("dir");
