@@ -394,9 +394,19 @@ impl GraphView {
             if detail == Detail::Full
                 && let Some(&end) = pts.last()
             {
+                // Labels of edges entering left of a box's centre go to their left, so
+                // that two edges into one box do not write over each other.
+                let t = &v.nodes[e.to];
+                let left = e.points.len() > 1
+                    && e.points[e.points.len() - 1][0] < t.pos[0] + t.size[0] / 2.0 - 1.0;
+                let (off, align) = if left {
+                    (Vec2::new(-4.0, -4.0), Align2::RIGHT_BOTTOM)
+                } else {
+                    (Vec2::new(4.0, -4.0), Align2::LEFT_BOTTOM)
+                };
                 painter.text(
-                    end + Vec2::new(4.0, -4.0),
-                    Align2::LEFT_BOTTOM,
+                    end + off,
+                    align,
                     &e.label,
                     FontId::proportional(LINE_SIZE * 0.85 * z),
                     theme::EDGE_LABEL,
@@ -469,9 +479,9 @@ impl GraphView {
                 Detail::Full => draw_full(&painter, n, r, z),
                 Detail::Name => {
                     let chars = n.title.chars().count().max(1) as f32;
-                    let size = (r.height() * 0.45)
-                        .min(r.width() * 0.9 / (chars * 0.6))
-                        .min(TITLE_SIZE * 1.6);
+                    let size = (TITLE_SIZE * 1.3 * z)
+                        .min(r.height() * 0.6)
+                        .min(r.width() * 0.92 / (chars * 0.6));
                     if size >= 6.0 {
                         painter.text(
                             r.center(),
