@@ -266,7 +266,7 @@ impl GraphView {
     /// Centre box `b` of `v` at a readable zoom.
     fn zoom_to(&mut self, v: &View, b: usize, area: Rect) {
         let n = &v.nodes[b];
-        self.zoom = self.zoom.max(1.0).min(2.0);
+        self.zoom = self.zoom.clamp(1.0, 2.0);
         let c = Vec2::new(n.pos[0] + n.size[0] / 2.0, n.pos[1] + n.size[1] / 2.0);
         self.offset = area.size() / 2.0 - c * self.zoom;
         self.fitted = true;
