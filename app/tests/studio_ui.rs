@@ -434,3 +434,274 @@ fn folders_belong_to_the_model_and_compare_runs_without_labels() {
     assert_eq!(h.state().data_folders(), (flat.as_str(), flat.as_str()));
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// x -> three CONV_2D (fp16 filters decoded by DEQUANTIZE, f32 bias) with RELU between -> y.
+fn fp16_convs() -> pocket_engine::Graph {
+    use pocket_engine::ir::*;
+    let mut g = Graph::default();
+    let x = g.add_tensor(Tensor::new("image", DType::F32, vec![1, 16, 16, 3]));
+    g.inputs.push(x);
+    let mut cur = x;
+    let mut cin = 3;
+    for i in 0..3 {
+        let mut w = Tensor::new(
+            format!("conv{i}/filter_fp16"),
+            DType::F16,
+            vec![8, 3, 3, cin],
+        );
+        w.data = Some(Bytes::from_vec(vec![0u8; 8 * 9 * cin * 2]));
+        let w = g.add_tensor(w);
+        let mut b = Tensor::new(format!("conv{i}/bias"), DType::F32, vec![8]);
+        b.data = Some(Bytes::from_vec(vec![0u8; 32]));
+        let b = g.add_tensor(b);
+        let wd = g
+            .push_node(
+                &format!("conv{i}/dequantize"),
+                Op::Dequantize,
+                vec![Some(w)],
+                &[],
+            )
+            .expect("dequantize")[0];
+        let op = Op::Conv2d(Conv2d {
+            padding: Padding::Same,
+            stride: [2, 2],
+            dilation: [1, 1],
+            act: Activation::Relu6,
+        });
+        cur = g
+            .push_node(
+                &format!("conv{i}"),
+                op,
+                vec![Some(cur), Some(wd), Some(b)],
+                &[],
+            )
+            .expect("conv")[0];
+        cin = 8;
+    }
+    g.outputs.push(cur);
+    g
+}
+
+fn open_fp16(h: &mut Harness<'_, StudioApp>, name: &str) -> PathBuf {
+    let d = tmp(name);
+    let p = d.join("fp16.tflite");
+    let bytes = pocket_engine::formats::tflite::to_bytes(&fp16_convs()).expect("write");
+    std::fs::write(&p, bytes).expect("write");
+    drop_file(h, &p);
+    step_until(h, "the fp16 model to load", |a| a.model().is_some());
+    h.run_steps(3);
+    d
+}
+
+#[test]
+fn fp16_weights_fold_into_their_consumers_and_inputs_outputs_are_boxes() {
+    let mut h = harness();
+    let d = open_fp16(&mut h, "fold");
+    let app = h.state();
+    let g = app.model().expect("model");
+    assert_eq!(g.nodes.len(), 6, "3 DEQUANTIZE + 3 CONV_2D in the file");
+    let v = &app.document().expect("doc").loaded.layout.main;
+    let titles: Vec<&str> = v.nodes.iter().map(|n| n.title.as_str()).collect();
+    assert_eq!(titles, ["Input", "CONV_2D", "CONV_2D", "CONV_2D", "Output"]);
+    assert_eq!(v.folded, 3);
+    for n in &v.nodes[1..4] {
+        assert_eq!(n.weights.len(), 2);
+        assert!(
+            n.weights[0].text.starts_with("filter 8×3×3×"),
+            "{:?}",
+            n.weights
+        );
+        assert!(n.weights[0].text.ends_with("f16 as f32"), "{:?}", n.weights);
+        assert!(n.lines.contains(&"3×3, stride 2, same".to_string()));
+        assert!(n.lines.contains(&"ReLU6".to_string()));
+    }
+    // Every box, inputs and outputs included, is drawn at Fit, and edges join them in order.
+    assert_eq!(app.graph_view().drawn_boxes().len(), 5);
+    let e: Vec<(usize, usize)> = v.edges.iter().map(|e| (e.from, e.to)).collect();
+    assert_eq!(e, [(0, 1), (1, 2), (2, 3), (3, 4)]);
+    assert_eq!(v.edges[0].label, "1×16×16×3");
+    // Clicking the box selects the CONV_2D; a folded DEQUANTIZE selects its consumer.
+    let conv = g
+        .nodes
+        .iter()
+        .position(|n| n.name == "conv1")
+        .expect("conv1");
+    let rect = app.graph_view().node_rect(conv).expect("conv1 drawn");
+    h.input_mut()
+        .events
+        .push(egui::Event::PointerMoved(rect.center()));
+    for pressed in [true, false] {
+        h.input_mut().events.push(egui::Event::PointerButton {
+            pos: rect.center(),
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(3);
+    assert_eq!(h.state().document().expect("doc").selected, Some(conv));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn search_cycles_its_matches_with_enter_and_shift_enter_and_zooms_to_each() {
+    let mut h = harness();
+    let d = open_fp16(&mut h, "search");
+    let fit_zoom = h.state().graph_view().zoom();
+    h.get_by_label("Find").focus();
+    h.run_steps(1);
+    h.get_by_label("Find").type_text("conv_2d");
+    h.run_steps(2);
+    // The op name matches the three CONV_2D boxes.
+    h.get_by_label("3 found");
+    let names = |h: &Harness<'_, StudioApp>| {
+        let app = h.state();
+        let g = app.model().expect("model");
+        app.document()
+            .expect("doc")
+            .selected
+            .map(|i| g.nodes[i].name.clone())
+    };
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        h.key_press(egui::Key::Enter);
+        h.run_steps(2);
+        seen.push(names(&h).expect("a selected match"));
+    }
+    assert_eq!(seen, ["conv0", "conv1", "conv2"]);
+    h.get_by_label("3 of 3");
+    assert!(h.state().graph_view().zoom() >= fit_zoom.min(1.0));
+    // The current match is on screen.
+    let app = h.state();
+    let (cur, n) = app.graph_view().current_match();
+    assert_eq!(n, 3);
+    let cur = cur.expect("current");
+    assert!(
+        app.graph_view()
+            .drawn_boxes()
+            .iter()
+            .any(|(b, _)| *b == cur)
+    );
+    // Enter wraps around; Shift+Enter goes back.
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert_eq!(names(&h).as_deref(), Some("conv0"));
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Enter);
+    h.run_steps(2);
+    assert_eq!(names(&h).as_deref(), Some("conv2"));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn an_onnx_source_graph_is_shown_with_a_toggle_to_the_translated_graph() {
+    use pocket_engine::ir::*;
+    use pocket_studio::gui::layout::layout;
+    use pocket_studio::gui::panels::graph::{GraphView, Which};
+    let mut g = fp16_convs();
+    // The file's own graph, as the ONNX importer records it: one Conv per CONV_2D (its
+    // DEQUANTIZE has no ONNX node), NCHW shapes with a named batch.
+    let val = |name: &str, dims: Vec<SourceDim>, is_const: bool| SourceValue {
+        name: name.into(),
+        dtype: "float32".into(),
+        dims: Some(dims),
+        is_const,
+        numel: 0,
+        tensor: None,
+    };
+    let nchw = |c, s| {
+        vec![
+            SourceDim::Named("batch".into()),
+            SourceDim::Fixed(c),
+            SourceDim::Fixed(s),
+            SourceDim::Fixed(s),
+        ]
+    };
+    let mut src = SourceGraph {
+        format: "ONNX".into(),
+        values: vec![val("image", nchw(3, 16), false)],
+        ..Default::default()
+    };
+    src.inputs.push(0);
+    let mut cur = 0;
+    for i in 0..3usize {
+        let w = src.values.len();
+        let cin = if i == 0 { 3 } else { 8 };
+        let dims = [8, cin, 3, 3].map(SourceDim::Fixed).to_vec();
+        src.values.push(val(&format!("W{i}"), dims, true));
+        let out = src.values.len();
+        src.values
+            .push(val(&format!("y{i}"), nchw(8, 8 >> i), false));
+        src.nodes.push(SourceNode {
+            name: format!("Conv_{i}"),
+            op_type: "Conv".into(),
+            domain: String::new(),
+            attrs: vec![
+                ("kernel_shape".into(), AttrValue::Ints(vec![3, 3])),
+                ("strides".into(), AttrValue::Ints(vec![2, 2])),
+            ],
+            inputs: vec![Some(cur), Some(w)],
+            outputs: vec![out],
+            translated: vec![2 * i + 1],
+        });
+        cur = out;
+    }
+    src.outputs.push(cur);
+    g.source = Some(Box::new(src));
+    let l = layout(&g);
+    let state = (GraphView::default(), g, l, None::<usize>);
+    let mut h = Harness::builder()
+        .with_size([1200.0, 800.0])
+        .build_ui_state(
+            |ui, (view, g, l, sel): &mut (GraphView, pocket_engine::Graph, _, Option<usize>)| {
+                for c in view.ui(ui, g, l, *sel, &Default::default(), &Default::default()) {
+                    if let pocket_studio::gui::panels::Command::Select(s) = c {
+                        *sel = s;
+                    }
+                }
+            },
+            state,
+        );
+    h.run_steps(3);
+    // The ONNX graph first: ONNX op names and attributes, NCHW shapes on the edges.
+    let shown = |h: &Harness<'_, _>| {
+        let (view, _, l, _): &(GraphView, pocket_engine::Graph, _, Option<usize>) = h.state();
+        view.shown(l)
+            .nodes
+            .iter()
+            .map(|n| n.title.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(h.state().0.which, Which::Source);
+    assert_eq!(shown(&h), ["Input", "Conv", "Conv", "Conv", "Output"]);
+    let (view, _, l, _) = h.state();
+    let v = view.shown(l);
+    assert_eq!(v.nodes[1].lines, ["3×3, stride 2", "8 filters"]);
+    assert_eq!(v.edges[0].label, "batch×3×16×16");
+    assert_eq!(view.drawn_boxes().len(), 5);
+    // Clicking an ONNX box selects the IR node it became.
+    let r = view.drawn_boxes()[2].1;
+    h.input_mut()
+        .events
+        .push(egui::Event::PointerMoved(r.center()));
+    for pressed in [true, false] {
+        h.input_mut().events.push(egui::Event::PointerButton {
+            pos: r.center(),
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(3);
+    assert_eq!(h.state().3, Some(3), "Conv_1 became IR node 3 (conv1)");
+    // The toggle shows the translated graph, with the TFLite names.
+    h.get_by_label("Translated graph").click();
+    h.run_steps(3);
+    assert_eq!(h.state().0.which, Which::Main);
+    assert_eq!(
+        shown(&h),
+        ["Input", "CONV_2D", "CONV_2D", "CONV_2D", "Output"]
+    );
+    h.get_by_label("ONNX graph").click();
+    h.run_steps(3);
+    assert_eq!(shown(&h)[1], "Conv");
+}

@@ -460,12 +460,13 @@ impl StudioApp {
                     if let Some(r) = state.recipe {
                         self.quantize.recipe = r;
                     }
-                    self.graph.search = state.search;
                     let mut doc = Document::new(doc);
                     doc.keep_float = state.keep_float.into_iter().collect();
                     let pre = doc.live_preprocess();
-                    self.doc = Some(doc);
                     self.graph.reset();
+                    self.graph.set_model_path(&doc.loaded.path);
+                    self.graph.search = state.search;
+                    self.doc = Some(doc);
                     self.timing.loaded = true;
                     self.stop_live();
                     if let Some(p) = pre {

@@ -21,6 +21,35 @@ pub fn op_color(op: &Op) -> Color32 {
     family_color(op.family())
 }
 
+/// Colour of a graph-view box: its op family's, or the input / output colour.
+pub fn look_color(l: crate::gui::layout::Look) -> Color32 {
+    use crate::gui::layout::Look;
+    match l {
+        Look::Family(f) => family_color(f),
+        Look::Input => GRAPH_INPUT,
+        Look::Output => GRAPH_OUTPUT,
+    }
+}
+
+/// Model input boxes.
+pub const GRAPH_INPUT: Color32 = Color32::from_rgb(46, 125, 50);
+/// Model output boxes.
+pub const GRAPH_OUTPUT: Color32 = Color32::from_rgb(173, 20, 87);
+/// Band behind a box's weight rows.
+pub const WEIGHT_BAND: Color32 = Color32::from_black_alpha(60);
+/// Weight row text.
+pub const WEIGHT_TEXT: Color32 = Color32::from_gray(235);
+/// Edge shape labels.
+pub const EDGE_LABEL: Color32 = Color32::from_gray(140);
+/// A hovered edge.
+pub const EDGE_HOVER: Color32 = Color32::from_rgb(255, 170, 0);
+/// Outline of a search match (the current one is outlined in `SELECTED`).
+pub const SEARCH_MATCH: Color32 = Color32::from_rgb(0, 200, 255);
+/// Background of an expanded weight list.
+pub const POPUP_BG: Color32 = Color32::from_rgb(40, 44, 52);
+/// Text of exported SVGs on a white page.
+pub const EXPORT_TEXT: Color32 = Color32::from_gray(20);
+
 /// Heat colour for a quantization error in [0, 1] (0 = none, 1 = worst).
 pub fn heat(t: f32) -> Color32 {
     let t = t.clamp(0.0, 1.0);
