@@ -120,7 +120,10 @@ fn export_resizes(d: &Path, src: &Path, args: &[&str], sizes: &[Vec<usize>], tol
     let o = pocket(&a);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
-    assert!(t.contains("kept:") && t.contains("shape signature with -1"), "{t}");
+    assert!(
+        t.contains("kept:") && t.contains("shape signature with -1"),
+        "{t}"
+    );
     // Every non-constant activation of the export follows the input (batch at least); shape
     // values (SHAPE and what slices it) have a fixed length.
     let g = tflite::read_file(&out).expect("read export");
@@ -149,7 +152,10 @@ fn export_resizes(d: &Path, src: &Path, args: &[&str], sizes: &[Vec<usize>], tol
     for ((shape, a), b) in sizes.iter().zip(&mine).zip(oracle::run(&jobs, d)) {
         let b = b.unwrap_or_else(|e| panic!("LiteRT at {shape:?}: {e}"));
         let e = max_abs(a, &b[0]);
-        println!("{args:?} at {shape:?}: output {:?}, max |ours - LiteRT| {e:.3e}", a.shape);
+        println!(
+            "{args:?} at {shape:?}: output {:?}, max |ours - LiteRT| {e:.3e}",
+            a.shape
+        );
         assert!(e <= tol, "{args:?} at {shape:?}: max abs error {e}");
     }
 }
@@ -272,5 +278,9 @@ fn onnx_graph_is_kept_as_read() {
     );
     let x = src.inputs[0];
     assert_eq!(src.values[x].name, "x");
-    assert!(src.values.iter().any(|v| v.name == "w" && v.is_const && v.numel == 108));
+    assert!(
+        src.values
+            .iter()
+            .any(|v| v.name == "w" && v.is_const && v.numel == 108)
+    );
 }

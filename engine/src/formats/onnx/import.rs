@@ -14,9 +14,9 @@ use super::ctx::{Ctx, Node};
 pub use super::ctx::{TO_NCHW, TO_NHWC};
 use super::error::{NodeError, OnnxError};
 use super::kept::{self, Kept};
-use super::source::Recorder;
 use super::ops;
 use super::proto::{GraphProto, ModelProto, ValueInfoProto};
+use super::source::Recorder;
 use super::tensor::{dtype_name, engine_dtype, to_value};
 use crate::error::Result;
 use crate::ir::*;
@@ -227,10 +227,11 @@ pub fn import(m: &ModelProto, dir: Option<&Path>, opts: &ImportOptions) -> Resul
     if !opts.shapes.is_empty() {
         // The chosen sizes are checked here, in the user's words, before anything is built.
         let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
-        let declared: Vec<InputDims> = declared_inputs_with(gp, opts.batch.max(1), &opts.overrides)?
-            .into_iter()
-            .map(|(_, d)| d)
-            .collect();
+        let declared: Vec<InputDims> =
+            declared_inputs_with(gp, opts.batch.max(1), &opts.overrides)?
+                .into_iter()
+                .map(|(_, d)| d)
+                .collect();
         opts.shapes.resolve(&declared)?;
     }
     let mut g = build(m, dir, opts)?;

@@ -33,11 +33,13 @@ fn declared_dims(vi: &ValueInfoProto) -> (String, Option<Vec<SourceDim>>) {
     let dims = tt.shape.as_ref().map(|s| {
         s.dim
             .iter()
-            .map(|d| match (d.dim_value, d.dim_param.as_deref().map(str::trim)) {
-                (Some(v), _) if v >= 0 => SourceDim::Fixed(v as usize),
-                (_, Some(p)) if !p.is_empty() && p != "?" => SourceDim::Named(p.to_string()),
-                _ => SourceDim::Unknown,
-            })
+            .map(
+                |d| match (d.dim_value, d.dim_param.as_deref().map(str::trim)) {
+                    (Some(v), _) if v >= 0 => SourceDim::Fixed(v as usize),
+                    (_, Some(p)) if !p.is_empty() && p != "?" => SourceDim::Named(p.to_string()),
+                    _ => SourceDim::Unknown,
+                },
+            )
             .collect()
     });
     (elem(tt.elem_type), dims)
@@ -45,13 +47,7 @@ fn declared_dims(vi: &ValueInfoProto) -> (String, Option<Vec<SourceDim>>) {
 
 /// A readable attribute value; graph attributes name their body.
 fn attr(a: &AttributeProto) -> AttrValue {
-    let summary = |t: &TensorProto| {
-        format!(
-            "tensor {} {:?}",
-            elem(t.data_type),
-            t.dims
-        )
-    };
+    let summary = |t: &TensorProto| format!("tensor {} {:?}", elem(t.data_type), t.dims);
     if let Some(i) = a.i {
         AttrValue::Int(i)
     } else if let Some(f) = a.f {
@@ -241,7 +237,10 @@ pub(crate) fn remap(g: &mut Graph, owners: &[Vec<TensorId>]) {
         return;
     };
     for (n, outs) in sg.nodes.iter_mut().zip(owners) {
-        let mut ids: Vec<usize> = outs.iter().filter_map(|t| producer.get(t).copied()).collect();
+        let mut ids: Vec<usize> = outs
+            .iter()
+            .filter_map(|t| producer.get(t).copied())
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         n.translated = ids;
