@@ -176,9 +176,7 @@ fn import_mod(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let (x, y) = (c.need(n, 0)?, c.need(n, 1)?);
     let floor_mod = Op::MathBin(MathBinKind::FloorMod);
     if n.i("fmod")? == 0 {
-        if c.dtype(x) == DType::F32 {
-            refuse!("Mod with fmod=0 takes integer tensors (ONNX requires fmod=1 for floats)");
-        }
+        // Python's %: the divisor's sign, TFLite's FLOOR_MOD.
         return Ok(vec![c.emit1(floor_mod, vec![Some(x), Some(y)])?]);
     }
     // C fmod (the dividend's sign): sign(x) · floor_mod(|x|, |y|), exact since both operands of
