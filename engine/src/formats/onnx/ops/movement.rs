@@ -224,8 +224,8 @@ fn import_gather(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
 fn import_pad(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let x = c.need(n, 0)?;
     let mode = n.s("mode")?;
-    if mode != "constant" {
-        refuse!("Pad mode '{mode}' is not supported (constant only)");
+    if !matches!(mode.as_str(), "constant" | "reflect" | "edge" | "wrap") {
+        refuse!("Pad mode '{mode}' is not supported");
     }
     let r = c.rank(x);
     let (pads, value) = if c.opset >= 11 {
@@ -259,6 +259,9 @@ fn import_pad(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
         if let Some([pb, pa]) = p.get_mut(2 * ax..2 * ax + 2) {
             (*pb, *pa) = (b as i32, a as i32);
         }
+    }
+    if mode != "constant" {
+        return Ok(vec![super::movement2::pad_mode(c, x, &p, &mode)?]);
     }
     let nm = c.fresh("paddings");
     let pt = c.konst(&nm, Value::new(vec![r, 2], Data::I32(p)));

@@ -479,3 +479,63 @@ fn import_instance_norm(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorI
     let y = c.binary(BinaryKind::Mul, y, sc)?;
     Ok(vec![c.binary(BinaryKind::Add, y, b)?])
 }
+
+/// Pad modes other than constant: `reflect` as MIRROR_PAD when every pad fits (< dim), every
+/// mode otherwise as one GATHER per padded axis with the mode's index map.
+pub(super) fn pad_mode(
+    c: &mut Ctx<'_>,
+    x: TensorId,
+    pads: &[i32],
+    mode: &str,
+) -> NodeResult<TensorId> {
+    let s = c.shape(x);
+    let fits = s
+        .iter()
+        .enumerate()
+        .all(|(d, &n)| (pads[2 * d] as usize) < n.max(1) && (pads[2 * d + 1] as usize) < n.max(1));
+    if mode == "reflect" && fits {
+        let nm = c.fresh("paddings");
+        let pt = c.konst(&nm, Value::new(vec![s.len(), 2], Data::I32(pads.to_vec())));
+        return mv(
+            c,
+            Movement::MirrorPad { symmetric: false },
+            vec![Some(x), Some(pt)],
+        );
+    }
+    let mut y = x;
+    for (d, &n) in s.iter().enumerate() {
+        let (b, a) = (pads[2 * d] as i64, pads[2 * d + 1] as i64);
+        if b == 0 && a == 0 {
+            continue;
+        }
+        if n == 0 {
+            refuse!("Pad mode '{mode}' of an empty axis");
+        }
+        let n = n as i64;
+        let idx: Vec<i64> = (-b..n + a)
+            .map(|i| match mode {
+                "edge" => i.clamp(0, n - 1),
+                "wrap" => i.rem_euclid(n),
+                _ => {
+                    // Reflect without repeating the edge, period 2(n - 1).
+                    if n == 1 {
+                        0
+                    } else {
+                        let p = 2 * (n - 1);
+                        let j = i.rem_euclid(p);
+                        if j < n { j } else { p - j }
+                    }
+                }
+            })
+            .collect();
+        let it = c.ints_const("pad_index", &idx);
+        y = c.emit1(
+            Op::Gather {
+                axis: d as i32,
+                batch_dims: 0,
+            },
+            vec![Some(y), Some(it)],
+        )?;
+    }
+    Ok(y)
+}
