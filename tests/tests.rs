@@ -28,6 +28,8 @@ mod quant_oracle;
 mod roundtrip;
 #[path = "it/runtime.rs"]
 mod runtime;
+#[path = "it/state.rs"]
+mod state;
 #[path = "it/tolerance.rs"]
 mod tolerance;
 

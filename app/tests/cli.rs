@@ -663,3 +663,50 @@ fn inspect_lists_every_subgraph_type_and_kept_op_and_run_refuses_them_by_name() 
         assert!(t.contains(needle), "missing {needle} in:\n{t}");
     }
 }
+
+/// `run --steps N` runs N steps through one session: an array with a leading axis of N gives
+/// one slice per step, and the model's state (a resource variable set up by CALL_ONCE) carries
+/// from step to step; outputs are saved per step.
+#[test]
+fn run_steps_carries_the_state_and_saves_each_step() {
+    use pocket_engine::ir::{Data, Value};
+    let dir = scratch("run-steps");
+    let model = dir.join("stream.tflite");
+    pocket_engine::formats::tflite::write_file(&pocket_tests::state_models::int8_stream(), &model)
+        .expect("write model");
+    // Three frames of x int8 [1, 1, 4]: 1s, 2s, 3s.
+    let frames: Vec<i8> = (1..=3).flat_map(|k| [k as i8; 4]).collect();
+    let x = dir.join("x.npy");
+    pocket_engine::formats::npy::write(&x, &Value::new(vec![3, 1, 1, 4], Data::I8(frames)))
+        .expect("write input");
+    let out = dir.join("out");
+    let p = |p: &Path| p.to_str().expect("path").to_string();
+    let o = pocket(&[
+        "run",
+        &p(&model),
+        "--input",
+        &p(&x),
+        "--steps",
+        "3",
+        "--save",
+        &p(&out),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("step 2 output 1"), "{}", text(&o));
+    let window = |k: usize| {
+        let v = pocket_engine::formats::npy::read(out.join(format!("output_1_step{k}.npy")))
+            .expect("window of the step");
+        assert_eq!(v.shape, [1, 3, 4]);
+        match v.data {
+            Data::I8(w) => w,
+            d => panic!("window is {}", d.dtype()),
+        }
+    };
+    // The variable starts at the zero point (-3) and holds the two newest frames.
+    assert_eq!(window(0), [-3, -3, -3, -3, -3, -3, -3, -3, 1, 1, 1, 1]);
+    assert_eq!(window(2), [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    assert!(!out.join("output_0.npy").exists(), "steps name their files");
+    // Without --steps the same array does not fit the input.
+    let o = pocket(&["run", &p(&model), "--input", &p(&x)]);
+    assert!(!o.status.success(), "{}", text(&o));
+}

@@ -75,7 +75,7 @@ impl In<'_> {
     pub fn into_value(mut self) -> Value {
         match &mut self {
             In::Ref(v) => (*v).clone(),
-            In::Own(v) => std::mem::replace(v, Value::f32(Vec::new(), Vec::new())),
+            In::Own(v) => std::mem::replace(v, Value::f32(vec![0], Vec::new())),
         }
     }
 }
@@ -84,7 +84,7 @@ impl In<'_> {
 impl Drop for In<'_> {
     fn drop(&mut self) {
         if let In::Own(v) = self {
-            crate::arena::recycle(std::mem::replace(v, Value::f32(Vec::new(), Vec::new())));
+            crate::arena::recycle(std::mem::replace(v, Value::f32(vec![0], Vec::new())));
         }
     }
 }

@@ -405,7 +405,7 @@ impl Session {
                     let vals = ins
                         .into_iter()
                         .enumerate()
-                        .map(|(k, x)| x.map(In::into_value).ok_or(OpError::MissingInput(k)))
+                        .map(|(k, x)| x.map(take_in).ok_or(OpError::MissingInput(k)))
                         .collect::<std::result::Result<Vec<_>, _>>()
                         .map_err(err)?;
                     self.run_control(c, g, n, vals, hooks.cancel, depth)
@@ -463,6 +463,14 @@ impl Session {
             }
         }
         Ok(())
+    }
+}
+
+/// The value of a kernel input (a borrowed one cloned), leaving an empty one behind.
+fn take_in(mut x: In<'_>) -> Value {
+    match &mut x {
+        In::Ref(v) => (*v).clone(),
+        In::Own(v) => std::mem::replace(v, Value::f32(vec![0], Vec::new())),
     }
 }
 
