@@ -17,6 +17,7 @@ use crate::ir::TensorId;
 
 mod constant;
 mod conv;
+mod einsum;
 mod elementwise;
 mod movement;
 mod pool;
@@ -160,6 +161,7 @@ const FAMILIES: &[&[OpSpec]] = &[
     resize::OPS,
     quant::OPS,
     sequence::OPS,
+    einsum::OPS,
 ];
 
 fn all() -> impl Iterator<Item = &'static OpSpec> {
