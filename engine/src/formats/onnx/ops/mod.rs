@@ -17,6 +17,7 @@ use crate::ir::TensorId;
 
 mod constant;
 mod conv;
+mod einsum;
 mod elementwise;
 mod logic;
 mod movement;
@@ -166,6 +167,7 @@ const FAMILIES: &[&[OpSpec]] = &[
     quant::OPS,
     logic::OPS,
     sequence::OPS,
+    einsum::OPS,
 ];
 
 fn all() -> impl Iterator<Item = &'static OpSpec> {
