@@ -440,7 +440,7 @@ impl ViewsUi {
                         });
                         if let Some(f) = frame {
                             let w = ui.available_width().min(320.0);
-                            let rr = ui.image((f.id(), egui::vec2(w, w * fh / fw))).rect;
+                            let rr = image_at(ui, f, egui::vec2(w, w * fh / fw));
                             if let Some(t) = tex {
                                 let uv = Rect::from_min_max(Pos2::ZERO, egui::pos2(1.0, 1.0));
                                 ui.painter().image(
@@ -465,6 +465,14 @@ impl ViewsUi {
             }
         });
     }
+}
+
+/// Draw `t` at exactly `size` and return where: overlays are painted through this rect (a
+/// widget's response rect may be wider than the picture in a justified layout).
+fn image_at(ui: &mut egui::Ui, t: &TextureHandle, size: egui::Vec2) -> Rect {
+    let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+    egui::Image::new((t.id(), size)).paint_at(ui, rect);
+    rect
 }
 
 /// `inner` (normalized) inside `outer`.
@@ -506,7 +514,7 @@ fn on_frame_ui(
     });
     let Some(f) = frame else { return };
     let w = ui.available_width().min(640.0);
-    let rect = ui.image((f.id(), egui::vec2(w, w * fh / fw))).rect;
+    let rect = image_at(ui, f, egui::vec2(w, w * fh / fw));
     let area = sub_rect(rect, crop);
     let painter = ui.painter_at(rect);
     if crop != [0.0, 0.0, 1.0, 1.0] {
