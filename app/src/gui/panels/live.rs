@@ -473,7 +473,7 @@ impl LivePanel {
             for (k, o) in r.outputs.iter().enumerate() {
                 ui.colored_label(
                     views::MODEL_COLOURS[k % views::MODEL_COLOURS.len()],
-                    format!("■ {}", o.name),
+                    o.name.clone(),
                 );
                 ui.label(format!("{:.2} ms", o.latency_ms));
                 if let Some(e) = &o.error {

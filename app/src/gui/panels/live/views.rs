@@ -504,9 +504,9 @@ fn on_frame_ui(
                     let best = boxes
                         .first()
                         .map_or(String::new(), |b| format!(", best {:.2}", b.score));
-                    format!("■ {name}: {} boxes{best} — {note}", boxes.len())
+                    format!("{name}: {} boxes{best} — {note}", boxes.len())
                 }
-                Some(OutputView::Landmarks(p)) => format!("● {name}: {} points", p.len()),
+                Some(OutputView::Landmarks(p)) => format!("{name}: {} points", p.len()),
                 _ => format!("{name}: —"),
             };
             ui.colored_label(colour(k), text);
