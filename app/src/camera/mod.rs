@@ -1,11 +1,15 @@
 //! Live frames for the Live panel: the [`FrameSource`] trait and its three sources (a webcam
 //! through nokhwa, an image folder or single image, a moving test pattern), a one-slot holder
 //! that drops stale frames, the capture → inference pipeline, output views chosen by output
-//! shape, and snapshots into a dataset folder. No egui here.
+//! shape (detector heads decoded into boxes, landmarks into points), and snapshots into a
+//! dataset folder. No egui here.
 
+pub mod anchors;
+pub mod detect;
 pub mod folder;
 pub mod pattern;
 pub mod pipeline;
+pub mod plan;
 pub mod slot;
 pub mod snapshot;
 pub mod view;

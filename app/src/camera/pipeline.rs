@@ -11,12 +11,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use image::DynamicImage;
-use pocket_engine::data::image::{Color, Preprocess};
+use pocket_engine::data::image::{Color, Preprocess, ResizeMode};
 use pocket_engine::eval::output_f32;
 use pocket_engine::{Graph, Session, SessionOptions};
 
+use super::plan::{self, RawOutput, ShownView, ViewSettings};
 use super::slot::Slot;
-use super::view::{OutputView, view_for};
+use super::view::OutputView;
 use super::{FrameSource, RgbImage, SourceError};
 
 /// Seconds of history kept for the plot.
@@ -51,8 +52,15 @@ pub struct Frame {
 pub struct ModelOutput {
     /// Model name.
     pub name: String,
-    /// Output 0 shown by its shape (None if the run failed).
+    /// The first view (None if the run failed): output 0 for most models.
     pub view: Option<OutputView>,
+    /// Every view of the outputs (one plan for all models: the first model's), in output order.
+    pub views: Vec<ShownView>,
+    /// Every output as floats (for the panel to rebuild views with other settings).
+    pub raw: Vec<RawOutput>,
+    /// Per output: SQNR against the first model's same output, dB (None for the first model
+    /// or when shapes differ).
+    pub sqnr_db: Vec<Option<f64>>,
     /// Inference time (preprocessed input to output), ms.
     pub latency_ms: f64,
     /// Why the run failed.
@@ -74,6 +82,27 @@ pub struct LiveResult {
     pub e2e_ms: f64,
     /// Float and quantized top-1 differ.
     pub disagree: bool,
+    /// Where the crop lies in the frame, normalized (x0, y0, x1, y1): the whole frame when
+    /// stretched, the centre when cropped. Boxes, points and masks are drawn through it.
+    pub crop_in_frame: [f32; 4],
+    /// The first model's class names (for views rebuilt with other settings).
+    pub labels: Arc<[String]>,
+}
+
+/// The part of a `fw`×`fh` frame a `cw`×`ch` input sees, normalized (x0, y0, x1, y1).
+pub fn crop_region(fw: u32, fh: u32, cw: usize, ch: usize, crop: bool) -> [f32; 4] {
+    if !crop || fw == 0 || fh == 0 || cw == 0 || ch == 0 {
+        return [0.0, 0.0, 1.0, 1.0];
+    }
+    let fa = fw as f32 / fh as f32;
+    let ca = cw as f32 / ch as f32;
+    if fa > ca {
+        let w = ca / fa;
+        [(1.0 - w) / 2.0, 0.0, (1.0 + w) / 2.0, 1.0]
+    } else {
+        let h = fa / ca;
+        [0.0, (1.0 - h) / 2.0, 1.0, (1.0 + h) / 2.0]
+    }
 }
 
 /// A point of the history plot.
@@ -302,31 +331,84 @@ fn run_model(m: &LiveModel, session: &Session, px: &[u8], pre: &Preprocess) -> M
     match out {
         Ok(out) => {
             let g = &m.graph;
-            let shape = g
-                .outputs
-                .first()
-                .map(|&o| g.tensors[o].shape.clone())
-                .filter(|s| s.iter().product::<usize>() == out[0].numel())
-                .unwrap_or_else(|| out[0].shape.clone());
-            let values = output_f32(&out[0], g, 0);
+            let raw = out
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let shape = g
+                        .outputs
+                        .get(i)
+                        .map(|&o| g.tensors[o].shape.clone())
+                        .filter(|s| s.iter().product::<usize>() == v.numel())
+                        .unwrap_or_else(|| v.shape.clone());
+                    RawOutput {
+                        name: g.output_name(i),
+                        shape,
+                        values: output_f32(v, g, i),
+                    }
+                })
+                .collect();
             ModelOutput {
                 name: m.name.clone(),
-                view: Some(view_for(&shape, &values, &g.meta.labels, TOP_K)),
+                view: None,
+                views: Vec::new(),
+                raw,
+                sqnr_db: Vec::new(),
                 latency_ms,
                 error: None,
             }
         }
-        Err(e) => ModelOutput {
-            name: m.name.clone(),
-            view: None,
-            latency_ms,
-            error: Some(e.chain()),
-        },
+        Err(e) => failed(&m.name, latency_ms, e.chain()),
+    }
+}
+
+fn failed(name: &str, latency_ms: f64, error: String) -> ModelOutput {
+    ModelOutput {
+        name: name.to_string(),
+        view: None,
+        views: Vec::new(),
+        raw: Vec::new(),
+        sqnr_db: Vec::new(),
+        latency_ms,
+        error: Some(error),
+    }
+}
+
+/// Build every model's views under one plan (the first model's that ran) and the per-output
+/// SQNR of each model against the first.
+pub fn fill_views(outputs: &mut [ModelOutput], settings: &ViewSettings) {
+    let Some(reference) = outputs.iter().find(|o| !o.raw.is_empty()) else {
+        return;
+    };
+    let plans = plan::plan_for(&reference.raw, settings);
+    let first: Vec<Vec<f32>> = outputs
+        .first()
+        .map(|o| o.raw.iter().map(|r| r.values.clone()).collect())
+        .unwrap_or_default();
+    for (k, o) in outputs.iter_mut().enumerate() {
+        if o.raw.is_empty() {
+            continue;
+        }
+        o.views = plan::build_all(&plans, &o.raw, settings);
+        o.view = o.views.first().map(|v| v.view.clone());
+        o.sqnr_db = o
+            .raw
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                if k == 0 {
+                    None
+                } else {
+                    first.get(i).and_then(|f| plan::sqnr_db(f, &r.values))
+                }
+            })
+            .collect();
     }
 }
 
 fn infer_loop(s: &Shared, models: &[LiveModel], sessions: &[Session]) {
     let started = Instant::now();
+    let labels: Arc<[String]> = models[0].graph.meta.labels.clone().into();
     let mut done: VecDeque<Instant> = VecDeque::new();
     let mut history: VecDeque<HistoryPoint> = VecDeque::new();
     while !s.stop.load(Ordering::Relaxed) {
@@ -346,7 +428,7 @@ fn infer_loop(s: &Shared, models: &[LiveModel], sessions: &[Session]) {
             }
         };
         // Float and quantized run side by side, one thread each.
-        let outputs: Vec<ModelOutput> = std::thread::scope(|sc| {
+        let mut outputs: Vec<ModelOutput> = std::thread::scope(|sc| {
             let handles: Vec<_> = models
                 .iter()
                 .zip(sessions)
@@ -358,15 +440,15 @@ fn infer_loop(s: &Shared, models: &[LiveModel], sessions: &[Session]) {
                 .collect();
             let mut outs = vec![run_model(&models[0], &sessions[0], &px, &pre)];
             for (h, m) in handles.into_iter().zip(models.iter().skip(1)) {
-                outs.push(h.join().unwrap_or_else(|_| ModelOutput {
-                    name: m.name.clone(),
-                    view: None,
-                    latency_ms: 0.0,
-                    error: Some("the model run panicked".into()),
-                }));
+                outs.push(
+                    h.join()
+                        .unwrap_or_else(|_| failed(&m.name, 0.0, "the model run panicked".into())),
+                );
             }
             outs
         });
+        let settings = ViewSettings::new((w, h), labels.to_vec(), TOP_K);
+        fill_views(&mut outputs, &settings);
         let now = Instant::now();
         let top1: Vec<Option<usize>> = outputs
             .iter()
@@ -405,6 +487,14 @@ fn infer_loop(s: &Shared, models: &[LiveModel], sessions: &[Session]) {
         s.results.put(LiveResult {
             seq: f.seq,
             crop: crop_rgb(&px, w, h, pre.color),
+            labels: labels.clone(),
+            crop_in_frame: crop_region(
+                f.image.width(),
+                f.image.height(),
+                w,
+                h,
+                pre.resize == ResizeMode::Crop,
+            ),
             frame: f.image,
             outputs,
             e2e_ms: now.duration_since(f.at).as_secs_f64() * 1e3,

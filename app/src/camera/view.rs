@@ -1,6 +1,10 @@
 //! How a model output is shown, chosen by its shape: a classifier's top-k (`[N]`, `[1, N]`), a
 //! per-pixel output as a mask (`[1, H, W]` with H, W >= 8, `[1, H, W, C]`, or `[1, C, H, W]`
-//! with few channels), anything else as a heat map of the raw values.
+//! with few channels), anything else as a heat map of the raw values. [`plan`] looks at every
+//! output of a model at once, so that detector heads (SSD boxes + scores, YOLO, the four
+//! `TFLite_Detection_PostProcess` outputs) and landmark vectors get their own views.
+
+use super::detect::Detection;
 
 /// Channels at most for an output to count as a per-pixel mask.
 const MAX_MASK_CLASSES: usize = 64;
@@ -22,6 +26,15 @@ pub enum OutputView {
         /// Row-major values.
         data: Vec<f32>,
     },
+    /// Boxes (normalized to the model input), after non-maximum suppression.
+    Detections {
+        /// The boxes, best first.
+        boxes: Vec<Detection>,
+        /// How they were decoded ("anchors: face short range (896)") or why not.
+        note: String,
+    },
+    /// Points (x, y) normalized to the model input.
+    Landmarks(Vec<[f32; 2]>),
     /// Any other output, `w`×`h`, values scaled to [0, 1] between `min` and `max`.
     Heat {
         /// Width.
@@ -65,70 +78,93 @@ pub fn probabilities(x: &[f32]) -> Vec<f32> {
 
 /// The view for an output of `shape` with float `values`; `labels` name classes, `k` is top-k.
 pub fn view_for(shape: &[usize], values: &[f32], labels: &[String], k: usize) -> OutputView {
-    let big: Vec<usize> = shape.iter().copied().filter(|&d| d > 1).collect();
-    let n = values.len();
-    if big.len() <= 1 && n >= 1 {
-        let p = probabilities(values);
-        let mut idx: Vec<usize> = (0..n).collect();
-        idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
-        return OutputView::Classes(
-            idx.into_iter()
-                .take(k.max(1))
-                .map(|i| {
-                    let label = labels
-                        .get(i)
-                        .cloned()
-                        .unwrap_or_else(|| format!("class {i}"));
-                    (i, label, p[i])
-                })
-                .collect(),
-        );
+    let big = shape.iter().filter(|&&d| d > 1).count();
+    if big <= 1 && !values.is_empty() {
+        return classes_view(values, labels, k);
     }
-    // Per-pixel outputs: NHWC, NHW, or NCHW with few channels.
-    let pixel = match shape {
+    mask_view(shape, values).unwrap_or_else(|| heat_view(shape, values))
+}
+
+/// Top-k of `values` (probabilities, or logits through a softmax).
+pub fn classes_view(values: &[f32], labels: &[String], k: usize) -> OutputView {
+    let n = values.len();
+    let p = probabilities(values);
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
+    OutputView::Classes(
+        idx.into_iter()
+            .take(k.max(1))
+            .map(|i| {
+                let label = labels
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("class {i}"));
+                (i, label, p[i])
+            })
+            .collect(),
+    )
+}
+
+/// (h, w, channels, channels-first) of a per-pixel output shape.
+pub fn pixel_layout(shape: &[usize]) -> Option<(usize, usize, usize, bool)> {
+    match shape {
         // Rank 3 is ambiguous ([1, boxes, 4] is no image): only image-sized maps.
         [1, h, w] if *h >= 8 && *w >= 8 => Some((*h, *w, 1, false)),
         [1, h, w, c] if *h > 1 && *w > 1 && *c <= MAX_MASK_CLASSES => Some((*h, *w, *c, false)),
         [1, c, h, w] if *h > 1 && *w > 1 && *c <= MAX_MASK_CLASSES => Some((*h, *w, *c, true)),
         _ => None,
-    };
-    if let Some((h, w, c, chw)) = pixel
-        && n == h * w * c
-    {
-        let at = |y: usize, x: usize, ch: usize| {
-            if chw {
-                values[(ch * h + y) * w + x]
-            } else {
-                values[(y * w + x) * c + ch]
-            }
-        };
-        let data: Vec<f32> = if c == 1 {
-            let unit = values.iter().all(|v| (0.0..=1.0).contains(v));
-            (0..h * w)
-                .map(|i| {
-                    let v = at(i / w, i % w, 0);
-                    if unit { v } else { 1.0 / (1.0 + (-v).exp()) }
-                })
-                .collect()
-        } else {
-            (0..h * w)
-                .map(|i| {
-                    let (y, x) = (i / w, i % w);
-                    (0..c)
-                        .max_by(|&a, &b| at(y, x, a).total_cmp(&at(y, x, b)))
-                        .unwrap_or(0) as f32
-                })
-                .collect()
-        };
-        return OutputView::Mask {
-            w,
-            h,
-            classes: c,
-            data,
-        };
     }
-    // Anything else: the last dimension across, the rest down.
-    let w = big.last().copied().unwrap_or(1).max(1);
+}
+
+/// A mask, if `shape` is per-pixel: NHWC, NHW, or NCHW with few channels.
+pub fn mask_view(shape: &[usize], values: &[f32]) -> Option<OutputView> {
+    let (h, w, c, chw) = pixel_layout(shape)?;
+    if values.len() != h * w * c {
+        return None;
+    }
+    let at = |y: usize, x: usize, ch: usize| {
+        if chw {
+            values[(ch * h + y) * w + x]
+        } else {
+            values[(y * w + x) * c + ch]
+        }
+    };
+    let data: Vec<f32> = if c == 1 {
+        let unit = values.iter().all(|v| (0.0..=1.0).contains(v));
+        (0..h * w)
+            .map(|i| {
+                let v = at(i / w, i % w, 0);
+                if unit { v } else { 1.0 / (1.0 + (-v).exp()) }
+            })
+            .collect()
+    } else {
+        (0..h * w)
+            .map(|i| {
+                let (y, x) = (i / w, i % w);
+                (0..c)
+                    .max_by(|&a, &b| at(y, x, a).total_cmp(&at(y, x, b)))
+                    .unwrap_or(0) as f32
+            })
+            .collect()
+    };
+    Some(OutputView::Mask {
+        w,
+        h,
+        classes: c,
+        data,
+    })
+}
+
+/// The raw values as a heat map: the last dimension across, the rest down.
+pub fn heat_view(shape: &[usize], values: &[f32]) -> OutputView {
+    let n = values.len();
+    let w = shape
+        .iter()
+        .copied()
+        .filter(|&d| d > 1)
+        .last()
+        .unwrap_or(1)
+        .clamp(1, n.max(1));
     let h = (n / w).max(1);
     let (min, max) = values
         .iter()

@@ -1,6 +1,7 @@
 //! Live panel: a frame source (webcam, image folder, test pattern), the frame and the crop the
-//! model sees, each model's answer side by side (top-k bars, a mask overlay, or a heat map,
-//! chosen by output shape), disagreement highlighted, latency and FPS with a plot of the last
+//! model sees, every output's view (top-k bars, detector boxes and keypoints on the frame, masks
+//! over the frame, or heat maps; picked from the outputs' shapes, switchable; see `views`),
+//! disagreement highlighted, latency and FPS with a plot of the last
 //! seconds, the preprocessing (editable), and snapshots into a dataset folder. The pipeline
 //! itself lives in the app; this panel holds UI state and textures and returns commands.
 
@@ -11,9 +12,10 @@ use egui::{ColorImage, TextureHandle, TextureOptions};
 use egui_plot::{Legend, Line, Plot};
 use pocket_engine::data::image::{Color, Preprocess, ResizeMode};
 
+mod views;
+
 use super::Command;
 use crate::camera::pipeline::{LiveResult, Stats, Status};
-use crate::camera::view::OutputView;
 use crate::camera::webcam::{CameraEntry, list_cameras};
 use crate::camera::{RgbImage, SourceSpec};
 use crate::gui::theme;
@@ -55,7 +57,7 @@ pub struct LivePanel {
     pub snap_class: String,
     frame_tex: Option<TextureHandle>,
     crop_tex: Option<TextureHandle>,
-    overlay_tex: Vec<Option<TextureHandle>>,
+    views: views::ViewsUi,
     shown_seq: u64,
 }
 
@@ -79,7 +81,7 @@ impl Default for LivePanel {
             snap_class: String::new(),
             frame_tex: None,
             crop_tex: None,
-            overlay_tex: Vec::new(),
+            views: views::ViewsUi::default(),
             shown_seq: 0,
         }
     }
@@ -120,52 +122,6 @@ fn color_image(img: &RgbImage) -> ColorImage {
     ColorImage::from_rgb([img.width() as usize, img.height() as usize], img.as_raw())
 }
 
-/// An RGBA overlay for a mask or heat map view.
-fn overlay(view: &OutputView) -> Option<ColorImage> {
-    let (w, h, px): (usize, usize, Vec<u8>) = match view {
-        OutputView::Mask {
-            w,
-            h,
-            classes,
-            data,
-        } => {
-            let px = data
-                .iter()
-                .flat_map(|&v| {
-                    if *classes == 1 {
-                        [255, 40, 40, (v.clamp(0.0, 1.0) * 160.0) as u8]
-                    } else {
-                        let c = v as usize;
-                        let [r, g, b] = class_colour(c);
-                        [r, g, b, if c == 0 { 0 } else { 140 }]
-                    }
-                })
-                .collect();
-            (*w, *h, px)
-        }
-        OutputView::Heat { w, h, data, .. } => {
-            let px = data
-                .iter()
-                .flat_map(|&v| {
-                    let v = v.clamp(0.0, 1.0);
-                    [
-                        (255.0 * v) as u8,
-                        (80.0 * (1.0 - v)) as u8,
-                        (255.0 * (1.0 - v)) as u8,
-                        255,
-                    ]
-                })
-                .collect();
-            (*w, *h, px)
-        }
-        OutputView::Classes(_) => return None,
-    };
-    if w == 0 || h == 0 || px.len() != w * h * 4 {
-        return None;
-    }
-    Some(ColorImage::from_rgba_unmultiplied([w, h], &px))
-}
-
 fn upload(ctx: &egui::Context, slot: &mut Option<TextureHandle>, name: &str, img: ColorImage) {
     match slot {
         // Updated in place: one texture per view for the life of the panel.
@@ -191,7 +147,7 @@ impl LivePanel {
     pub fn reset(&mut self) {
         self.frame_tex = None;
         self.crop_tex = None;
-        self.overlay_tex.clear();
+        self.views.reset();
         self.shown_seq = 0;
     }
 
@@ -469,18 +425,6 @@ impl LivePanel {
                 color_image(&r.frame),
             );
             upload(&ctx, &mut self.crop_tex, "live-crop", color_image(&r.crop));
-            self.overlay_tex.resize_with(r.outputs.len(), || None);
-            for (k, o) in r.outputs.iter().enumerate() {
-                match o.view.as_ref().and_then(overlay) {
-                    Some(img) => upload(
-                        &ctx,
-                        &mut self.overlay_tex[k],
-                        &format!("live-overlay-{k}"),
-                        img,
-                    ),
-                    None => self.overlay_tex[k] = None,
-                }
-            }
         }
         let fw = r.frame.width().max(1) as f32;
         let fh = r.frame.height().max(1) as f32;
@@ -525,56 +469,20 @@ impl LivePanel {
                 "The float and the quantized model disagree on this frame",
             );
         }
-        ui.columns(r.outputs.len().max(1), |cols| {
+        ui.horizontal_wrapped(|ui| {
             for (k, o) in r.outputs.iter().enumerate() {
-                let ui = &mut cols[k];
-                let frame = egui::Frame::group(ui.style()).stroke(if r.disagree {
-                    egui::Stroke::new(2.0, theme::DISAGREE)
-                } else {
-                    ui.style().visuals.widgets.noninteractive.bg_stroke
-                });
-                frame.show(ui, |ui| {
-                    ui.set_min_width(ui.available_width());
-                    ui.horizontal(|ui| {
-                        ui.strong(&o.name);
-                        ui.label(format!("{:.2} ms", o.latency_ms));
-                    });
-                    if let Some(e) = &o.error {
-                        ui.colored_label(theme::ERROR, e);
-                    }
-                    match &o.view {
-                        Some(OutputView::Classes(top)) => {
-                            for (i, (_, label, p)) in top.iter().enumerate() {
-                                let bar = egui::ProgressBar::new(*p)
-                                    .text(format!("{label}  {:.1}%", 100.0 * p))
-                                    .desired_width(ui.available_width());
-                                ui.add(if i == 0 {
-                                    bar.fill(theme::SCORE_BAR)
-                                } else {
-                                    bar
-                                });
-                            }
-                        }
-                        Some(OutputView::Mask { classes, .. }) => {
-                            ui.label(if *classes == 1 {
-                                "mask (score)".to_string()
-                            } else {
-                                format!("mask ({classes} classes, arg-max)")
-                            });
-                            self.frame_with_overlay(ui, k, fw, fh);
-                        }
-                        Some(OutputView::Heat { min, max, w, h, .. }) => {
-                            ui.label(format!("raw output {h}x{w}, {min:.3} … {max:.3}"));
-                            if let Some(t) = self.overlay_tex.get(k).and_then(Option::as_ref) {
-                                let s = 200.0 / (*w.max(h) as f32);
-                                ui.image((t.id(), egui::vec2(*w as f32 * s, *h as f32 * s)));
-                            }
-                        }
-                        None => {}
-                    }
-                });
+                ui.colored_label(
+                    views::MODEL_COLOURS[k % views::MODEL_COLOURS.len()],
+                    o.name.clone(),
+                );
+                ui.label(format!("{:.2} ms", o.latency_ms));
+                if let Some(e) = &o.error {
+                    ui.colored_label(theme::ERROR, e);
+                }
+                ui.separator();
             }
         });
+        self.views.ui(ui, r, self.frame_tex.as_ref());
         if let Some(st) = stats
             && !st.history.is_empty()
         {
@@ -623,16 +531,5 @@ impl LivePanel {
                 out.push(Command::LiveSnapshot(PathBuf::from(self.snap_dir.trim()), self.snap_class.trim().to_string()));
             }
         });
-    }
-
-    fn frame_with_overlay(&self, ui: &mut egui::Ui, k: usize, fw: f32, fh: f32) {
-        let Some(t) = &self.frame_tex else { return };
-        let w = ui.available_width().min(320.0);
-        let size = egui::vec2(w, w * fh / fw);
-        let r = ui.image((t.id(), size));
-        if let Some(o) = self.overlay_tex.get(k).and_then(Option::as_ref) {
-            let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
-            ui.painter().image(o.id(), r.rect, uv, theme::IMAGE_TINT);
-        }
     }
 }
