@@ -465,6 +465,7 @@ impl StudioApp {
                     let pre = doc.live_preprocess();
                     self.graph.reset();
                     self.graph.set_model_path(&doc.loaded.path);
+                    self.graph.heat_db = (self.settings.heat.good_db, self.settings.heat.bad_db);
                     self.graph.search = state.search;
                     self.doc = Some(doc);
                     self.timing.loaded = true;

@@ -67,6 +67,9 @@ pub struct GraphView {
     pub search: String,
     /// Colour nodes by quantization error when available.
     pub heat: bool,
+    /// The error colours' scale in dB (green at .0 and above, red at .1 and below), for the
+    /// legend; the app sets it from the settings.
+    pub heat_db: (f64, f64),
     /// The shown view (an ONNX model starts on its own graph).
     pub which: Which,
     matches: Vec<usize>,
@@ -92,6 +95,7 @@ impl Default for GraphView {
             fitted: false,
             search: String::new(),
             heat: true,
+            heat_db: (40.0, 10.0),
             which: Which::Source,
             matches: Vec::new(),
             match_key: (String::new(), Which::Main),
@@ -616,18 +620,22 @@ impl GraphView {
         if !(self.heat && heat) {
             return;
         }
-        let lg = Rect::from_min_size(area.min + Vec2::new(10.0, 10.0), Vec2::new(160.0, 12.0));
+        let lg = Rect::from_min_size(area.min + Vec2::new(10.0, 10.0), Vec2::new(200.0, 12.0));
         for k in 0..32 {
-            let x = lg.min.x + k as f32 * 5.0;
+            let x = lg.min.x + k as f32 * 6.25;
             painter.rect_filled(
-                Rect::from_min_size(Pos2::new(x, lg.min.y), Vec2::new(5.0, 12.0)),
+                Rect::from_min_size(Pos2::new(x, lg.min.y), Vec2::new(6.25, 12.0)),
                 0.0,
                 theme::heat(k as f32 / 31.0),
             );
         }
+        let (good, bad) = (
+            format!("SQNR {:.0} dB and up", self.heat_db.0),
+            format!("{:.0} dB and below", self.heat_db.1),
+        );
         for (at, align, text) in [
-            (lg.left_bottom(), Align2::LEFT_TOP, "kept precision"),
-            (lg.right_bottom(), Align2::RIGHT_TOP, "lost most"),
+            (lg.left_bottom(), Align2::LEFT_TOP, good.as_str()),
+            (lg.right_bottom(), Align2::RIGHT_TOP, bad.as_str()),
         ] {
             painter.text(
                 at + Vec2::new(0.0, 3.0),

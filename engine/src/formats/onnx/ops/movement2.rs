@@ -16,7 +16,7 @@ use super::AttrSpec;
 
 /// The ops of this family.
 pub(super) const OPS: &[OpSpec] = &[
-    spec("Tile", 6..=28, 2..=2, 1..=1, &[], import_tile),
+    spec("Tile", 7..=28, 2..=2, 1..=1, &[], import_tile),
     spec("Range", 11..=28, 3..=3, 1..=1, &[], import_range),
     spec("Size", 7..=28, 1..=1, 1..=1, &[], import_size),
     spec(
