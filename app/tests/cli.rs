@@ -634,7 +634,7 @@ fn inspect_lists_every_subgraph_type_and_kept_op_and_run_refuses_them_by_name() 
     let o = pocket(&["inspect", &onnx.to_string_lossy()]);
     assert!(o.status.success(), "{}", text(&o));
     let t = text(&o);
-    for needle in ["com.example.Foo (1 node", "depth=3", "Erf (1 node"] {
+    for needle in ["com.example.Foo (1 node", "depth=3", "Hardmax (1 node"] {
         assert!(t.contains(needle), "missing {needle} in:\n{t}");
     }
     let x = d.join("x.npy");
@@ -649,7 +649,7 @@ fn inspect_lists_every_subgraph_type_and_kept_op_and_run_refuses_them_by_name() 
     assert!(!o.status.success(), "{}", text(&o));
     let t = text(&o);
     assert!(
-        t.contains("cannot run yet") && t.contains("com.example.Foo") && t.contains("Erf"),
+        t.contains("cannot run yet") && t.contains("com.example.Foo") && t.contains("Hardmax"),
         "{t}"
     );
     let iff = d.join("if.onnx");

@@ -182,12 +182,12 @@ fn onnx_ops_without_a_translation_open_as_kept_nodes_and_running_names_them_all(
         .map(|n| (n.op.name(), n.op.attr("onnx_domain")))
         .collect();
     let dom = |d: &str| Some(AttrValue::Str(d.into()));
-    // Foo's output type is in the file; Erf's is not, so Add (reading it) is kept too.
+    // Foo's output type is in the file; Hardmax's is not, so Add (reading it) is kept too.
     assert_eq!(
         kept,
         [
             ("com.example.Foo".to_string(), dom("com.example").as_ref()),
-            ("Erf".to_string(), dom("").as_ref()),
+            ("Hardmax".to_string(), dom("").as_ref()),
             ("Add".to_string(), dom("").as_ref()),
         ]
     );
@@ -202,14 +202,18 @@ fn onnx_ops_without_a_translation_open_as_kept_nodes_and_running_names_them_all(
         (g.tensor(f).dtype, g.tensor(f).shape.as_slice()),
         (DType::F32, &[1, 4][..])
     );
-    let erf = g.nodes.iter().find(|n| n.op.name() == "Erf").expect("erf");
+    let erf = g
+        .nodes
+        .iter()
+        .find(|n| n.op.name() == "Hardmax")
+        .expect("erf");
     assert_eq!(
         erf.op.attr("unknown_shapes"),
         Some(&AttrValue::Ints(vec![0]))
     );
     assert!(!g.known_shapes()[erf.outputs[0]]);
     let e = refusal(&g);
-    for op in ["com.example.Foo (1 node)", "Erf (1 node)"] {
+    for op in ["com.example.Foo (1 node)", "Hardmax (1 node)"] {
         assert!(e.contains(op), "{op} missing: {e}");
     }
     // The ONNX ops have no TFLite form: export says which.

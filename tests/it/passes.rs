@@ -19,8 +19,9 @@ fn same(a: &[Value], b: &[Value], what: &str) {
     for (x, y) in a.iter().zip(b) {
         assert_eq!(x.shape, y.shape, "{what}");
         for (p, q) in x.data.to_f64().iter().zip(y.data.to_f64()) {
+            // Equal values (infinities included) and NaN on both sides agree.
             assert!(
-                (p - q).abs() <= 1e-5 * q.abs().max(1.0),
+                *p == q || (p.is_nan() && q.is_nan()) || (p - q).abs() <= 1e-5 * q.abs().max(1.0),
                 "{what}: {p} vs {q}"
             );
         }

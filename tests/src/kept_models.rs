@@ -228,8 +228,8 @@ pub fn every_type() -> Graph {
 }
 
 /// x [1, 4] → Relu → ops without a translation: `com.example.Foo` (domain com.example) and
-/// the standard `Erf`, then Add with x. The file states Foo's output type, not
-/// Erf's.
+/// the standard `Hardmax` (no translation yet), then Add with x. The file states Foo's output type, not
+/// Hardmax's.
 pub fn onnx_unknown_ops() -> Vec<u8> {
     let mut custom = node("foo", "Foo", &["r"], &["f"], vec![attr_int("depth", 3)]);
     custom.domain = Some("com.example".into());
@@ -237,7 +237,7 @@ pub fn onnx_unknown_ops() -> Vec<u8> {
         vec![
             node("relu", "Relu", &["x"], &["r"], vec![]),
             custom,
-            node("erf", "Erf", &["f"], &["e"], vec![]),
+            node("erf", "Hardmax", &["f"], &["e"], vec![]),
             node("add", "Add", &["e", "x"], &["y"], vec![]),
         ],
         vec![],
