@@ -62,19 +62,48 @@ pub fn ui(ui: &mut egui::Ui, g: &Graph, i: usize, cache: &mut Option<WeightStats
     ui.heading(n.op.name());
     ui.label(egui::RichText::new(&n.name).small());
     let macs = pocket_engine::summary::node_macs(g, i);
+    // Constants count directly or through the DEQUANTIZE / DENSIFY that decodes them (fp16
+    // and sparse weights).
+    let producers = g.producers();
     let params: usize = n
         .inputs
         .iter()
         .flatten()
-        .filter(|&&t| g.tensors[t].is_const())
-        .map(|&t| g.tensors[t].numel())
+        .map(|&t| {
+            let tensor = &g.tensors[t];
+            if tensor.is_const() {
+                return tensor.numel();
+            }
+            match producers[t].map(|p| &g.nodes[p]) {
+                Some(d)
+                    if matches!(
+                        d.op,
+                        pocket_engine::ir::Op::Dequantize | pocket_engine::ir::Op::Densify
+                    ) && d.input(0).is_some_and(|s| g.tensors[s].is_const()) =>
+                {
+                    tensor.numel()
+                }
+                _ => 0,
+            }
+        })
         .sum();
     ui.label(format!("MACs {macs}   parameters {params}"));
     egui::CollapsingHeader::new("Attributes")
         .default_open(true)
         .show(ui, |ui| {
-            let text = format!("{:?}", n.op);
-            ui.add(egui::Label::new(egui::RichText::new(text).monospace().small()).wrap());
+            let lines = crate::gui::layout::describe::ir_attrs(g, n);
+            if lines.is_empty() {
+                ui.weak("none");
+            }
+            for l in lines {
+                ui.label(l);
+            }
+            egui::CollapsingHeader::new("every field")
+                .default_open(false)
+                .show(ui, |ui| {
+                    let text = format!("{:#?}", n.op);
+                    ui.add(egui::Label::new(egui::RichText::new(text).monospace().small()).wrap());
+                });
         });
     let tensor_row = |ui: &mut egui::Ui, role: &str, t: usize| {
         let tensor = &g.tensors[t];
