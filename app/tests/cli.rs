@@ -652,6 +652,12 @@ fn inspect_lists_every_subgraph_type_and_kept_op_and_run_refuses_them_by_name() 
         t.contains("cannot run yet") && t.contains("com.example.Foo") && t.contains("Hardmax"),
         "{t}"
     );
+    // Without --input the ops it lacks come first: no input would make it run.
+    let t = text(&pocket(&["run", &onnx.to_string_lossy()]));
+    assert!(
+        t.contains("cannot run yet") && t.contains("Hardmax") && !t.contains("pass one --input"),
+        "{t}"
+    );
     let iff = d.join("if.onnx");
     std::fs::write(&iff, pocket_tests::kept_models::onnx_if()).expect("write");
     let t = text(&pocket(&["inspect", &iff.to_string_lossy()]));

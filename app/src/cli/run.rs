@@ -194,6 +194,10 @@ pub fn run(a: Args) -> Result<()> {
         },
     )?;
     if a.inputs.len() != g.inputs.len() {
+        // A model that cannot run says so first (naming every op it lacks): no --input helps.
+        if let Err(e) = Session::new(&g, &SessionOptions { threads: 1 }) {
+            return Err(e.into());
+        }
         bail!(
             "the model has {} input(s) ({}); pass one --input per input, got {}",
             g.inputs.len(),
