@@ -97,12 +97,34 @@ fn print_kept(s: &Summary) {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let o = tasks::open::open_with(
+    let o = match tasks::open::open_with(
         &a.model,
         &a.shape.shapes()?,
         a.shape.signature(),
         &tasks::no_progress,
-    )?;
+    ) {
+        Ok(o) => o,
+        Err(e) => {
+            // inspect never refuses a readable file with free dimensions: show what the file
+            // declares and why the graph needs sizes.
+            let Ok(inputs) = tasks::open::declared_inputs(&a.model, a.shape.signature()) else {
+                return Err(e);
+            };
+            if !inputs.iter().any(|i| i.has_free()) {
+                return Err(e);
+            }
+            println!("Model: {}", a.model.display());
+            println!("Inputs (as the file declares them):");
+            for (i, x) in inputs.iter().enumerate() {
+                println!("  {i}: {:<24} {}", x.name, x.symbolic());
+            }
+            println!("The graph could not be built at any placeholder size: {e:#}");
+            println!(
+                "Choose its sizes with --input-shape NAME=D,D,... to see its ops, shapes and MACs."
+            );
+            return Ok(());
+        }
+    };
     let s = &o.summary;
     if a.json {
         println!("{}", serde_json::to_string_pretty(s)?);

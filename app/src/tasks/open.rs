@@ -59,6 +59,12 @@ enum Source {
     Tflite(Box<Graph>),
 }
 
+/// The inputs as the file declares them (free dimensions named), without building the graph:
+/// what `inspect` can still show when no size makes the graph build.
+pub fn declared_inputs(path: &Path, signature: Option<&str>) -> Result<Vec<InputDims>> {
+    Source::load(path, false, signature)?.declared()
+}
+
 impl Source {
     fn load(path: &Path, nhwc_input: bool, signature: Option<&str>) -> Result<Source> {
         Source::load_with(path, nhwc_input, signature, &[])
