@@ -106,7 +106,11 @@ pub fn run(a: Args) -> Result<()> {
         Ok(o) => o,
         Err(e) => {
             // inspect never refuses a readable file with free dimensions: show what the file
-            // declares and why the graph needs sizes.
+            // declares and why the graph needs sizes. Sizes the user gave that do not fit are
+            // an error in their own words.
+            if !a.shape.shapes()?.is_empty() {
+                return Err(e);
+            }
             let Ok(inputs) = tasks::open::declared_inputs(&a.model, a.shape.signature()) else {
                 return Err(e);
             };
