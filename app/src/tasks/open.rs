@@ -195,7 +195,10 @@ impl Source {
             }
         })();
         if let Some(src) = g.source.as_deref_mut() {
-            src.resizable = Some(verdict);
+            src.resizable = Some(match verdict {
+                Ok(()) => pocket_engine::ir::Resizable::Yes,
+                Err(why) => pocket_engine::ir::Resizable::Fixed(why),
+            });
         }
     }
 }

@@ -132,9 +132,9 @@ pub fn keep_flexible(float: &Graph, out: &mut Graph) -> Flex {
 }
 
 /// [`keep_flexible`] from the float graph's `Graph::source` verdict (`None`: not ONNX).
-fn flex_of(resizable: Option<&Option<std::result::Result<(), String>>>, out: &mut Graph) -> Flex {
+fn flex_of(resizable: Option<&Option<pocket_engine::ir::Resizable>>, out: &mut Graph) -> Flex {
     match resizable {
-        Some(Some(Err(why))) => shapes::fixed(out, why),
+        Some(Some(pocket_engine::ir::Resizable::Fixed(why))) => shapes::fixed(out, why),
         Some(None) => shapes::fixed(
             out,
             "the ONNX graph was not checked at other sizes (open it with `pocket convert` or \

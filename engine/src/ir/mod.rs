@@ -17,6 +17,6 @@ pub use graph::{Graph, ModelMeta, Node, NodeId, RawMetadata, Signature, TensorMe
 pub use movement::{Movement, Reduce2Kind};
 pub use op::*;
 pub use sequence::{LstmOptions, RnnOptions, SeqOp};
-pub use source::{SourceDim, SourceGraph, SourceNode, SourceValue};
+pub use source::{Resizable, SourceDim, SourceGraph, SourceNode, SourceValue};
 pub use tensor::{Bytes, QuantParams, SparseDim, Sparsity, Tensor, TensorId};
 pub use value::{Data, Value};

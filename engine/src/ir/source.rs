@@ -66,8 +66,15 @@ pub struct SourceGraph {
     /// Graph outputs (indices into `values`).
     pub outputs: Vec<usize>,
     /// Whether the translation holds at other input sizes (checked by importing again at
-    /// other sizes): `None` not checked (or no free dimensions), `Some(Ok(()))` only shapes
-    /// differ, `Some(Err(why))` shape arithmetic was folded at the chosen sizes, so an export
-    /// cannot be resized.
-    pub resizable: Option<Result<(), String>>,
+    /// other sizes): `None` not checked (or no free dimensions).
+    pub resizable: Option<Resizable>,
+}
+
+/// The verdict of importing an ONNX graph again at other input sizes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resizable {
+    /// Only shapes differ: an export can keep its free dimensions.
+    Yes,
+    /// Shape arithmetic was folded at the chosen sizes (the reason), so an export is fixed.
+    Fixed(String),
 }

@@ -94,7 +94,7 @@ impl Body {
                             .map_err(|m| Error::Eval {
                                 node: node_label(i, n),
                                 op: n.op.name(),
-                                source: OpError::Invalid(m),
+                                source: OpError::Invalid(m.to_string()),
                             })?;
                     }
                     control[i] = ctl;

@@ -117,35 +117,38 @@ impl Control {
 
     /// Check the node's input and output counts against the subgraphs it calls (`root` holds
     /// them all; `n_in`/`n_out` are the node's counts).
-    pub(crate) fn check(&self, root: &Graph, n_in: usize, n_out: usize) -> Result<(), String> {
-        let sub = |i: usize| -> Result<&Graph, String> {
+    pub(crate) fn check(&self, root: &Graph, n_in: usize, n_out: usize) -> Result<(), CallError> {
+        let sub = |i: usize| -> Result<&Graph, CallError> {
             if i == 0 {
-                return Err("calls subgraph 0, the main graph".into());
+                return Err(CallError::Main);
             }
-            root.subgraph(i).ok_or_else(|| {
-                format!(
-                    "calls subgraph {i}, but the model has {} subgraphs",
-                    root.subgraphs.len() + 1
-                )
+            root.subgraph(i).ok_or(CallError::Missing {
+                index: i,
+                count: root.subgraphs.len() + 1,
             })
         };
         let counts = |g: &Graph, i: usize, ins: usize, outs: usize| {
             if g.inputs.len() != ins || g.outputs.len() != outs {
-                Err(format!(
-                    "subgraph {i} '{}' takes {} inputs and gives {} outputs; the node passes {ins} and expects {outs}",
-                    g.name,
-                    g.inputs.len(),
-                    g.outputs.len()
-                ))
+                Err(CallError::Counts {
+                    index: i,
+                    name: g.name.clone(),
+                    takes: g.inputs.len(),
+                    gives: g.outputs.len(),
+                    passes: ins,
+                    expects: outs,
+                })
             } else {
                 Ok(())
             }
         };
         let arity = |want_in: usize, want_out: usize| {
             if n_in != want_in || n_out != want_out {
-                Err(format!(
-                    "has {n_in} inputs and {n_out} outputs, expected {want_in} and {want_out}"
-                ))
+                Err(CallError::Arity {
+                    n_in,
+                    n_out,
+                    want_in,
+                    want_out,
+                })
             } else {
                 Ok(())
             }
@@ -160,14 +163,14 @@ impl Control {
             }
             Control::If { then, else_ } => {
                 if n_in == 0 {
-                    return Err("has no condition input".into());
+                    return Err(CallError::NoCondition);
                 }
                 counts(sub(*then)?, *then, n_in - 1, n_out)?;
                 counts(sub(*else_)?, *else_, n_in - 1, n_out)
             }
             Control::While { cond, body } => {
                 if n_in != n_out {
-                    return Err(format!("has {n_in} inputs but {n_out} outputs"));
+                    return Err(CallError::LoopArity { n_in, n_out });
                 }
                 counts(sub(*cond)?, *cond, n_in, 1)?;
                 counts(sub(*body)?, *body, n_in, n_out)
@@ -257,4 +260,61 @@ pub(crate) fn truth(v: &Value, what: &str) -> Result<bool, OpError> {
             v.shape
         ))),
     }
+}
+
+/// Why a control-flow node does not fit the subgraphs it calls (checked when a session is made).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CallError {
+    /// A node calls the main graph.
+    #[error("calls subgraph 0, the main graph")]
+    Main,
+    /// A node calls a subgraph the file does not have.
+    #[error("calls subgraph {index}, but the model has {count} subgraphs")]
+    Missing {
+        /// The subgraph called.
+        index: usize,
+        /// Subgraphs in the file (main graph included).
+        count: usize,
+    },
+    /// A subgraph's inputs/outputs do not match the node's.
+    #[error(
+        "subgraph {index} '{name}' takes {takes} inputs and gives {gives} outputs; the node passes {passes} and expects {expects}"
+    )]
+    Counts {
+        /// The subgraph.
+        index: usize,
+        /// Its name.
+        name: String,
+        /// Its inputs.
+        takes: usize,
+        /// Its outputs.
+        gives: usize,
+        /// Inputs the node passes.
+        passes: usize,
+        /// Outputs the node expects.
+        expects: usize,
+    },
+    /// The node has the wrong number of inputs or outputs for its op.
+    #[error("has {n_in} inputs and {n_out} outputs, expected {want_in} and {want_out}")]
+    Arity {
+        /// Inputs it has.
+        n_in: usize,
+        /// Outputs it has.
+        n_out: usize,
+        /// Inputs the op takes.
+        want_in: usize,
+        /// Outputs the op gives.
+        want_out: usize,
+    },
+    /// An IF without its condition.
+    #[error("has no condition input")]
+    NoCondition,
+    /// A WHILE whose inputs and outputs differ in number.
+    #[error("has {n_in} inputs but {n_out} outputs")]
+    LoopArity {
+        /// Inputs.
+        n_in: usize,
+        /// Outputs.
+        n_out: usize,
+    },
 }

@@ -8,6 +8,7 @@ mod options;
 mod options_table;
 mod read;
 pub mod schema;
+pub mod schema_logic;
 pub mod schema_movement;
 pub mod sequence;
 pub mod signatures;
