@@ -367,21 +367,8 @@ fn import_argmin(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
 
 fn import_reduce2(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let x = c.need(n, 0)?;
-    let r = c.rank(x);
-    let axes = match (n.ints("axes")?, c.input(n, 1)?) {
-        (Some(v), _) => v,
-        (None, Some(t)) => c.const_ints(t, "axes")?,
-        (None, None) => vec![],
-    };
-    if axes.is_empty() && n.i("noop_with_empty_axes")? != 0 {
+    let Some(axes) = super::reduce::reduce_axes(c, n, x)? else {
         return Ok(vec![x]);
-    }
-    let axes: Vec<i64> = if axes.is_empty() {
-        (0..r as i64).collect()
-    } else {
-        axes.iter()
-            .map(|&v| c.axis(x, v).map(|v| v as i64))
-            .collect::<NodeResult<_>>()?
     };
     let keep_dims = n.i("keepdims")? != 0;
     let ax = c.ints_const("axes", &axes);

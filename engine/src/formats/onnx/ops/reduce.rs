@@ -123,21 +123,8 @@ fn import_softmax(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
 
 fn import_reduce(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let x = c.need(n, 0)?;
-    let r = c.rank(x);
-    let axes = match (n.ints("axes")?, c.input(n, 1)?) {
-        (Some(v), _) => v,
-        (None, Some(t)) => c.const_ints(t, "axes")?,
-        (None, None) => vec![],
-    };
-    if axes.is_empty() && n.i("noop_with_empty_axes")? != 0 {
+    let Some(axes) = reduce_axes(c, n, x)? else {
         return Ok(vec![x]);
-    }
-    let axes: Vec<i64> = if axes.is_empty() {
-        (0..r as i64).collect()
-    } else {
-        axes.iter()
-            .map(|&v| c.axis(x, v).map(|v| v as i64))
-            .collect::<NodeResult<_>>()?
     };
     let ax = c.ints_const("axes", &axes);
     let kind = match n.op {
@@ -208,4 +195,28 @@ fn import_layer_norm(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>>
     }
     // Optional training outputs: the mean and 1/sqrt(var + eps), reduced dims kept.
     Ok(vec![y, mean, inv])
+}
+
+/// The axes an ONNX reduction of `x` reduces (attribute, or input 1 from opset 13/18),
+/// normalized; `None` when they are empty and `noop_with_empty_axes` makes the node an identity.
+pub(super) fn reduce_axes(
+    c: &mut Ctx<'_>,
+    n: &Node<'_>,
+    x: TensorId,
+) -> NodeResult<Option<Vec<i64>>> {
+    let axes = match (n.ints("axes")?, c.input(n, 1)?) {
+        (Some(v), _) => v,
+        (None, Some(t)) => c.const_ints(t, "axes")?,
+        (None, None) => vec![],
+    };
+    if axes.is_empty() && n.i("noop_with_empty_axes")? != 0 {
+        return Ok(None);
+    }
+    if axes.is_empty() {
+        return Ok(Some((0..c.rank(x) as i64).collect()));
+    }
+    axes.iter()
+        .map(|&v| c.axis(x, v).map(|v| v as i64))
+        .collect::<NodeResult<_>>()
+        .map(Some)
 }
