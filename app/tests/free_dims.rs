@@ -136,6 +136,41 @@ fn inspect_shows_free_dims_and_shapes_follow_input_shape() {
 }
 
 #[test]
+fn sizes_stated_in_the_metadata_size_free_dims_and_the_user_still_wins() {
+    use pocket_engine::formats::onnx::proto::{ModelProto, StringStringEntryProto};
+    use prost::Message;
+    let d = scratch("meta");
+    let mut mp = ModelProto::decode(onnx_free_model().as_slice()).expect("model");
+    // As Ultralytics' exporter writes them.
+    for (k, v) in [("imgsz", "[8, 12]"), ("batch", "1")] {
+        mp.metadata_props.push(StringStringEntryProto {
+            key: Some(k.into()),
+            value: Some(v.into()),
+        });
+    }
+    let m = d.join("meta.onnx");
+    std::fs::write(&m, mp.encode_to_vec()).expect("write model");
+    let o = pocket(&["inspect", s(&m)]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("input 'x' [N, 3, H, W], shown at [1, 3, 8, 12]"),
+        "{t}"
+    );
+    assert!(
+        t.contains("sized by the model's metadata (imgsz 8×12, batch 1)"),
+        "{t}"
+    );
+    // Commands that must run take the metadata's size without a flag ...
+    let o = pocket(&["bench", s(&m), "--runs", "1", "--warmup", "0"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // ... and --input-shape comes first.
+    let o = pocket(&["inspect", s(&m), "--input-shape", "H=16", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["outputs"][0]["shape"], serde_json::json!([1, 48, 1, 5]));
+}
+
+#[test]
 fn commands_that_run_refuse_unsized_free_dims_and_bad_sizes_are_named() {
     let d = scratch("refuse");
     let m = d.join("free.onnx");

@@ -65,6 +65,12 @@ pub fn input_dims(g: &Graph) -> Vec<InputDims> {
         .enumerate()
         .map(|(i, &t)| {
             let tensor = &g.tensors[t];
+            let image_size = g
+                .meta
+                .inputs
+                .get(i)
+                .and_then(|m| m.image_size)
+                .filter(|_| tensor.shape.len() == 4);
             let dims = tensor
                 .shape
                 .iter()
@@ -72,7 +78,12 @@ pub fn input_dims(g: &Graph) -> Vec<InputDims> {
                 .map(|(axis, &d)| match tensor.dim_name(axis) {
                     Some(name) => Dim::Free {
                         name,
-                        default: Some(d),
+                        // Metadata's image size comes ahead of the stored shape (NHWC H, W).
+                        default: Some(match (image_size, axis) {
+                            (Some((h, _)), 1) => h,
+                            (Some((_, w)), 2) => w,
+                            _ => d,
+                        }),
                     },
                     None => Dim::Fixed(d),
                 })
@@ -416,6 +427,32 @@ impl fmt::Display for InputShapes {
 #[allow(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_image_size_comes_ahead_of_the_stored_shape() {
+        let mut g = Graph::default();
+        let mut t = crate::ir::Tensor::new("image", crate::ir::DType::F32, vec![1, 1, 1, 3]);
+        t.signature = Some(vec![-1, -1, -1, 3]);
+        g.tensors.push(t);
+        g.inputs.push(0);
+        let defaults = |g: &Graph| -> Vec<Option<usize>> {
+            input_dims(g)[0]
+                .dims
+                .iter()
+                .map(|d| match d {
+                    Dim::Free { default, .. } => *default,
+                    Dim::Fixed(_) => None,
+                })
+                .collect()
+        };
+        // Without metadata the stored shape sizes the free axes.
+        assert_eq!(defaults(&g), vec![Some(1), Some(1), Some(1), None]);
+        g.meta.inputs.push(crate::ir::TensorMeta {
+            image_size: Some((192, 256)),
+            ..Default::default()
+        });
+        assert_eq!(defaults(&g), vec![Some(1), Some(192), Some(256), None]);
+    }
 
     fn det() -> Vec<InputDims> {
         let free = |n: &str, d| Dim::Free {

@@ -230,12 +230,16 @@ fn free_dims(o: &tasks::open::Opened) {
                 names.join(", ")
             );
         }
-        None if o.shapes.is_empty() => {
-            println!(
+        None if o.shapes.is_empty() => match o.metadata_sizes() {
+            Some(m) => println!(
+                "  sized by the model's metadata ({m}); change with --input-shape NAME=D,D,... \
+                 or DIM=D"
+            ),
+            None => println!(
                 "  sized by default (a TFLite file's stored shape, an ONNX batch of 1); \
                  change with --input-shape NAME=D,D,... or DIM=D"
-            )
-        }
+            ),
+        },
         None => println!("  sized by --input-shape {}", o.shapes),
     }
 }

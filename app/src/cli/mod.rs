@@ -69,10 +69,22 @@ pub fn load_model_nhwc(
     shapes: &InputShapes,
     signature: Option<&str>,
 ) -> Result<Graph> {
+    load_model_with(path, nhwc_input, shapes, signature, &[])
+}
+
+/// [`load_model_nhwc`] with the ONNX initializers `overrides` made graph inputs (`pocket run
+/// --input NAME=FILE`).
+pub fn load_model_with(
+    path: &Path,
+    nhwc_input: bool,
+    shapes: &InputShapes,
+    signature: Option<&str>,
+    overrides: &[String],
+) -> Result<Graph> {
     if nhwc_input && !crate::tasks::open::is_onnx(path) {
         anyhow::bail!("--nhwc-input applies to .onnx models (TFLite inputs are NHWC already)");
     }
-    crate::tasks::open::read_sized(path, nhwc_input, shapes, signature)
+    crate::tasks::open::read_sized_with(path, nhwc_input, shapes, signature, overrides)
 }
 
 /// Input sizes for models with free (symbolic) dimensions, shared by every subcommand.

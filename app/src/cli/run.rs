@@ -1,5 +1,5 @@
-//! `pocket run MODEL [--input FILE]... [--save DIR] [--top K] [--labels FILE] [--threads N]
-//! [--steps N]`.
+//! `pocket run MODEL [--input [NAME=]FILE]... [--save DIR] [--top K] [--labels FILE]
+//! [--threads N] [--steps N]`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -19,9 +19,11 @@ pub struct Args {
     nhwc_input: bool,
     /// One input per graph input, in order: a .npy array (float arrays fed to int8 inputs are
     /// quantized with the input's parameters) or an image (png, jpeg), resized to the input
-    /// and normalized from the model metadata or --mean/--std/--color.
-    #[arg(long = "input", short = 'i', value_name = "FILE")]
-    inputs: Vec<PathBuf>,
+    /// and normalized from the model metadata or --mean/--std/--color. NAME=FILE gives the
+    /// input NAME (its name or index); for ONNX files, NAME may also be an initializer the
+    /// file lists as a graph input, which is then fed from FILE instead of the stored value.
+    #[arg(long = "input", short = 'i', value_name = "[NAME=]FILE", value_parser = parse_input)]
+    inputs: Vec<InputArg>,
     /// Write each output i to DIR/output_<i>.npy (with --steps: DIR/output_<i>_step<k>.npy for
     /// step k).
     #[arg(long, value_name = "DIR")]
@@ -50,6 +52,136 @@ pub struct Args {
     /// Input sizes; the arrays given with --input size their inputs first.
     #[command(flatten)]
     shape: super::ShapeArgs,
+}
+
+/// One `--input`: a file for the next input in order, or one for the input NAME.
+#[derive(Clone, Debug)]
+pub struct InputArg {
+    name: Option<String>,
+    path: PathBuf,
+}
+
+/// `NAME=FILE` unless the whole argument is an existing file (whose name may contain '=').
+fn parse_input(s: &str) -> std::result::Result<InputArg, String> {
+    if !Path::new(s).exists()
+        && let Some((name, path)) = s.split_once('=')
+        && !name.is_empty()
+        && !name.contains(['/', '\\'])
+    {
+        if path.is_empty() {
+            return Err(format!("'{s}': the file after '=' is missing"));
+        }
+        return Ok(InputArg {
+            name: Some(name.to_string()),
+            path: path.into(),
+        });
+    }
+    Ok(InputArg {
+        name: None,
+        path: s.into(),
+    })
+}
+
+/// The --input files in graph-input order, and the ONNX initializers they override.
+struct Inputs {
+    paths: Vec<PathBuf>,
+    overrides: Vec<String>,
+}
+
+/// Place the --input files: named ones at their input (an unknown name that the ONNX file
+/// lists as an overridable initializer becomes an input), the others in order in the slots left.
+fn place_inputs(a: &Args) -> Result<Inputs> {
+    if a.inputs.iter().all(|i| i.name.is_none()) {
+        return Ok(Inputs {
+            paths: a.inputs.iter().map(|i| i.path.clone()).collect(),
+            overrides: Vec::new(),
+        });
+    }
+    let sig = a.shape.signature();
+    let names = |overrides: &[String]| -> Result<Vec<String>> {
+        Ok(
+            crate::tasks::open::declared_inputs_with(&a.model, sig, overrides)?
+                .into_iter()
+                .map(|d| d.name)
+                .collect(),
+        )
+    };
+    let plain = names(&[])?;
+    let overridable = crate::tasks::open::overridable(&a.model)?;
+    let mut overrides = Vec::new();
+    for name in a.inputs.iter().filter_map(|i| i.name.as_deref()) {
+        let is_index = name.parse::<usize>().is_ok_and(|k| k < plain.len());
+        if plain.iter().any(|n| n == name) || is_index {
+            continue;
+        }
+        if !overridable.iter().any(|n| n == name) {
+            let mut known = format!("its inputs are {}", quoted(&plain));
+            if !overridable.is_empty() {
+                known += &format!(
+                    "; initializers it lets you override: {}",
+                    quoted(&overridable)
+                );
+            }
+            bail!(
+                "--input {name}=...: {} has no input named '{name}' ({known})",
+                a.model.display()
+            );
+        }
+        if !overrides.iter().any(|o| o == name) {
+            overrides.push(name.to_string());
+        }
+    }
+    let order = names(&overrides)?;
+    let mut slots: Vec<Option<PathBuf>> = vec![None; order.len()];
+    for inp in &a.inputs {
+        let Some(name) = &inp.name else { continue };
+        let k = order
+            .iter()
+            .position(|n| n == name)
+            .or_else(|| name.parse::<usize>().ok())
+            .filter(|&k| k < slots.len())
+            .with_context(|| format!("--input {name}=...: no such input"))?;
+        if slots[k].is_some() {
+            bail!("input {k} '{}' is given twice", order[k]);
+        }
+        slots[k] = Some(inp.path.clone());
+    }
+    let mut rest = a.inputs.iter().filter(|i| i.name.is_none());
+    for slot in slots.iter_mut().filter(|s| s.is_none()) {
+        *slot = rest.next().map(|i| i.path.clone());
+    }
+    if rest.next().is_some() {
+        bail!(
+            "the model has {} input(s) ({}); more --input files were given",
+            order.len(),
+            order.join(", ")
+        );
+    }
+    let missing: Vec<String> = slots
+        .iter()
+        .zip(&order)
+        .enumerate()
+        .filter(|(_, (s, _))| s.is_none())
+        .map(|(k, (_, n))| format!("{k} '{n}'"))
+        .collect();
+    if !missing.is_empty() {
+        bail!("no --input for input(s) {}", missing.join(", "));
+    }
+    Ok(Inputs {
+        paths: slots.into_iter().flatten().collect(),
+        overrides,
+    })
+}
+
+fn quoted(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".into();
+    }
+    names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn is_image(p: &Path) -> bool {
@@ -113,12 +245,18 @@ fn read_labels(a: &Args, g: &Graph) -> Result<Vec<String>> {
 /// axis than the model's input, of length `n`). The ranks come from the file at the sizes
 /// --input-shape chooses; when it cannot be read without the arrays' sizes, an array of rank
 /// two or more with a leading axis of `n` is taken as sliced.
-fn sliced_inputs(a: &Args, arrays: &[Option<Value>], n: usize) -> Result<Vec<bool>> {
-    let ranks: Option<Vec<usize>> = crate::tasks::open::read_sized(
+fn sliced_inputs(
+    a: &Args,
+    overrides: &[String],
+    arrays: &[Option<Value>],
+    n: usize,
+) -> Result<Vec<bool>> {
+    let ranks: Option<Vec<usize>> = crate::tasks::open::read_sized_with(
         &a.model,
         a.nhwc_input,
         &a.shape.shapes()?,
         a.shape.signature(),
+        overrides,
     )
     .ok()
     .map(|g| g.inputs.iter().map(|&t| g.tensors[t].shape.len()).collect());
@@ -148,8 +286,9 @@ pub fn run(a: Args) -> Result<()> {
     // Arrays size their inputs (as LiteRT's resize_tensor_input and ONNX Runtime do), ahead of
     // --input-shape; images are resized to the model's size.
     let mut shapes = a.shape.shapes()?;
-    let mut arrays: Vec<Option<Value>> = Vec::with_capacity(a.inputs.len());
-    for p in &a.inputs {
+    let Inputs { paths, overrides } = place_inputs(&a)?;
+    let mut arrays: Vec<Option<Value>> = Vec::with_capacity(paths.len());
+    for p in &paths {
         arrays.push(if is_image(p) {
             None
         } else {
@@ -158,7 +297,7 @@ pub fn run(a: Args) -> Result<()> {
     }
     let steps = a.steps.unwrap_or(1);
     let sliced = match a.steps {
-        Some(n) => sliced_inputs(&a, &arrays, n)?,
+        Some(n) => sliced_inputs(&a, &overrides, &arrays, n)?,
         None => vec![false; arrays.len()],
     };
     for (i, v) in arrays.iter().enumerate().rev() {
@@ -170,30 +309,31 @@ pub fn run(a: Args) -> Result<()> {
         }
         shapes.prefer_input(i, dims);
     }
-    let g = super::load_model_nhwc(&a.model, a.nhwc_input, &shapes, a.shape.signature()).or_else(
-        |e| {
-            // A count or rank mismatch is said below, in terms of --input and the array.
-            let n = crate::tasks::open::read_sized(
-                &a.model,
-                a.nhwc_input,
-                &a.shape.shapes()?,
-                a.shape.signature(),
-            );
-            match n {
+    let read = |shapes: &pocket_engine::shapes::InputShapes| {
+        super::load_model_with(
+            &a.model,
+            a.nhwc_input,
+            shapes,
+            a.shape.signature(),
+            &overrides,
+        )
+    };
+    let g = read(&shapes).or_else(|e| {
+        // A count or rank mismatch is said below, in terms of --input and the array.
+        match read(&a.shape.shapes()?) {
+            Ok(g)
+                if g.inputs.len() != paths.len()
+                    || g.inputs.iter().zip(&arrays).any(|(&t, v)| {
+                        v.as_ref()
+                            .is_some_and(|v| v.shape.len() != g.tensors[t].shape.len())
+                    }) =>
+            {
                 Ok(g)
-                    if g.inputs.len() != a.inputs.len()
-                        || g.inputs.iter().zip(&arrays).any(|(&t, v)| {
-                            v.as_ref()
-                                .is_some_and(|v| v.shape.len() != g.tensors[t].shape.len())
-                        }) =>
-                {
-                    Ok(g)
-                }
-                _ => Err(e),
             }
-        },
-    )?;
-    if a.inputs.len() != g.inputs.len() {
+            _ => Err(e),
+        }
+    })?;
+    if paths.len() != g.inputs.len() {
         // A model that cannot run says so first (naming every op it lacks): no --input helps.
         if let Err(e) = Session::new(&g, &SessionOptions { threads: 1 }) {
             return Err(e.into());
@@ -205,12 +345,11 @@ pub fn run(a: Args) -> Result<()> {
                 .map(|i| g.input_name(i))
                 .collect::<Vec<_>>()
                 .join(", "),
-            a.inputs.len()
+            paths.len()
         );
     }
     // The inputs of each step: sliced arrays give one slice per step, the rest are loaded once.
-    let fixed: Vec<Option<Value>> = a
-        .inputs
+    let fixed: Vec<Option<Value>> = paths
         .iter()
         .zip(&arrays)
         .enumerate()
@@ -229,7 +368,7 @@ pub fn run(a: Args) -> Result<()> {
             .map(|(i, f)| match (f, &arrays[i]) {
                 (Some(v), _) => Ok(v.clone()),
                 (None, Some(arr)) => {
-                    load_input(&a, &g, i, &a.inputs[i], Some(step_slice(arr, k, steps)))
+                    load_input(&a, &g, i, &paths[i], Some(step_slice(arr, k, steps)))
                         .with_context(|| format!("step {k}"))
                 }
                 (None, None) => bail!("input {i} has no value"),

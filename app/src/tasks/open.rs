@@ -65,6 +65,26 @@ pub fn declared_inputs(path: &Path, signature: Option<&str>) -> Result<Vec<Input
     Source::load(path, false, signature)?.declared()
 }
 
+/// [`declared_inputs`] with the ONNX initializers `overrides` counted as inputs.
+pub fn declared_inputs_with(
+    path: &Path,
+    signature: Option<&str>,
+    overrides: &[String],
+) -> Result<Vec<InputDims>> {
+    Source::load_with(path, false, signature, overrides)?.declared()
+}
+
+/// The initializers an ONNX file lists as graph inputs (constants a user may feed instead);
+/// none for TFLite files.
+pub fn overridable(path: &Path) -> Result<Vec<String>> {
+    match Source::load(path, false, None)? {
+        Source::Onnx { bytes, path, .. } => {
+            onnx::overridable(&bytes).with_context(|| format!("reading {}", path.display()))
+        }
+        Source::Tflite(_) => Ok(Vec::new()),
+    }
+}
+
 impl Source {
     fn load(path: &Path, nhwc_input: bool, signature: Option<&str>) -> Result<Source> {
         Source::load_with(path, nhwc_input, signature, &[])
@@ -373,6 +393,27 @@ impl Opened {
     /// Every free dimension of the model's inputs, in order of first use.
     pub fn free_dims(&self) -> Vec<FreeDim> {
         shapes::free_dims(&self.inputs)
+    }
+
+    /// The input sizes the file's metadata states, in words (ONNX: Ultralytics' `imgsz` and
+    /// `batch`; TFLite: an image input's `default_size`); `None` when it states none.
+    pub fn metadata_sizes(&self) -> Option<String> {
+        match &self.source {
+            Source::Onnx { bytes, .. } => onnx::metadata_sizes(bytes).ok()?.describe(),
+            Source::Tflite(g) => {
+                let v: Vec<String> = g
+                    .meta
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, m)| {
+                        m.image_size
+                            .map(|(h, w)| format!("input {i} image {h}×{w}"))
+                    })
+                    .collect();
+                (!v.is_empty()).then(|| v.join(", "))
+            }
+        }
     }
 
     /// The same model re-prepared at the sizes `shapes` chooses (ONNX: re-imported from the

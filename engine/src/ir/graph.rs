@@ -53,6 +53,9 @@ pub struct TensorMeta {
     pub color: Option<String>,
     /// Name of the associated label file, if any.
     pub label_file: Option<String>,
+    /// Image inputs: the default size `(height, width)` the metadata states
+    /// (`ImageProperties.default_size`); it sizes free H and W axes ahead of the stored shape.
+    pub image_size: Option<(usize, usize)>,
 }
 
 /// A metadata entry of the file kept as raw bytes, carried over on export.

@@ -14,6 +14,7 @@ use super::ctx::{Ctx, Node};
 pub use super::ctx::{TO_NCHW, TO_NHWC};
 use super::error::{NodeError, OnnxError};
 use super::kept::{self, Kept};
+use super::meta_sizes::MetaSizes;
 use super::ops;
 use super::proto::{GraphProto, ModelProto, ValueInfoProto};
 use super::source::Recorder;
@@ -187,6 +188,19 @@ pub fn declared_inputs_with(
     Ok(out)
 }
 
+/// [`declared_inputs_with`] with the sizes `m`'s metadata states (see [`MetaSizes`]) as the
+/// defaults of the free dimensions they size.
+pub fn declared_inputs_meta(
+    m: &ModelProto,
+    batch: usize,
+    overrides: &[String],
+) -> std::result::Result<Vec<(DType, InputDims)>, OnnxError> {
+    let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
+    let mut inputs = declared_inputs_with(gp, batch, overrides)?;
+    MetaSizes::of(m).apply(inputs.iter_mut().map(|(_, d)| d));
+    Ok(inputs)
+}
+
 /// An initializer's own type and dims, for an overridden one whose input declares none.
 fn init_dims(t: &super::proto::TensorProto) -> std::result::Result<(DType, InputDims), OnnxError> {
     let name = t.name.clone().unwrap_or_default();
@@ -226,12 +240,10 @@ fn opset(m: &ModelProto) -> std::result::Result<i64, OnnxError> {
 pub fn import(m: &ModelProto, dir: Option<&Path>, opts: &ImportOptions) -> Result<Graph> {
     if !opts.shapes.is_empty() {
         // The chosen sizes are checked here, in the user's words, before anything is built.
-        let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
-        let declared: Vec<InputDims> =
-            declared_inputs_with(gp, opts.batch.max(1), &opts.overrides)?
-                .into_iter()
-                .map(|(_, d)| d)
-                .collect();
+        let declared: Vec<InputDims> = declared_inputs_meta(m, opts.batch.max(1), &opts.overrides)?
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
         opts.shapes.resolve(&declared)?;
     }
     let mut g = build(m, dir, opts)?;
@@ -276,7 +288,7 @@ fn build(
         c.names.insert(name, id);
     }
     let batch = opts.batch.max(1);
-    let inputs = declared_inputs_with(gp, batch, &opts.overrides)?;
+    let inputs = declared_inputs_meta(m, batch, &opts.overrides)?;
     for vi in &gp.input {
         if inputs
             .iter()

@@ -15,6 +15,7 @@ pub mod error;
 pub mod import;
 mod kept;
 pub mod layout;
+pub mod meta_sizes;
 mod ops;
 pub mod proto;
 mod source;
@@ -88,11 +89,15 @@ pub fn declared_inputs_with(
     overrides: &[String],
 ) -> Result<Vec<crate::shapes::InputDims>> {
     let m = decode(bytes)?;
-    let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
-    Ok(import::declared_inputs_with(gp, batch.max(1), overrides)?
+    Ok(import::declared_inputs_meta(&m, batch.max(1), overrides)?
         .into_iter()
         .map(|(_, d)| d)
         .collect())
+}
+
+/// The input sizes ONNX bytes' metadata states (Ultralytics' `imgsz`, `batch`).
+pub fn metadata_sizes(bytes: &[u8]) -> Result<meta_sizes::MetaSizes> {
+    Ok(meta_sizes::MetaSizes::of(&decode(bytes)?))
 }
 
 /// The initializers ONNX bytes also list as graph inputs: constants a caller may override.

@@ -62,6 +62,13 @@ fn tensor_metas(sg: &Table<'_>, id: usize) -> Result<Vec<TensorMeta>> {
                     2 => Some("gray".into()),
                     _ => None,
                 };
+                // ImageProperties.default_size: ImageSize { width, height }.
+                if let Some(size) = img.table(1)? {
+                    let (w, h) = (size.get::<u32>(0, 0)?, size.get::<u32>(1, 0)?);
+                    if w > 0 && h > 0 && w <= i32::MAX as u32 && h <= i32::MAX as u32 {
+                        tm.image_size = Some((h as usize, w as usize));
+                    }
+                }
             }
             if let Some(units) = t.vector(4)? {
                 for j in 0..units.len() {
@@ -223,4 +230,37 @@ pub fn zip_entries(zip: &[u8]) -> Option<Vec<(String, &[u8], bool)>> {
         out.push((e.name, zip.get(s..s + e.size)?, e.method == 0));
     }
     Some(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::super::builder::{Obj, TableB, finish};
+    use super::*;
+
+    /// ModelMetadata → SubGraphMetadata → TensorMetadata → Content(ImageProperties{rgb,
+    /// default_size}) as the metadata schema lays them out.
+    fn image_metadata(width: u32, height: u32) -> Vec<u8> {
+        let size = TableB::new().u32(0, width).u32(1, height);
+        let props = TableB::new().u8(0, 1).obj(1, Obj::Table(size));
+        let content = TableB::new().u8(0, 2).obj(1, Obj::Table(props));
+        let tensor = TableB::new().str(0, "image").obj(3, Obj::Table(content));
+        let sg = TableB::new().obj(2, Obj::Objs(vec![Obj::Table(tensor)]));
+        let root = TableB::new()
+            .str(0, "detector")
+            .obj(3, Obj::Objs(vec![Obj::Table(sg)]));
+        finish(&root, b"M001")
+    }
+
+    #[test]
+    fn image_default_size_is_read_as_height_and_width() {
+        let p = parse(&image_metadata(640, 480)).unwrap();
+        assert_eq!(p.inputs[0].image_size, Some((480, 640)));
+        assert_eq!(p.inputs[0].color.as_deref(), Some("rgb"));
+        // A zero side states no size.
+        assert_eq!(
+            parse(&image_metadata(0, 480)).unwrap().inputs[0].image_size,
+            None
+        );
+    }
 }
