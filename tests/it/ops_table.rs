@@ -1,18 +1,87 @@
 //! The README's supported-ops table is generated from the code; this test fails when it is
 //! stale and prints the fresh table (`POCKET_UPDATE_README=1` rewrites it).
 
+use std::collections::BTreeMap;
+
+use pocket_engine::Graph;
+use pocket_engine::ir::DType;
+use pocket_engine::quant::{self, Io, Mode, QuantHooks, Recipe};
 use pocket_tests::cases;
 
-fn table() -> String {
-    let mut ops: std::collections::BTreeMap<String, usize> = Default::default();
-    for c in cases::all() {
-        for n in &c.graph.nodes {
-            *ops.entry(n.op.name()).or_default() += 1;
+/// Ops of `g` that read or write an int8 tensor, counted into `into`.
+fn count_int8(g: &Graph, into: &mut BTreeMap<String, usize>) {
+    for n in &g.nodes {
+        let int8 = n
+            .inputs
+            .iter()
+            .flatten()
+            .chain(&n.outputs)
+            .any(|&t| g.tensors[t].dtype == DType::I8 && !g.tensors[t].is_const());
+        if int8 {
+            *into.entry(n.op.name()).or_default() += 1;
         }
     }
-    let mut s = String::from("| TFLite op | models in the oracle suite |\n|---|---|\n");
-    for (op, n) in &ops {
-        s.push_str(&format!("| {op} | {n} |\n"));
+}
+
+/// The table: per TFLite op, the float models of the oracle suite (`cases::all`, each compared
+/// with LiteRT), the models whose int8 form runs it on int8 tensors (quantized as
+/// `quant_oracle` quantizes them, each output bit-exact with LiteRT's reference kernels), and
+/// the dynamic-range models (`cases::hybrid`, int8 weights, compared in `quant`).
+fn table() -> String {
+    let mut float: BTreeMap<String, usize> = BTreeMap::new();
+    let mut int8: BTreeMap<String, usize> = BTreeMap::new();
+    let mut hybrid: BTreeMap<String, usize> = BTreeMap::new();
+    for c in cases::all() {
+        for n in &c.graph.nodes {
+            *float.entry(n.op.name()).or_default() += 1;
+        }
+        let mut data: Vec<quant::Sample> = vec![Ok(c.inputs.clone())];
+        data.extend(crate::quant::samples(&c.graph, 7, 11).into_iter().map(Ok));
+        let mut r = Recipe::new(Mode::Int8);
+        r.io = Io::Int8;
+        // Cases the quantizer refuses are listed (with the reason) in quant_oracle.
+        if let Ok(q) = quant::quantize(&c.graph, &r, &mut data.into_iter(), &QuantHooks::default())
+        {
+            count_int8(&q, &mut int8);
+        }
+    }
+    for c in cases::hybrid() {
+        let r = Recipe::new(Mode::DynamicRangeInt8);
+        if let Ok(q) = quant::quantize(
+            &c.graph,
+            &r,
+            &mut std::iter::empty(),
+            &QuantHooks::default(),
+        ) {
+            for n in &q.nodes {
+                let int8_weights = n
+                    .inputs
+                    .iter()
+                    .flatten()
+                    .any(|&t| q.tensors[t].dtype == DType::I8 && q.tensors[t].is_const());
+                if int8_weights {
+                    *hybrid.entry(n.op.name()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let cell = |m: &BTreeMap<String, usize>, op: &str| {
+        m.get(op).map_or("—".to_string(), |n| n.to_string())
+    };
+    let mut s =
+        String::from("| TFLite op | float32 | int8 | dynamic-range int8 |\n|---|---|---|---|\n");
+    let ops: std::collections::BTreeSet<&String> = float
+        .keys()
+        .chain(int8.keys())
+        .chain(hybrid.keys())
+        .collect();
+    for op in ops {
+        s.push_str(&format!(
+            "| {op} | {} | {} | {} |\n",
+            cell(&float, op),
+            cell(&int8, op),
+            cell(&hybrid, op)
+        ));
     }
     s
 }
