@@ -16,6 +16,7 @@ use super::error::NodeError;
 use crate::ir::TensorId;
 
 mod constant;
+pub(crate) mod control;
 mod conv;
 mod einsum;
 mod elementwise;
@@ -168,6 +169,7 @@ const FAMILIES: &[&[OpSpec]] = &[
     logic::OPS,
     sequence::OPS,
     einsum::OPS,
+    control::OPS,
 ];
 
 fn all() -> impl Iterator<Item = &'static OpSpec> {
