@@ -45,7 +45,7 @@ pub(crate) const OPS: &[OpSpec] = &[
     },
 ];
 
-fn by_driver(_: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+pub(super) fn by_driver(_: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     Err(NodeError::Invalid(format!(
         "internal: {} is translated by the import driver",
         n.op
@@ -57,7 +57,7 @@ const MAX_DEPTH: usize = 16;
 
 /// Whether the row is one of the control-flow ops the driver hands to [`import`].
 pub(crate) fn handles(spec: &OpSpec) -> bool {
-    spec.domain.is_empty() && matches!(spec.name, "If" | "Loop")
+    spec.domain.is_empty() && matches!(spec.name, "If" | "Loop" | "Scan")
 }
 
 /// Translate a control-flow node (already checked against its row).
@@ -68,6 +68,7 @@ pub(crate) fn import(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<Tens
     s.depth += 1;
     let r = match n.op {
         "If" => import_if(s, n),
+        "Scan" => super::unroll::scan(s, n),
         _ => import_loop(s, n),
     };
     s.depth -= 1;
@@ -75,7 +76,7 @@ pub(crate) fn import(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<Tens
 }
 
 /// Graph attribute `key` of `n`, decoded.
-fn graph_attr(n: &Node<'_>, key: &str) -> NodeResult<GraphProto> {
+pub(super) fn graph_attr(n: &Node<'_>, key: &str) -> NodeResult<GraphProto> {
     let bytes = n
         .proto
         .attribute
@@ -91,7 +92,7 @@ fn graph_attr(n: &Node<'_>, key: &str) -> NodeResult<GraphProto> {
 }
 
 /// The truth of a constant condition (one element, bool or a number).
-fn const_truth(c: &Ctx<'_>, t: TensorId) -> NodeResult<Option<bool>> {
+pub(super) fn const_truth(c: &Ctx<'_>, t: TensorId) -> NodeResult<Option<bool>> {
     let Some(v) = c.value(t) else {
         return Ok(None);
     };
@@ -204,7 +205,7 @@ fn inline(s: &mut Scope<'_, '_>, g: &GraphProto) -> NodeResult<Vec<TensorId>> {
 }
 
 /// Translate the initializers and nodes of body `g` into the current graph; its outputs.
-fn body_nodes(s: &mut Scope<'_, '_>, g: &GraphProto) -> NodeResult<Vec<TensorId>> {
+pub(super) fn body_nodes(s: &mut Scope<'_, '_>, g: &GraphProto) -> NodeResult<Vec<TensorId>> {
     for t in &g.initializer {
         let name = t.name.clone().unwrap_or_default();
         let v = s.c.tensor_value(t)?;
@@ -212,7 +213,8 @@ fn body_nodes(s: &mut Scope<'_, '_>, g: &GraphProto) -> NodeResult<Vec<TensorId>
         s.c.names.insert(name, id);
     }
     for (k, bn) in g.node.iter().enumerate() {
-        translate(s, bn, k).map_err(|e| NodeError::Tensor(Box::new(e)))?;
+        // A body that does not translate keeps the whole node (the model still opens).
+        translate(s, bn, k).map_err(|e| NodeError::Unsupported(chain(&e)))?;
     }
     g.output
         .iter()
@@ -224,6 +226,17 @@ fn body_nodes(s: &mut Scope<'_, '_>, g: &GraphProto) -> NodeResult<Vec<TensorId>
                 .ok_or_else(|| NodeError::UnknownInput(name.into()))
         })
         .collect()
+}
+
+/// An error with its causes, in one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(&format!(": {c}"));
+        cur = c.source();
+    }
+    s
 }
 
 /// The names a body reads from outer scopes (its nested bodies' included), in first-use order.
@@ -400,7 +413,11 @@ fn as_output(c: &mut Ctx<'_>, t: TensorId, listed: &[TensorId]) -> NodeResult<Te
 }
 
 /// The static type of a body input the file declares (`fallback` where it does not).
-fn declared(g: &GraphProto, i: usize, fallback: (DType, Vec<usize>)) -> (DType, Vec<usize>) {
+pub(super) fn declared(
+    g: &GraphProto,
+    i: usize,
+    fallback: (DType, Vec<usize>),
+) -> (DType, Vec<usize>) {
     let Some(tt) = g
         .input
         .get(i)
@@ -439,7 +456,12 @@ fn import_loop(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>>
         )));
     }
     if body.output.len() > carried + 1 || n.outputs() > carried {
-        refuse!("Loop with scan outputs");
+        // Scan outputs grow by one slice per iteration: only a loop whose iterations are
+        // known at import (then unrolled) keeps static shapes.
+        if let Some(outs) = super::unroll::lp(s, n, &body)? {
+            return Ok(outs);
+        }
+        refuse!("Loop with scan outputs whose trip count or condition is known only at run time");
     }
     let label = s.c.node.clone();
     let (m, cond) = (s.c.input(n, 0)?, s.c.input(n, 1)?);

@@ -29,6 +29,7 @@ mod reduce;
 mod resize;
 mod sequence;
 mod shape;
+mod unroll;
 
 pub(crate) use logic::fuse_gelu;
 
@@ -170,6 +171,7 @@ const FAMILIES: &[&[OpSpec]] = &[
     sequence::OPS,
     einsum::OPS,
     control::OPS,
+    unroll::OPS,
 ];
 
 fn all() -> impl Iterator<Item = &'static OpSpec> {
