@@ -63,6 +63,8 @@ DEFAULT_OPS += (
     "Round,Sign,Sin,Cos,Reciprocal,Mod,IsNaN,IsInf,Gelu,Softplus,Softsign,Mish,Selu,Elu,Celu,"
     "ThresholdedRelu,Sum,Mean"
 )
+# Control flow (engine/src/formats/onnx/ops/control.rs, unroll.rs).
+DEFAULT_OPS += ",If,Loop,Scan"
 
 # Tensor element types Pocket Studio's test harness reads from .npy.
 ALLOWED_TYPES = {

@@ -369,79 +369,23 @@ fn build(
         }
     }
     let nodes = ops::fuse_gelu(gp);
+    let mut s = Scope {
+        c,
+        kept,
+        declared,
+        depth: 0,
+    };
     for (k, n) in nodes.iter().enumerate() {
-        let op = n.op_type.as_deref().unwrap_or("");
-        let label = match n.name.as_deref() {
-            Some(s) if !s.is_empty() => s.to_string(),
-            _ => n.output.first().cloned().unwrap_or_else(|| format!("#{k}")),
-        };
-        c.node = label.clone();
-        let fail = |cause| OnnxError::Node {
-            node: label.clone(),
-            op: op.to_string(),
-            cause: Box::new(cause),
-        };
-        // Ops without a translation, and nodes reading a tensor of unknown shape, are kept
-        // as they are; so are nodes after a kept one whose translation fails.
-        let dom = n.domain.as_deref().unwrap_or("");
-        let reads = |set: &std::collections::HashSet<TensorId>| {
-            n.input
-                .iter()
-                .any(|x| c.names.get(x).is_some_and(|id| set.contains(id)))
-        };
-        let (unknown_in, tainted) = (reads(&kept.unknown), reads(&kept.tainted));
-        let first = c.g.nodes.len();
-        let spec = match ops::lookup(dom, op, opset) {
-            Some(spec) if !unknown_in => spec,
-            spec => {
-                let why = if unknown_in {
-                    Some("reads a tensor of unknown shape".to_string())
-                } else if spec.is_none() && ops::known(dom, op) {
-                    Some(format!("not translated at opset {opset}"))
-                } else {
-                    None
-                };
-                kept::add(&mut c, n, &label, why, &declared, &mut kept)?;
-                rec.node(n, first..c.g.nodes.len());
-                continue;
-            }
-        };
-        let node = Node::new(n, op, spec);
-        let outs = match ops::import_node(&mut c, &node, spec) {
-            Ok(outs) => outs,
-            // A configuration the translation refuses (and anything after a kept node) is
-            // kept; inconsistent files still fail.
-            Err(cause)
-                if tainted
-                    || matches!(cause, NodeError::Unsupported(_) | NodeError::NotConstant(_)) =>
-            {
-                kept::add(
-                    &mut c,
-                    n,
-                    &label,
-                    Some(cause.to_string()),
-                    &declared,
-                    &mut kept,
-                )?;
-                rec.node(n, first..c.g.nodes.len());
-                continue;
-            }
-            Err(cause) => return Err(fail(cause)),
-        };
-        rec.node(n, first..c.g.nodes.len());
-        for (name, id) in n.output.iter().zip(outs) {
-            if tainted {
-                kept.tainted.insert(id);
-            }
-            if !name.is_empty() {
-                let t = c.tensor_mut(id);
-                if t.name.is_empty() || t.name.contains('/') {
-                    t.name = name.clone();
-                }
-                c.names.insert(name.clone(), id);
-            }
-        }
+        let first = s.c.g.nodes.len();
+        translate(&mut s, n, k)?;
+        rec.node(n, first..s.c.g.nodes.len());
     }
+    let Scope {
+        mut c,
+        kept,
+        declared,
+        ..
+    } = s;
     for vi in &gp.output {
         rec.output(vi);
         let name = vi.name.clone().unwrap_or_default();
@@ -486,6 +430,101 @@ fn build(
             .map(|p| format!("ONNX model from {p} (opset {opset})"))
     });
     Ok(g)
+}
+
+/// The translation state the node loop threads through: the graph being built (the main
+/// graph, or a subgraph while a control-flow body is translated), the kept-node bookkeeping
+/// and the types the file declares.
+pub(crate) struct Scope<'a, 'd> {
+    /// The graph under construction and its names.
+    pub c: Ctx<'a>,
+    /// Kept nodes' subgraphs and unknown/tainted tensors (of `c.g`).
+    pub kept: Kept,
+    /// Types the main graph declares (value_info, outputs).
+    pub declared: kept::Declared<'d>,
+    /// How many bodies deep the translation is (0: the main graph).
+    pub depth: usize,
+}
+
+/// Translate node `n` (the `k`-th of its graph) into `s.c.g` and bind its outputs: through
+/// its table row, the control-flow translations, or as a kept node.
+pub(crate) fn translate(
+    s: &mut Scope<'_, '_>,
+    n: &super::proto::NodeProto,
+    k: usize,
+) -> std::result::Result<(), OnnxError> {
+    let Scope {
+        c, kept, declared, ..
+    } = s;
+    let opset = c.opset;
+    let op = n.op_type.as_deref().unwrap_or("");
+    let label = match n.name.as_deref() {
+        Some(s) if !s.is_empty() => s.to_string(),
+        _ => n.output.first().cloned().unwrap_or_else(|| format!("#{k}")),
+    };
+    c.node = label.clone();
+    let fail = |cause| OnnxError::Node {
+        node: label.clone(),
+        op: op.to_string(),
+        cause: Box::new(cause),
+    };
+    // Ops without a translation, and nodes reading a tensor of unknown shape, are kept
+    // as they are; so are nodes after a kept one whose translation fails.
+    let dom = n.domain.as_deref().unwrap_or("");
+    let reads = |set: &std::collections::HashSet<TensorId>| {
+        n.input
+            .iter()
+            .any(|x| c.names.get(x).is_some_and(|id| set.contains(id)))
+    };
+    let (unknown_in, tainted) = (reads(&kept.unknown), reads(&kept.tainted));
+    let spec = match ops::lookup(dom, op, opset) {
+        Some(spec) if !unknown_in => spec,
+        spec => {
+            let why = if unknown_in {
+                Some("reads a tensor of unknown shape".to_string())
+            } else if spec.is_none() && ops::known(dom, op) {
+                Some(format!("not translated at opset {opset}"))
+            } else {
+                None
+            };
+            return kept::add(c, n, &label, why, declared, kept);
+        }
+    };
+    let node = Node::new(n, op, spec);
+    let outs = if ops::control::handles(spec) {
+        ops::validate(spec, &node).and_then(|()| ops::control::import(s, &node))
+    } else {
+        ops::import_node(&mut s.c, &node, spec)
+    };
+    let Scope {
+        c, kept, declared, ..
+    } = s;
+    let outs = match outs {
+        Ok(outs) => outs,
+        // A configuration the translation refuses (and anything after a kept node) is
+        // kept; inconsistent files still fail.
+        Err(cause)
+            if tainted
+                || matches!(cause, NodeError::Unsupported(_) | NodeError::NotConstant(_)) =>
+        {
+            c.node = label.clone();
+            return kept::add(c, n, &label, Some(cause.to_string()), declared, kept);
+        }
+        Err(cause) => return Err(fail(cause)),
+    };
+    for (name, id) in n.output.iter().zip(outs) {
+        if tainted {
+            kept.tainted.insert(id);
+        }
+        if !name.is_empty() {
+            let t = c.tensor_mut(id);
+            if t.name.is_empty() || t.name.contains('/') {
+                t.name = name.clone();
+            }
+            c.names.insert(name.clone(), id);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

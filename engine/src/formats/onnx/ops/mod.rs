@@ -16,6 +16,7 @@ use super::error::NodeError;
 use crate::ir::TensorId;
 
 mod constant;
+pub(crate) mod control;
 mod conv;
 mod einsum;
 mod elementwise;
@@ -28,6 +29,7 @@ mod reduce;
 mod resize;
 mod sequence;
 mod shape;
+mod unroll;
 
 pub(crate) use logic::fuse_gelu;
 
@@ -168,6 +170,8 @@ const FAMILIES: &[&[OpSpec]] = &[
     logic::OPS,
     sequence::OPS,
     einsum::OPS,
+    control::OPS,
+    unroll::OPS,
 ];
 
 fn all() -> impl Iterator<Item = &'static OpSpec> {

@@ -1,0 +1,598 @@
+//! ONNX control flow. An `If` whose condition is a constant once the input sizes are chosen
+//! (`If(Equal(Shape(x)[k], c))`, the usual batch and sample-rate checks) is replaced by the
+//! branch it takes: the branch's nodes are translated in place, its own names scoped to it,
+//! outer-scope names read as they are. A data-dependent `If` becomes an `IF` node calling two
+//! subgraphs, and `Loop` a `WHILE` node with a cond and a body subgraph.
+//!
+//! Subgraphs have their own tensors: the outer values a body reads become extra inputs of the
+//! subgraph (the caller passes them; a loop carries them through unchanged), except
+//! constants, which are copied in so that shape arithmetic still folds inside the body. The
+//! `WHILE` of a `Loop` carries `[iteration, trip count, condition, state..., captures...]`;
+//! its cond subgraph is `iteration < trip count && condition`. Loop-carried values must keep
+//! their type and shape from one iteration to the next, and scan outputs are refused (the
+//! node is then kept), so every tensor keeps the static shape the importer inferred.
+
+use prost::Message;
+
+use super::super::ctx::{Ctx, Node, NodeResult, first};
+use super::super::error::{NodeError, refuse};
+use super::super::import::{Scope, translate};
+use super::super::proto::GraphProto;
+use super::{MANY, OpSpec, opt, spec};
+use crate::ir::*;
+
+/// The control-flow rows. The driver translates these itself ([`import`]), since a body is a
+/// list of nodes translated like the graph's own; the row's function is never called.
+pub(crate) const OPS: &[OpSpec] = &[
+    spec(
+        "If",
+        7..=28,
+        1..=1,
+        1..=MANY,
+        &[opt("then_branch"), opt("else_branch")],
+        by_driver,
+    ),
+    OpSpec {
+        required: 0,
+        ..spec(
+            "Loop",
+            11..=28,
+            2..=MANY,
+            0..=MANY,
+            &[opt("body")],
+            by_driver,
+        )
+    },
+];
+
+pub(super) fn by_driver(_: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    Err(NodeError::Invalid(format!(
+        "internal: {} is translated by the import driver",
+        n.op
+    )))
+}
+
+/// Deepest nesting of bodies translated (hostile files nest graphs without end).
+const MAX_DEPTH: usize = 16;
+
+/// Whether the row is one of the control-flow ops the driver hands to [`import`].
+pub(crate) fn handles(spec: &OpSpec) -> bool {
+    spec.domain.is_empty() && matches!(spec.name, "If" | "Loop" | "Scan")
+}
+
+/// Translate a control-flow node (already checked against its row).
+pub(crate) fn import(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    if s.depth >= MAX_DEPTH {
+        refuse!("bodies nested more than {MAX_DEPTH} deep");
+    }
+    s.depth += 1;
+    let r = match n.op {
+        "If" => import_if(s, n),
+        "Scan" => super::unroll::scan(s, n),
+        _ => import_loop(s, n),
+    };
+    s.depth -= 1;
+    r
+}
+
+/// Graph attribute `key` of `n`, decoded.
+pub(super) fn graph_attr(n: &Node<'_>, key: &str) -> NodeResult<GraphProto> {
+    let bytes = n
+        .proto
+        .attribute
+        .iter()
+        .find(|a| a.name.as_deref() == Some(key))
+        .and_then(|a| a.g.as_ref())
+        .ok_or_else(|| NodeError::BadAttribute {
+            attr: key.into(),
+            why: "is required (a graph)".into(),
+        })?;
+    GraphProto::decode(bytes.as_slice())
+        .map_err(|e| NodeError::Invalid(format!("attribute '{key}' is not a graph: {e}")))
+}
+
+/// The truth of a constant condition (one element, bool or a number).
+pub(super) fn const_truth(c: &Ctx<'_>, t: TensorId) -> NodeResult<Option<bool>> {
+    let Some(v) = c.value(t) else {
+        return Ok(None);
+    };
+    let b = match &v.data {
+        Data::Bool(b) if b.len() == 1 => b.first().copied(),
+        d => d
+            .to_i64()
+            .filter(|x| x.len() == 1)
+            .and_then(|x| x.first().map(|&x| x != 0)),
+    };
+    b.map(Some).ok_or_else(|| {
+        NodeError::Invalid(format!(
+            "the condition must have one element, got shape {:?}",
+            v.shape
+        ))
+    })
+}
+
+fn import_if(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let then = graph_attr(n, "then_branch")?;
+    let els = graph_attr(n, "else_branch")?;
+    for g in [&then, &els] {
+        if g.output.len() != n.outputs() {
+            return Err(NodeError::Invalid(format!(
+                "a branch gives {} outputs, the node has {}",
+                g.output.len(),
+                n.outputs()
+            )));
+        }
+    }
+    let cond = s.c.need(n, 0)?;
+    if let Some(b) = const_truth(&s.c, cond)? {
+        return inline(s, if b { &then } else { &els });
+    }
+    let mut refs = outer_refs(&then)?;
+    for r in outer_refs(&els)? {
+        if !refs.contains(&r) {
+            refs.push(r);
+        }
+    }
+    let caps = captures(s, &refs)?;
+    let label = s.c.node.clone();
+    let (ti, t_types) = child(s, &format!("{label}/then"), &[], &caps, |s, _, _| {
+        body_nodes(s, &then)
+    })?;
+    let (ei, e_types) = child(s, &format!("{label}/else"), &[], &caps, |s, _, _| {
+        body_nodes(s, &els)
+    })?;
+    if t_types != e_types {
+        refuse!(
+            "the branches give outputs of different types or shapes ({t_types:?} and {e_types:?})"
+        );
+    }
+    s.c.node = label.clone();
+    let mut inputs = vec![Some(cond)];
+    inputs.extend(caps.iter().filter(|c| !c.konst).map(|c| Some(c.id)));
+    call(
+        s,
+        &label,
+        "IF",
+        vec![
+            ("then_subgraph_index".into(), AttrValue::Int(ti as i64)),
+            ("else_subgraph_index".into(), AttrValue::Int(ei as i64)),
+        ],
+        inputs,
+        &t_types,
+    )
+}
+
+/// Add a node calling subgraphs; its outputs have `types`.
+fn call(
+    s: &mut Scope<'_, '_>,
+    label: &str,
+    op: &str,
+    attrs: Vec<(String, AttrValue)>,
+    inputs: Vec<Option<TensorId>>,
+    types: &[(DType, Vec<usize>)],
+) -> NodeResult<Vec<TensorId>> {
+    let outputs: Vec<TensorId> = types
+        .iter()
+        .enumerate()
+        .map(|(i, (dt, shape))| {
+            let name = format!("{label}:{i}");
+            s.c.g.add_tensor(Tensor::new(name, *dt, shape.clone()))
+        })
+        .collect();
+    s.c.g
+        .add_node(crate::ir::Node {
+            name: label.to_string(),
+            op: Op::Custom {
+                name: op.into(),
+                attrs,
+            },
+            inputs,
+            outputs: outputs.clone(),
+            version: None,
+        })
+        .map_err(NodeError::Graph)?;
+    Ok(outputs)
+}
+
+/// The chosen branch of a constant `If`, translated into the current graph.
+fn inline(s: &mut Scope<'_, '_>, g: &GraphProto) -> NodeResult<Vec<TensorId>> {
+    let saved = s.c.names.clone();
+    let label = s.c.node.clone();
+    let r = body_nodes(s, g);
+    s.c.names = saved;
+    s.c.node = label;
+    r
+}
+
+/// Translate the initializers and nodes of body `g` into the current graph; its outputs.
+pub(super) fn body_nodes(s: &mut Scope<'_, '_>, g: &GraphProto) -> NodeResult<Vec<TensorId>> {
+    for t in &g.initializer {
+        let name = t.name.clone().unwrap_or_default();
+        let v = s.c.tensor_value(t)?;
+        let id = s.c.konst(&name, v);
+        s.c.names.insert(name, id);
+    }
+    for (k, bn) in g.node.iter().enumerate() {
+        // A body that does not translate keeps the whole node (the model still opens).
+        translate(s, bn, k).map_err(|e| NodeError::Unsupported(chain(&e)))?;
+    }
+    g.output
+        .iter()
+        .map(|o| {
+            let name = o.name.as_deref().unwrap_or("");
+            s.c.names
+                .get(name)
+                .copied()
+                .ok_or_else(|| NodeError::UnknownInput(name.into()))
+        })
+        .collect()
+}
+
+/// An error with its causes, in one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(&format!(": {c}"));
+        cur = c.source();
+    }
+    s
+}
+
+/// The names a body reads from outer scopes (its nested bodies' included), in first-use order.
+fn outer_refs(g: &GraphProto) -> NodeResult<Vec<String>> {
+    let mut defined: std::collections::HashSet<&str> = g
+        .input
+        .iter()
+        .filter_map(|v| v.name.as_deref())
+        .chain(g.initializer.iter().filter_map(|t| t.name.as_deref()))
+        .collect();
+    for n in &g.node {
+        defined.extend(n.output.iter().map(String::as_str));
+    }
+    let mut out: Vec<String> = Vec::new();
+    let add = |x: &str, out: &mut Vec<String>| {
+        if !x.is_empty() && !defined.contains(x) && !out.iter().any(|o| o == x) {
+            out.push(x.to_string());
+        }
+    };
+    for n in &g.node {
+        for x in &n.input {
+            add(x, &mut out);
+        }
+        for a in &n.attribute {
+            let nested = a.g.iter().chain(&a.graphs);
+            for bytes in nested {
+                let sub = GraphProto::decode(bytes.as_slice()).map_err(|e| {
+                    NodeError::Invalid(format!("a nested body is not a graph: {e}"))
+                })?;
+                for x in outer_refs(&sub)? {
+                    add(&x, &mut out);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// An outer value a body reads.
+struct Capture {
+    /// Its ONNX name.
+    name: String,
+    /// Its tensor in the calling graph.
+    id: TensorId,
+    /// That tensor (copied into the subgraph when constant).
+    tensor: Tensor,
+    /// Whether it is a constant.
+    konst: bool,
+}
+
+/// The outer values `refs` names, looked up in the current graph.
+fn captures(s: &Scope<'_, '_>, refs: &[String]) -> NodeResult<Vec<Capture>> {
+    refs.iter()
+        .map(|name| {
+            let id =
+                *s.c.names
+                    .get(name)
+                    .ok_or_else(|| NodeError::UnknownInput(name.clone()))?;
+            if s.kept.unknown.contains(&id) {
+                refuse!("the body reads '{name}', a tensor of unknown shape");
+            }
+            let tensor = s.c.tensor(id).clone();
+            Ok(Capture {
+                name: name.clone(),
+                id,
+                konst: tensor.data.is_some(),
+                tensor,
+            })
+        })
+        .collect()
+}
+
+/// A subgraph built in a fresh context and added to the model: its inputs are `params`
+/// (ONNX name, type, shape), then one per non-constant capture; `body` fills it and returns
+/// its outputs. Gives the subgraph's index and its outputs' types.
+fn child<F>(
+    s: &mut Scope<'_, '_>,
+    name: &str,
+    params: &[(String, DType, Vec<usize>)],
+    caps: &[Capture],
+    body: F,
+) -> NodeResult<(usize, Vec<(DType, Vec<usize>)>)>
+where
+    F: FnOnce(&mut Scope<'_, '_>, &[TensorId], &[TensorId]) -> NodeResult<Vec<TensorId>>,
+{
+    let fresh = Ctx::new(s.c.dir, s.c.opset);
+    let parent = std::mem::replace(&mut s.c, fresh);
+    let unknown = std::mem::take(&mut s.kept.unknown);
+    let tainted = std::mem::take(&mut s.kept.tainted);
+    s.c.node = parent.node.clone();
+    let r = fill(s, params, caps, body);
+    let built = std::mem::replace(&mut s.c, parent);
+    let inner_unknown = std::mem::replace(&mut s.kept.unknown, unknown);
+    s.kept.tainted = tainted;
+    let outs = r?;
+    if outs.iter().any(|o| inner_unknown.contains(o)) {
+        refuse!("an output of the body '{name}' has an unknown shape");
+    }
+    let mut g = built.g;
+    g.name = name.to_string();
+    let types = outs
+        .iter()
+        .filter_map(|&o| g.tensors.get(o))
+        .map(|t| (t.dtype, t.shape.clone()))
+        .collect();
+    s.kept.subgraphs.push(g);
+    Ok((s.kept.subgraphs.len(), types))
+}
+
+fn fill<F>(
+    s: &mut Scope<'_, '_>,
+    params: &[(String, DType, Vec<usize>)],
+    caps: &[Capture],
+    body: F,
+) -> NodeResult<Vec<TensorId>>
+where
+    F: FnOnce(&mut Scope<'_, '_>, &[TensorId], &[TensorId]) -> NodeResult<Vec<TensorId>>,
+{
+    let c = &mut s.c;
+    let mut ps = Vec::new();
+    for (name, dt, shape) in params {
+        let id =
+            c.g.add_tensor(Tensor::new(name.as_str(), *dt, shape.clone()));
+        c.g.inputs.push(id);
+        if !name.is_empty() {
+            c.names.insert(name.clone(), id);
+        }
+        ps.push(id);
+    }
+    let mut cs = Vec::new();
+    for cap in caps {
+        let id = if cap.konst {
+            c.g.add_tensor(cap.tensor.clone())
+        } else {
+            let mut t = Tensor::new(
+                cap.name.as_str(),
+                cap.tensor.dtype,
+                cap.tensor.shape.clone(),
+            );
+            t.quant = cap.tensor.quant.clone();
+            let id = c.g.add_tensor(t);
+            c.g.inputs.push(id);
+            cs.push(id);
+            id
+        };
+        c.names.insert(cap.name.clone(), id);
+    }
+    let outs = body(s, &ps, &cs)?;
+    let mut done = Vec::with_capacity(outs.len());
+    for o in outs {
+        let o = as_output(&mut s.c, o, &done)?;
+        done.push(o);
+    }
+    s.c.g.outputs = done.clone();
+    Ok(done)
+}
+
+/// `t` as a subgraph output: a node output not yet listed (inputs, constants and repeated
+/// outputs pass through an identity reshape).
+fn as_output(c: &mut Ctx<'_>, t: TensorId, listed: &[TensorId]) -> NodeResult<TensorId> {
+    if !(c.g.inputs.contains(&t) || c.tensor(t).data.is_some() || listed.contains(&t)) {
+        return Ok(t);
+    }
+    let s: Vec<i64> = c.shape(t).iter().map(|&d| d as i64).collect();
+    let shape = c.ints_const("shape", &s);
+    let dt = c.dtype(t);
+    let name = c.fresh("out");
+    first(c.push(
+        &name,
+        Op::Reshape { new_shape: None },
+        vec![Some(t), Some(shape)],
+        &[dt],
+    )?)
+}
+
+/// The static type of a body input the file declares (`fallback` where it does not).
+pub(super) fn declared(
+    g: &GraphProto,
+    i: usize,
+    fallback: (DType, Vec<usize>),
+) -> (DType, Vec<usize>) {
+    let Some(tt) = g
+        .input
+        .get(i)
+        .and_then(|v| v.r#type.as_ref())
+        .and_then(|t| t.tensor_type.as_ref())
+    else {
+        return fallback;
+    };
+    let dt = tt
+        .elem_type
+        .and_then(super::super::tensor::engine_dtype)
+        .unwrap_or(fallback.0);
+    let shape = tt.shape.as_ref().and_then(|s| {
+        s.dim
+            .iter()
+            .map(|d| d.dim_value.and_then(|v| usize::try_from(v).ok()))
+            .collect::<Option<Vec<usize>>>()
+    });
+    (dt, shape.unwrap_or(fallback.1))
+}
+
+fn import_loop(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let body = graph_attr(n, "body")?;
+    let carried = n.inputs().saturating_sub(2);
+    if body.input.len() != carried + 2 {
+        return Err(NodeError::Invalid(format!(
+            "the body takes {} inputs; the node passes {} loop-carried values (it should take 2 more)",
+            body.input.len(),
+            carried
+        )));
+    }
+    if body.output.len() < carried + 1 {
+        return Err(NodeError::Invalid(format!(
+            "the body gives {} outputs; it should give the condition and {carried} loop-carried values",
+            body.output.len()
+        )));
+    }
+    if body.output.len() > carried + 1 || n.outputs() > carried {
+        // Scan outputs grow by one slice per iteration: only a loop whose iterations are
+        // known at import (then unrolled) keeps static shapes.
+        if let Some(outs) = super::unroll::lp(s, n, &body)? {
+            return Ok(outs);
+        }
+        refuse!("Loop with scan outputs whose trip count or condition is known only at run time");
+    }
+    let label = s.c.node.clone();
+    let (m, cond) = (s.c.input(n, 0)?, s.c.input(n, 1)?);
+    if m.is_none() && cond.is_none() {
+        refuse!("Loop without a trip count or a condition (it would never end)");
+    }
+    let state: Vec<TensorId> = (2..n.inputs())
+        .map(|i| s.c.need(n, i))
+        .collect::<NodeResult<_>>()?;
+    let (idt, ishape) = declared(&body, 0, (DType::I64, Vec::new()));
+    if idt != DType::I64 || ishape.iter().product::<usize>() != 1 {
+        return Err(NodeError::Invalid(format!(
+            "the body's iteration number must be one int64, it is declared {idt} {ishape:?}"
+        )));
+    }
+    // The loop variables: iteration, trip count, condition (scalars), state.
+    let one_of = |v: i64| Value::new(ishape.clone(), Data::I64(vec![v]));
+    let name = s.c.fresh("iter");
+    let i0 = s.c.konst(&name, one_of(0));
+    let m = match m {
+        Some(m) => s.c.reshape(m, &ishape)?,
+        None => {
+            let name = s.c.fresh("trip_count");
+            s.c.konst(&name, one_of(i64::MAX))
+        }
+    };
+    let cond = match cond {
+        Some(c) => s.c.reshape(c, &[])?,
+        None => {
+            let name = s.c.fresh("cond");
+            s.c.konst(&name, Value::new(Vec::new(), Data::Bool(vec![true])))
+        }
+    };
+    if s.c.dtype(m) != DType::I64 || s.c.dtype(cond) != DType::Bool {
+        return Err(NodeError::Invalid(
+            "the trip count must be int64 and the condition bool".into(),
+        ));
+    }
+    let refs = outer_refs(&body)?;
+    let caps = captures(s, &refs)?;
+    let mut params = vec![
+        (String::new(), DType::I64, ishape.clone()),
+        (String::new(), DType::I64, ishape.clone()),
+        (String::new(), DType::Bool, Vec::new()),
+    ];
+    for &v in &state {
+        params.push((String::new(), s.c.dtype(v), s.c.shape(v)));
+    }
+    let (ci, _) = child(s, &format!("{label}/cond"), &params, &caps, |s, p, _| {
+        let (Some(&i), Some(&m), Some(&c)) = (p.first(), p.get(1), p.get(2)) else {
+            return Err(NodeError::Invalid("internal: loop variables".into()));
+        };
+        let less = s.c.emit_as(
+            Op::Compare(CompareKind::Less),
+            vec![Some(i), Some(m)],
+            DType::Bool,
+        )?;
+        let go = s.c.emit1(
+            Op::MathBin(MathBinKind::LogicalAnd),
+            vec![Some(less), Some(c)],
+        )?;
+        Ok(vec![s.c.reshape(go, &[])?])
+    })?;
+    let state_types: Vec<(DType, Vec<usize>)> = state
+        .iter()
+        .map(|&v| (s.c.dtype(v), s.c.shape(v)))
+        .collect();
+    let (bi, types) = child(s, &format!("{label}/body"), &params, &caps, |s, p, cs| {
+        let (Some(&i), Some(&m)) = (p.first(), p.get(1)) else {
+            return Err(NodeError::Invalid("internal: loop variables".into()));
+        };
+        // The ONNX body's inputs are the iteration number, the condition and the state.
+        for (slot, vi) in body.input.iter().enumerate() {
+            let id = match slot {
+                0 => i,
+                k => *p
+                    .get(k + 1)
+                    .ok_or_else(|| NodeError::Invalid("internal: loop variables".into()))?,
+            };
+            if let Some(name) = vi.name.as_deref().filter(|n| !n.is_empty()) {
+                s.c.names.insert(name.to_string(), id);
+            }
+        }
+        let outs = body_nodes(s, &body)?;
+        let one = {
+            let name = s.c.fresh("one");
+            s.c.konst(&name, Value::new(ishape.clone(), Data::I64(vec![1])))
+        };
+        let next = s.c.binary(BinaryKind::Add, i, one)?;
+        let (cond_out, rest) = outs
+            .split_first()
+            .ok_or_else(|| NodeError::Invalid("the body gives no condition".into()))?;
+        let cond_out = s.c.reshape(*cond_out, &[])?;
+        let mut all = vec![next, m, cond_out];
+        all.extend(rest.iter().copied());
+        all.extend(cs.iter().copied());
+        Ok(all)
+    })?;
+    // Every loop variable keeps its type across iterations.
+    let mut want = vec![
+        (DType::I64, ishape.clone()),
+        (DType::I64, ishape.clone()),
+        (DType::Bool, Vec::new()),
+    ];
+    want.extend(state_types.iter().cloned());
+    want.extend(
+        caps.iter()
+            .filter(|c| !c.konst)
+            .map(|c| (c.tensor.dtype, c.tensor.shape.clone())),
+    );
+    if types != want {
+        refuse!(
+            "a loop-carried value changes type or shape in the body ({:?} in, {:?} out)",
+            &want[3..],
+            types.get(3..).unwrap_or_default()
+        );
+    }
+    s.c.node = label.clone();
+    let mut inputs = vec![Some(i0), Some(m), Some(cond)];
+    inputs.extend(state.iter().map(|&v| Some(v)));
+    inputs.extend(caps.iter().filter(|c| !c.konst).map(|c| Some(c.id)));
+    let outs = call(
+        s,
+        &label,
+        "WHILE",
+        vec![
+            ("cond_subgraph_index".into(), AttrValue::Int(ci as i64)),
+            ("body_subgraph_index".into(), AttrValue::Int(bi as i64)),
+        ],
+        inputs,
+        &want,
+    )?;
+    Ok(outs.get(3..3 + carried).unwrap_or_default().to_vec())
+}

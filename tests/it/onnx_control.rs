@@ -1,0 +1,146 @@
+//! ONNX control flow against ONNX Runtime, element by element: an `If` whose condition folds
+//! once the input size is known (inlined: no IF is left, either branch), a data-dependent
+//! `If` (an IF calling two subgraphs), a `Loop` with loop-carried state and an early exit (a
+//! WHILE), and an `If` nested in a `Loop`'s body. Each is run by our engine and, written to a
+//! `.tflite`, by LiteRT. The models come from tests/oracle/make_onnx_control.py.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use pocket_engine::formats::onnx::{self, ImportOptions};
+use pocket_engine::formats::{npy, tflite};
+use pocket_engine::ir::Op;
+use pocket_engine::{Graph, Session, SessionOptions, Value};
+use pocket_tests::{Tolerance, oracle};
+
+static GEN: Mutex<()> = Mutex::new(());
+
+/// The generated cases (made once; delete the directory to regenerate).
+fn cases(python: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("data/onnx_control");
+    let _g = GEN.lock().unwrap_or_else(|e| e.into_inner());
+    if !dir.join("loop_if/output_0.npy").exists() {
+        let out = Command::new(python)
+            .arg(root.join("oracle/make_onnx_control.py"))
+            .arg(&dir)
+            .output()
+            .expect("start make_onnx_control.py");
+        assert!(
+            out.status.success(),
+            "make_onnx_control.py: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    dir
+}
+
+fn numbered(d: &Path, stem: &str) -> Vec<PathBuf> {
+    (0..)
+        .map(|i| d.join(format!("{stem}_{i}.npy")))
+        .take_while(|p| p.exists())
+        .collect()
+}
+
+/// The names of the control-flow nodes of every graph of `g` (main graph first).
+fn control_ops(g: &Graph) -> Vec<String> {
+    std::iter::once(g)
+        .chain(&g.subgraphs)
+        .flat_map(|sg| &sg.nodes)
+        .filter(|n| matches!(&n.op, Op::Custom { .. }))
+        .map(|n| n.op.name())
+        .collect()
+}
+
+/// Import case `name` (a free batch dimension at `batch`), run it with our engine and with
+/// LiteRT on its `.tflite`, and compare both with ONNX Runtime; the graph imported.
+fn check(python: &Path, name: &str, batch: usize) -> Graph {
+    let d = cases(python).join(name);
+    let opts = ImportOptions {
+        batch,
+        ..Default::default()
+    };
+    let g = onnx::read_file_with(d.join("model.onnx"), &opts).expect("import");
+    let inputs = numbered(&d, "input");
+    let expected: Vec<Value> = numbered(&d, "output")
+        .iter()
+        .map(|p| npy::read(p).expect("npy"))
+        .collect();
+    let xs: Vec<Value> = inputs.iter().map(|p| npy::read(p).expect("npy")).collect();
+    let ours = Session::new(&g, &SessionOptions { threads: 1 })
+        .expect("session")
+        .run(xs)
+        .expect("run");
+    assert_eq!(ours.len(), expected.len(), "{name}: outputs");
+    for (i, (o, e)) in ours.iter().zip(&expected).enumerate() {
+        Tolerance::FLOAT
+            .check(o, e)
+            .unwrap_or_else(|err| panic!("{name} output {i} (ours vs ORT): {err}"));
+    }
+    let scratch = std::env::temp_dir().join(format!("pocket-onnxcf-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).expect("scratch");
+    let model = scratch.join("model.tflite");
+    std::fs::write(&model, tflite::to_bytes(&g).expect("write .tflite")).expect("write");
+    let job = oracle::Job {
+        model,
+        inputs,
+        out: scratch.join("litert"),
+        threads: 1,
+        reference: false,
+    };
+    let lite = oracle::run(std::slice::from_ref(&job), &scratch)
+        .pop()
+        .expect("one job")
+        .unwrap_or_else(|e| panic!("{name}: LiteRT: {e}"));
+    assert_eq!(lite.len(), expected.len(), "{name}: LiteRT outputs");
+    for (i, (l, e)) in lite.iter().zip(&expected).enumerate() {
+        Tolerance::FLOAT
+            .check(l, e)
+            .unwrap_or_else(|err| panic!("{name} output {i} (LiteRT vs ORT): {err}"));
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    g
+}
+
+/// `If(Equal(Shape(x)[0], 1))`: at batch 1 the then branch, at batch 2 the else branch, each
+/// inlined (nothing is left to branch on at run time).
+#[test]
+fn if_with_a_condition_on_input_sizes_is_replaced_by_its_branch() {
+    let Some(python) = oracle::require(oracle::ORT) else {
+        return;
+    };
+    for (name, batch) in [("if_const_shape", 1), ("if_const_else", 2)] {
+        let g = check(&python, name, batch);
+        assert!(control_ops(&g).is_empty(), "{name}: {:?}", control_ops(&g));
+        assert!(g.subgraphs.is_empty(), "{name}: no subgraph is left");
+    }
+}
+
+/// `If(ReduceSum(x) > 0)` becomes an IF calling two subgraphs; both branches are taken.
+#[test]
+fn data_dependent_if_becomes_an_if_with_two_subgraphs() {
+    let Some(python) = oracle::require(oracle::ORT) else {
+        return;
+    };
+    for name in ["if_data_then", "if_data_else"] {
+        let g = check(&python, name, 1);
+        assert_eq!(control_ops(&g), ["IF"], "{name}");
+        assert_eq!(g.subgraphs.len(), 2, "{name}");
+    }
+}
+
+/// `Loop` with a trip count input, loop-carried state, a counter and an early exit (the body's
+/// condition) becomes a WHILE; an `If` inside the body becomes an IF in the body subgraph.
+#[test]
+fn loop_becomes_a_while_with_its_state_and_nested_if() {
+    let Some(python) = oracle::require(oracle::ORT) else {
+        return;
+    };
+    let g = check(&python, "loop_state", 1);
+    assert_eq!(control_ops(&g), ["WHILE"]);
+    let g = check(&python, "loop_if", 1);
+    assert_eq!(control_ops(&g), ["WHILE", "IF"]);
+    assert_eq!(g.subgraphs.len(), 4, "then, else, cond and body");
+}

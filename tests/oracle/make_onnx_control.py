@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Small ONNX control-flow models for Pocket Studio's importer tests, with ONNX Runtime's outputs.
+
+Usage:
+  make_onnx_control.py OUT_DIR
+
+Writes, for each case NAME below:
+  OUT_DIR/NAME/model.onnx        the model (onnx.checker passes)
+  OUT_DIR/NAME/input_<i>.npy     seeded inputs
+  OUT_DIR/NAME/output_<i>.npy    ONNX Runtime's outputs (graph optimizations off)
+
+Cases:
+  if_const_shape   If(Equal(Shape(x)[0], 1)): the batch check PyTorch exports; folds to the
+                   then branch (Squeeze of an outer value) once the input size is known.
+  if_const_else    the same check failing (batch 2): the else branch (Relu of an outer value).
+  if_data          If(ReduceSum(x) > 0): data dependent; branches read outer values and
+                   compute with their own constant (Mul, Add of a MatMul).
+  loop_state       Loop with a trip count input M and loop-carried state h:
+                   h = tanh(h @ W + x) M times, plus a counter; early exit when sum(h) > limit.
+  loop_if          Loop whose body holds a data-dependent If (add or subtract by the sign of
+                   the running sum), trip count a constant.
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+F, I64, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
+
+
+def const(name, arr):
+    return helper.make_node("Constant", [], [name], value=numpy_helper.from_array(arr, name))
+
+
+def vi(name, t, shape):
+    return helper.make_tensor_value_info(name, t, shape)
+
+
+def model(nodes, inputs, outputs, inits=(), opset=16):
+    g = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)],
+                          producer_name="make_onnx_control.py")
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    return m
+
+
+def if_batch_check(batch):
+    """y = x.squeeze(0) if x.shape[0] == 1 else relu(x), then + 1 (the exporter's batch check)."""
+    then_b = helper.make_graph(
+        [const("ax", np.array([0], np.int64)), helper.make_node("Squeeze", ["x", "ax"], ["t"])],
+        "then", [], [vi("t", F, [3, 5])])
+    else_b = helper.make_graph([helper.make_node("Relu", ["x"], ["e"])], "else", [],
+                               [vi("e", F, ["batch", 3, 5])])
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"]),
+        const("zero", np.array(0, np.int64)),
+        helper.make_node("Gather", ["s", "zero"], ["b"], axis=0),
+        const("one", np.array(1, np.int64)),
+        helper.make_node("Equal", ["b", "one"], ["c"]),
+        helper.make_node("If", ["c"], ["r"], then_branch=then_b, else_branch=else_b),
+        const("k", np.array(1.0, np.float32)),
+        helper.make_node("Add", ["r", "k"], ["y"]),
+    ]
+    y = [3, 5] if batch == 1 else ["batch", 3, 5]
+    m = model(nodes, [vi("x", F, ["batch", 3, 5])], [vi("y", F, y)])
+    rng = np.random.default_rng(1 + batch)
+    return m, [rng.standard_normal((batch, 3, 5)).astype(np.float32)]
+
+
+def if_data():
+    rng = np.random.default_rng(7)
+    w = rng.standard_normal((4, 4)).astype(np.float32)
+    then_b = helper.make_graph(
+        [const("two", np.array(2.0, np.float32)), helper.make_node("Mul", ["x", "two"], ["t"])],
+        "then", [], [vi("t", F, [2, 4])])
+    else_b = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["mm"]), helper.make_node("Add", ["mm", "x"], ["e"])],
+        "else", [], [vi("e", F, [2, 4])])
+    nodes = [
+        helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+        const("zero", np.array(0.0, np.float32)),
+        helper.make_node("Greater", ["s", "zero"], ["c"]),
+        helper.make_node("If", ["c"], ["y"], then_branch=then_b, else_branch=else_b),
+    ]
+    m = model(nodes, [vi("x", F, [2, 4])], [vi("y", F, [2, 4])],
+              [numpy_helper.from_array(w, "w")])
+    x = rng.standard_normal((2, 4)).astype(np.float32)
+    return m, [x - 3.0, x + 3.0]
+
+
+def loop_state():
+    rng = np.random.default_rng(11)
+    w = (rng.standard_normal((6, 6)) * 0.5).astype(np.float32)
+    body = helper.make_graph(
+        [
+            helper.make_node("MatMul", ["h_in", "w"], ["hw"]),
+            helper.make_node("Add", ["hw", "x"], ["pre"]),
+            helper.make_node("Tanh", ["pre"], ["h_out"]),
+            const("one", np.array(1, np.int64)),
+            helper.make_node("Add", ["n_in", "one"], ["n_out"]),
+            helper.make_node("ReduceSum", ["h_out"], ["tot"], keepdims=0),
+            const("limit", np.array(0.5, np.float32)),
+            helper.make_node("Less", ["tot", "limit"], ["go"]),
+        ],
+        "body",
+        [vi("i", I64, []), vi("c_in", B, []), vi("h_in", F, [1, 6]), vi("n_in", I64, [])],
+        [vi("go", B, []), vi("h_out", F, [1, 6]), vi("n_out", I64, [])],
+    )
+    nodes = [
+        const("t", np.array(True)),
+        const("n0", np.array(0, np.int64)),
+        helper.make_node("Loop", ["m", "t", "h0", "n0"], ["h", "n"], body=body),
+    ]
+    m = model(nodes, [vi("m", I64, []), vi("h0", F, [1, 6]), vi("x", F, [1, 6])],
+              [vi("h", F, [1, 6]), vi("n", I64, [])], [numpy_helper.from_array(w, "w")])
+    return m, [np.array(20, np.int64), rng.standard_normal((1, 6)).astype(np.float32),
+               (rng.standard_normal((1, 6)) * 0.3).astype(np.float32)]
+
+
+def loop_if():
+    rng = np.random.default_rng(13)
+    then_b = helper.make_graph([helper.make_node("Sub", ["acc_in", "x"], ["t"])], "then", [],
+                               [vi("t", F, [3])])
+    else_b = helper.make_graph([helper.make_node("Add", ["acc_in", "x"], ["e"])], "else", [],
+                               [vi("e", F, [3])])
+    body = helper.make_graph(
+        [
+            helper.make_node("ReduceSum", ["acc_in"], ["s"], keepdims=0),
+            const("zero", np.array(0.0, np.float32)),
+            helper.make_node("Greater", ["s", "zero"], ["pos"]),
+            helper.make_node("If", ["pos"], ["acc_out"], then_branch=then_b, else_branch=else_b),
+            helper.make_node("Identity", ["c_in"], ["c_out"]),
+        ],
+        "body",
+        [vi("i", I64, []), vi("c_in", B, []), vi("acc_in", F, [3])],
+        [vi("c_out", B, []), vi("acc_out", F, [3])],
+    )
+    nodes = [
+        const("m", np.array(7, np.int64)),
+        helper.make_node("Loop", ["m", "", "acc0"], ["acc"], body=body),
+    ]
+    m = model(nodes, [vi("acc0", F, [3]), vi("x", F, [3])], [vi("acc", F, [3])])
+    return m, [rng.standard_normal(3).astype(np.float32),
+               np.abs(rng.standard_normal(3)).astype(np.float32)]
+
+
+def ort_outputs(m, inputs):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.log_severity_level = 3
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    s = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    return s.run(None, {i.name: a for i, a in zip(s.get_inputs(), inputs)})
+
+
+def write(out, name, m, inputs):
+    d = os.path.join(out, name)
+    os.makedirs(d, exist_ok=True)
+    onnx.save(m, os.path.join(d, "model.onnx"))
+    for i, a in enumerate(inputs):
+        np.save(os.path.join(d, f"input_{i}.npy"), a)
+    for i, a in enumerate(ort_outputs(m, inputs)):
+        np.save(os.path.join(d, f"output_{i}.npy"), a)
+
+
+def main():
+    out = sys.argv[1]
+    write(out, "if_const_shape", *if_batch_check(1))
+    write(out, "if_const_else", *if_batch_check(2))
+    m, (neg, pos) = if_data()
+    write(out, "if_data_else", m, [neg])
+    write(out, "if_data_then", m, [pos])
+    write(out, "loop_state", *loop_state())
+    write(out, "loop_if", *loop_if())
+
+
+if __name__ == "__main__":
+    main()
