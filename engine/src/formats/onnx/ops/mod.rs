@@ -23,6 +23,7 @@ mod logic;
 mod movement;
 mod movement2;
 mod pool;
+mod qop;
 mod quant;
 mod reduce;
 mod resize;
@@ -165,6 +166,7 @@ const FAMILIES: &[&[OpSpec]] = &[
     reduce::OPS,
     resize::OPS,
     quant::OPS,
+    qop::OPS,
     logic::OPS,
     sequence::OPS,
     einsum::OPS,
