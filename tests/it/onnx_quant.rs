@@ -61,7 +61,11 @@ fn f32s(v: &Value) -> Vec<f64> {
 fn rel(a: &Value, b: &Value) -> f64 {
     let (a, b) = (f32s(a), f32s(b));
     assert_eq!(a.len(), b.len(), "output sizes differ");
-    let d = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0f64, f64::max);
+    let d = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f64, f64::max);
     let m = b.iter().map(|y| y.abs()).fold(0f64, f64::max).max(1e-30);
     d / m
 }

@@ -585,7 +585,7 @@ fn import_qlinear_gap(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>
 fn import_qlinear_concat(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let (sy, yz) = (c.need(n, 0)?, c.input(n, 1)?);
     let dt = out_type(c, yz)?;
-    if (n.inputs() - 2) % 3 != 0 {
+    if !(n.inputs() - 2).is_multiple_of(3) {
         return Err(NodeError::Invalid(
             "QLinearConcat takes (input, scale, zero point) triples".into(),
         ));
@@ -636,8 +636,8 @@ fn import_dq_lstm(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let (x, w, r) = (c.need(n, 0)?, c.need(n, 1)?, c.need(n, 2)?);
     let (b, lens, h0, c0, p) = (i(3)?, i(4)?, i(5)?, i(6)?, i(7)?);
     let (ws, wz, rs, rz) = (c.need(n, 8)?, c.need(n, 9)?, c.need(n, 10)?, c.need(n, 11)?);
-    let mut wf = [w, r];
-    for (k, (q, s, z)) in [(w, ws, wz), (r, rs, rz)].into_iter().enumerate() {
+    let mut wf = Vec::with_capacity(2);
+    for (q, s, z) in [(w, ws, wz), (r, rs, rz)] {
         if c.value(q).is_none() {
             return Err(NodeError::NotConstant("the weights".into()));
         }
@@ -660,7 +660,7 @@ fn import_dq_lstm(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
         let qf = f32_of(c, q)?;
         let v = c.binary(BinaryKind::Sub, qf, zf)?;
         let v = c.binary(BinaryKind::Mul, v, sf)?;
-        wf[k] = c.transpose(v, &[0, 2, 1])?;
+        wf.push(Some(c.transpose(v, &[0, 2, 1])?));
     }
     let attrs = forward(
         n,
@@ -677,7 +677,16 @@ fn import_dq_lstm(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     call_n(
         c,
         "LSTM",
-        &[Some(x), Some(wf[0]), Some(wf[1]), b, lens, h0, c0, p],
+        &[
+            Some(x),
+            wf.first().copied().flatten(),
+            wf.get(1).copied().flatten(),
+            b,
+            lens,
+            h0,
+            c0,
+            p,
+        ],
         attrs,
         n.outputs(),
     )

@@ -76,6 +76,10 @@ impl Params {
     }
 
     /// `(scale, zero point)` of every element of a tensor of `shape`, row-major.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "params() checked the axis against the input's rank, the scale's shape against the input's and the zero points' count against the scales'"
+    )]
     pub fn expand(&self, shape: &[usize]) -> Vec<(f32, i64)> {
         let n: usize = shape.iter().product();
         let rank = shape.len();
