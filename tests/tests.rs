@@ -16,6 +16,8 @@ mod metadata;
 mod onnx;
 #[path = "it/onnx_control.rs"]
 mod onnx_control;
+#[path = "it/onnx_quant.rs"]
+mod onnx_quant;
 #[path = "it/ops_table.rs"]
 mod ops_table;
 #[path = "it/oracle_litert.rs"]

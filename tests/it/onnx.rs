@@ -297,6 +297,8 @@ fn param_slots(op: &str) -> &'static [usize] {
         "Conv" | "ConvTranspose" | "Gemm" | "PRelu" | "LayerNormalization" => &[1, 2],
         "BatchNormalization" => &[1, 2, 3, 4],
         "Clip" | "QuantizeLinear" | "DequantizeLinear" => &[1, 2],
+        "ConvInteger" => &[1, 3],
+        "QLinearConv" => &[1, 2, 3, 4, 5, 6, 7, 8],
         "Pad" | "Slice" | "Resize" => &[1, 2, 3, 4],
         "Reshape" | "Expand" | "Squeeze" | "Unsqueeze" | "Upsample" | "Split" | "Gather"
         | "ReduceMean" | "ReduceMax" | "ReduceSum" | "Pow" => &[1],

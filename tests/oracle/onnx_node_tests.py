@@ -55,6 +55,7 @@ DEFAULT_OPS = (
     "Unsqueeze,Gather,Pad,Resize,Upsample,Softmax,LogSoftmax,ReduceMean,ReduceMax,ReduceSum,Shape,"
     "Constant,ConstantOfShape,Identity,Dropout,Cast,ArgMax,Expand,LayerNormalization,"
     "QuantizeLinear,DequantizeLinear,"
+    "QLinearConv,QLinearMatMul,ConvInteger,MatMulInteger,DynamicQuantizeLinear,"
     "LSTM,GRU,RNN"
 )
 # The logic family (engine/src/formats/onnx/ops/logic.rs).

@@ -280,6 +280,33 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<V
                     broadcast(a, &x.shape, c, &y.shape, &shape, f, &mut o);
                     Data::I64(o)
                 }
+                // Plain (not quantized) 8-bit integers: the quantized ones took the int8 path.
+                (Data::I8(a), Data::I8(c)) => {
+                    let mut o = crate::arena::take::<i8>(n);
+                    broadcast(
+                        a,
+                        &x.shape,
+                        c,
+                        &y.shape,
+                        &shape,
+                        int_binary!(i8, b.kind),
+                        &mut o,
+                    );
+                    Data::I8(o)
+                }
+                (Data::U8(a), Data::U8(c)) => {
+                    let mut o = crate::arena::take::<u8>(n);
+                    broadcast(
+                        a,
+                        &x.shape,
+                        c,
+                        &y.shape,
+                        &shape,
+                        int_binary!(u8, b.kind),
+                        &mut o,
+                    );
+                    Data::U8(o)
+                }
                 _ => {
                     return Err(OpError::Invalid(format!(
                         "{} on {} and {} is not supported",

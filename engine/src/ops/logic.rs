@@ -153,11 +153,11 @@ pub(super) fn unsupported_reason(op: &Op, in_dtypes: &[Option<DType>]) -> Option
             MathBinKind::LogicalAnd | MathBinKind::LogicalOr => first == D::Bool,
             MathBinKind::Pow => matches!(first, D::F32 | D::I32),
             MathBinKind::FloorDiv | MathBinKind::FloorMod => {
-                matches!(first, D::F32 | D::I32 | D::I64)
+                matches!(first, D::F32 | D::I32 | D::I64 | D::I8 | D::U8)
             }
             MathBinKind::Atan2 => first == D::F32,
         },
-        Op::Compare(_) => matches!(first, D::F32 | D::I32 | D::I64 | D::Bool | D::I8),
+        Op::Compare(_) => matches!(first, D::F32 | D::I32 | D::I64 | D::Bool | D::I8 | D::U8),
         Op::AddN => matches!(first, D::F32 | D::I32 | D::I64),
         Op::Select { .. } => {
             let x = in_dtypes.get(1).copied().flatten();
@@ -326,6 +326,26 @@ fn eval_math_bin(k: MathBinKind, x: &Value, y: &Value) -> R {
             };
             run!(i64, I64, a, b, f)
         }
+        (Data::I8(a), Data::I8(b), MathBinKind::FloorDiv | MathBinKind::FloorMod) => {
+            zero_divisor(b)?;
+            let f = if k == MathBinKind::FloorDiv {
+                math::floor_div_i64
+            } else {
+                math::floor_mod_i64
+            };
+            run!(i8, I8, a, b, |p: i8, q: i8| f(i64::from(p), i64::from(q))
+                as i8)
+        }
+        (Data::U8(a), Data::U8(b), MathBinKind::FloorDiv | MathBinKind::FloorMod) => {
+            zero_divisor(b)?;
+            let f = if k == MathBinKind::FloorDiv {
+                math::floor_div_i64
+            } else {
+                math::floor_mod_i64
+            };
+            run!(u8, U8, a, b, |p: u8, q: u8| f(i64::from(p), i64::from(q))
+                as u8)
+        }
         (Data::Bool(a), Data::Bool(b), MathBinKind::LogicalAnd) => {
             run!(bool, Bool, a, b, |p: bool, q: bool| p && q)
         }
@@ -358,6 +378,13 @@ fn eval_compare(k: CompareKind, x: &Value, y: &Value, ctx: &EvalCtx<'_>) -> R {
         (Data::I32(a), Data::I32(b)) => broadcast(a, xs, b, ys, &shape, cmp_fn(k), &mut o),
         (Data::I64(a), Data::I64(b)) => broadcast(a, xs, b, ys, &shape, cmp_fn(k), &mut o),
         (Data::Bool(a), Data::Bool(b)) => broadcast(a, xs, b, ys, &shape, cmp_fn(k), &mut o),
+        (Data::I8(a), Data::I8(b))
+            if ctx.in_quant.first().copied().flatten().is_none()
+                && ctx.in_quant.get(1).copied().flatten().is_none() =>
+        {
+            broadcast(a, xs, b, ys, &shape, cmp_fn(k), &mut o)
+        }
+        (Data::U8(a), Data::U8(b)) => broadcast(a, xs, b, ys, &shape, cmp_fn(k), &mut o),
         (Data::I8(a), Data::I8(b)) => {
             let (s1, z1) = per_tensor(ctx.in_quant.first().copied().flatten(), "input 0")?;
             let (s2, z2) = per_tensor(ctx.in_quant.get(1).copied().flatten(), "input 1")?;

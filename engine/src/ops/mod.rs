@@ -238,8 +238,14 @@ pub fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> std::result::Result<Vec
         .map(|x| x.v().dtype());
     let int8_quantize = matches!(op, Op::Quantize)
         && dt == Some(DType::F32)
-        && ctx.out_dtypes.first() == Some(&DType::I8);
-    if (matches!(dt, Some(DType::I8 | DType::U8)) || int8_quantize)
+        && ctx.out_dtypes.first() == Some(&DType::I8)
+        && ctx
+            .out_quant
+            .first()
+            .copied()
+            .flatten()
+            .is_some_and(|q| !q.is_per_axis());
+    if (quantized_int8(op, dt, ctx) || int8_quantize)
         && let Some(r) = int8::eval(op, &ins, ctx)
     {
         return r;
@@ -285,6 +291,27 @@ pub fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> std::result::Result<Vec
         Op::Sequence(s) => sequence::eval(s, ins, ctx),
         // No kernel: Session::new refuses graphs with these nodes (`unsupported_reason`).
         Op::Custom { name, .. } => Err(OpError::NoKernel(format!("custom op {name}"))),
+    }
+}
+
+/// Whether a node with data input type `dt` takes the quantized int8 path: int8 data with
+/// quantization parameters (per tensor where the op converts domains), or uint8 requantized by
+/// QUANTIZE. Integers without parameters are plain integer arithmetic (ONNX's integer ops).
+fn quantized_int8(op: &Op, dt: Option<DType>, ctx: &EvalCtx<'_>) -> bool {
+    let q = ctx.in_quant.get(data_input(op)).copied().flatten();
+    match dt {
+        Some(DType::I8) => {
+            q.is_some_and(|q| !(q.is_per_axis() && matches!(op, Op::Quantize | Op::Dequantize)))
+                && !(matches!(op, Op::Quantize)
+                    && ctx
+                        .out_quant
+                        .first()
+                        .copied()
+                        .flatten()
+                        .is_some_and(QuantParams::is_per_axis))
+        }
+        Some(DType::U8) => matches!(op, Op::Quantize) && q.is_some_and(|q| !q.is_per_axis()),
+        _ => false,
     }
 }
 
@@ -338,7 +365,11 @@ pub fn unsupported_reason(op: &Op, in_dtypes: &[Option<DType>]) -> Option<String
             ..
         }) => match first {
             Some(DType::F32) | None => None,
-            Some(DType::I32 | DType::I64) if matches!(op, Op::Binary(_)) => None,
+            Some(DType::I32 | DType::I64 | DType::I8 | DType::U8)
+                if matches!(op, Op::Binary(_)) =>
+            {
+                None
+            }
             Some(t) => named(t),
         },
         Op::Unary(_)
@@ -361,7 +392,7 @@ pub fn unsupported_reason(op: &Op, in_dtypes: &[Option<DType>]) -> Option<String
             }
         }
         Op::Binary(_) => match first {
-            Some(DType::F32 | DType::I32 | DType::I64 | DType::I8) | None => None,
+            Some(DType::F32 | DType::I32 | DType::I64 | DType::I8 | DType::U8) | None => None,
             Some(t) => named(t),
         },
         // Data movement and conversions run on every type the IR has.

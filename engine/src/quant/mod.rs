@@ -59,10 +59,17 @@ fn check_float_model(g: &Graph) -> Result<()> {
         t.quant.is_some()
             && matches!(t.dtype, DType::I8 | DType::U8 | DType::I16)
             && t.data.is_none()
-    }) || g
-        .tensors
-        .iter()
-        .any(|t| t.is_const() && matches!(t.dtype, DType::I8 | DType::U8));
+    }) || {
+        // Constants nothing reads (an ONNX importer's folded initializers) do not count.
+        let read: std::collections::HashSet<usize> = g
+            .nodes
+            .iter()
+            .flat_map(|n| n.inputs.iter().flatten().copied())
+            .collect();
+        g.tensors.iter().enumerate().any(|(i, t)| {
+            t.is_const() && matches!(t.dtype, DType::I8 | DType::U8) && read.contains(&i)
+        })
+    };
     if quantized {
         return Err(Error::quant(
             "the model is already quantized; start from the float model",

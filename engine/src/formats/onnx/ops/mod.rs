@@ -24,6 +24,7 @@ mod logic;
 mod movement;
 mod movement2;
 mod pool;
+mod qop;
 mod quant;
 mod reduce;
 mod resize;
@@ -167,6 +168,7 @@ const FAMILIES: &[&[OpSpec]] = &[
     reduce::OPS,
     resize::OPS,
     quant::OPS,
+    qop::OPS,
     logic::OPS,
     sequence::OPS,
     einsum::OPS,
