@@ -26,6 +26,7 @@ mod pool;
 mod quant;
 mod reduce;
 mod resize;
+mod resize_exact;
 mod sequence;
 mod shape;
 
