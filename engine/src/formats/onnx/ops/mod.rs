@@ -17,12 +17,15 @@ use crate::ir::TensorId;
 
 mod constant;
 mod conv;
+mod conv3d;
+mod conv_transpose;
 mod einsum;
 mod elementwise;
 mod logic;
 mod movement;
 mod movement2;
 mod pool;
+mod pool_taps;
 mod quant;
 mod reduce;
 mod resize;

@@ -463,6 +463,11 @@ fn along_axis(c: &mut Ctx<'_>, y: TensorId, a: &AxisResize, taps: &[Taps]) -> No
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    reason = "a failing test should stop at the failing step"
+)]
 mod tests {
     use super::*;
 
