@@ -1,5 +1,6 @@
 //! ConvTranspose of any pads, output_padding, output_shape, auto_pad, dilations and group, in
-//! 1-D (as 2-D with a unit axis) and 2-D. TFLite's TRANSPOSE_CONV computes the VALID (full)
+//! 1-D (as 2-D with a unit axis), 2-D and 3-D (2-D per depth tap, spread and summed along
+//! depth). TFLite's TRANSPOSE_CONV computes the VALID (full)
 //! transposed convolution, so every case is exact: dilations become zeros inserted into the
 //! constant filter, groups a block-diagonal filter, and ONNX's output window (which may start
 //! before or end after the full result, where ONNX adds only the bias) a PAD and SLICE of the
@@ -152,7 +153,7 @@ fn filter(wf: &[f64], c: usize, mg: usize, group: usize, ax: &[Axis; 2]) -> (Vec
 
 #[expect(
     clippy::indexing_slicing,
-    reason = "ranks were checked (3 or 4) and the per-axis lists hold one value per spatial axis"
+    reason = "ranks were checked (3 to 5) and the per-axis lists hold one value per spatial axis"
 )]
 pub(super) fn import_conv_transpose(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let x = c.need(n, 0)?;
@@ -161,8 +162,8 @@ pub(super) fn import_conv_transpose(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult
         .value(w)
         .ok_or_else(|| NodeError::NotConstant("ConvTranspose weights".into()))?;
     let (xs, ws) = (c.shape(x), wv.shape.clone());
-    if xs.len() != ws.len() || !(3..=4).contains(&xs.len()) {
-        refuse!("ConvTranspose in 1-D or 2-D only (input {xs:?}, weights {ws:?})");
+    if xs.len() != ws.len() || !(3..=5).contains(&xs.len()) {
+        refuse!("ConvTranspose in 1-D, 2-D or 3-D only (input {xs:?}, weights {ws:?})");
     }
     let sp = xs.len() - 2;
     let (ci, mg) = (ws[0], ws[1]);
@@ -176,30 +177,74 @@ pub(super) fn import_conv_transpose(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult
     if wv.numel() != ws.iter().product::<usize>() {
         bail!("weights {ws:?} hold {} values", wv.numel());
     }
-    let mut ax = window(n, &xs[2..], &ws[2..])?;
+    let ax = window(n, &xs[2..], &ws[2..])?;
     let (nb, m) = (xs[0], mg * group);
-    // 1-D runs as 2-D over a unit height.
-    let x4 = if sp == 1 {
-        ax.insert(
-            0,
-            Axis {
-                len: 1,
-                kernel: 1,
-                stride: 1,
-                dilation: 1,
-                begin: 0,
-                out: 1,
-            },
-        );
-        c.reshape(x, &[nb, ci, 1, xs[2]])?
-    } else {
-        x
-    };
-    let ax2 = [ax[0], ax[1]];
-    let (t, fshape) = filter(&wv.data.to_f64(), ci, mg, group, &ax2);
+    let wf = wv.data.to_f64();
+    let bias = c.input(n, 2)?;
+    match sp {
+        1 => {
+            // 1-D runs as 2-D over a unit height.
+            let x4 = c.reshape(x, &[nb, ci, 1, xs[2]])?;
+            let y = transpose_conv2d(c, x4, &wf, ci, mg, group, [UNIT, ax[0]], bias)?;
+            Ok(vec![c.reshape(y, &[nb, m, ax[0].out])?])
+        }
+        2 => Ok(vec![transpose_conv2d(
+            c,
+            x,
+            &wf,
+            ci,
+            mg,
+            group,
+            [ax[0], ax[1]],
+            bias,
+        )?]),
+        _ => Ok(vec![transpose_conv3d(
+            c,
+            x,
+            &wf,
+            ci,
+            mg,
+            group,
+            [ax[0], ax[1], ax[2]],
+            bias,
+        )?]),
+    }
+}
+
+/// The unit axis a 1-D ConvTranspose runs over.
+const UNIT: Axis = Axis {
+    len: 1,
+    kernel: 1,
+    stride: 1,
+    dilation: 1,
+    begin: 0,
+    out: 1,
+};
+
+/// A 2-D ConvTranspose (NCHW in and out; `wf` ONNX's `[c, m/g, kh, kw]` filter).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the filter and the window, read once by the caller"
+)]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "x is 4-D (checked by nhwc) and the per-axis vectors hold two values"
+)]
+fn transpose_conv2d(
+    c: &mut Ctx<'_>,
+    x4: TensorId,
+    wf: &[f64],
+    ci: usize,
+    mg: usize,
+    group: usize,
+    ax2: [Axis; 2],
+    bias: Option<TensorId>,
+) -> NodeResult<TensorId> {
+    let nb = c.shape(x4).first().copied().unwrap_or(1);
+    let m = mg * group;
+    let (t, fshape) = filter(wf, ci, mg, group, &ax2);
     let nw = c.fresh("filter");
     let wt = c.konst(&nw, Value::new(fshape.to_vec(), Data::F32(t)));
-    let bias = c.input(n, 2)?;
     let y = c.nhwc(x4, "ConvTranspose")?;
     let full = [ax2[0].full(), ax2[1].full()];
     let outs = [ax2[0].out, ax2[1].out];
@@ -210,7 +255,7 @@ pub(super) fn import_conv_transpose(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult
             && (a.full().saturating_sub(a.out) / 2) as i64 == a.begin
             && a.full() >= a.out
     });
-    let mut y = if valid || same {
+    let y = if valid || same {
         let osh = c.ints_const(
             "output_shape",
             &[nb as i64, outs[0] as i64, outs[1] as i64, m as i64],
@@ -259,9 +304,114 @@ pub(super) fn import_conv_transpose(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult
             None => y,
         }
     };
-    y = c.transpose(y, &TO_NCHW)?;
-    if sp == 1 {
-        y = c.reshape(y, &[nb, m, outs[1]])?;
+    c.transpose(y, &TO_NCHW)
+}
+
+/// A 3-D ConvTranspose: per depth tap, the 2-D ConvTranspose of every depth slice (depth folded
+/// into the batch) with the filter's plane, spread along depth by the stride (zeros between),
+/// shifted by the tap, summed; then ONNX's depth window and the bias.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the filter and the window, read once by the caller"
+)]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "x is 5-D (checked by the caller) and the 2-D result 4-D"
+)]
+fn transpose_conv3d(
+    c: &mut Ctx<'_>,
+    x: TensorId,
+    wf: &[f64],
+    ci: usize,
+    mg: usize,
+    group: usize,
+    ax: [Axis; 3],
+    bias: Option<TensorId>,
+) -> NodeResult<TensorId> {
+    let xs = c.shape(x);
+    let (nb, d_in, m) = (xs[0], xs[2], mg * group);
+    let d = ax[0];
+    let (kd, kh, kw) = (d.kernel, ax[1].kernel, ax[2].kernel);
+    let xt = c.transpose(x, &[0, 2, 1, 3, 4])?;
+    let x4 = c.reshape(xt, &[nb * d_in, ci, xs[3], xs[4]])?;
+    let full = d.full();
+    let spread = (d_in - 1) * d.stride + 1;
+    let mut acc: Option<TensorId> = None;
+    let mut k_len = 0;
+    let mut hw = (0, 0);
+    for t in 0..kd {
+        let mut plane = Vec::with_capacity(ci * mg * kh * kw);
+        for i in 0..ci {
+            for o in 0..mg {
+                let base = ((i * mg + o) * kd + t) * kh * kw;
+                plane.extend_from_slice(&wf[base..base + kh * kw]);
+            }
+        }
+        let z = transpose_conv2d(c, x4, &plane, ci, mg, group, [ax[1], ax[2]], None)?;
+        let zs = c.shape(z);
+        hw = (zs[2], zs[3]);
+        k_len = m * hw.0 * hw.1;
+        let mut z = c.reshape(z, &[nb, d_in, 1, k_len])?;
+        if d.stride > 1 {
+            z = pad_axes(c, z, &[(2, 0, d.stride - 1)])?;
+        }
+        let z = c.reshape(z, &[nb, d_in * d.stride, k_len])?;
+        let z = slice3(c, z, 0, spread, nb, k_len)?;
+        let shift = t * d.dilation;
+        let z = pad_axes(c, z, &[(1, shift, full - shift - spread)])?;
+        acc = Some(match acc {
+            None => z,
+            Some(a) => c.binary(BinaryKind::Add, a, z)?,
+        });
     }
-    Ok(vec![y])
+    let Some(mut y) = acc else {
+        bail!("empty depth window");
+    };
+    let before = (-d.begin).max(0) as usize;
+    let after = (d.begin + d.out as i64 - full as i64).max(0) as usize;
+    if before > 0 || after > 0 {
+        y = pad_axes(c, y, &[(1, before, after)])?;
+    }
+    let start = d.begin.max(0) as usize;
+    if start > 0 || d.out != full {
+        y = slice3(c, y, start, d.out, nb, k_len)?;
+    }
+    let y = c.reshape(y, &[nb, d.out, m, hw.0, hw.1])?;
+    let mut y = c.transpose(y, &[0, 2, 1, 3, 4])?;
+    if let Some(b) = bias {
+        let b = c.reshape(b, &[m, 1, 1, 1])?;
+        y = c.binary(BinaryKind::Add, y, b)?;
+    }
+    Ok(y)
+}
+
+/// Zero padding of `x` on the given `(axis, before, after)`s.
+fn pad_axes(c: &mut Ctx<'_>, x: TensorId, p: &[(usize, usize, usize)]) -> NodeResult<TensorId> {
+    let r = c.rank(x);
+    let mut v = vec![0i32; 2 * r];
+    for &(a, b, e) in p {
+        if let Some(s) = v.get_mut(2 * a..2 * a + 2) {
+            s.copy_from_slice(&[b as i32, e as i32]);
+        }
+    }
+    if v.iter().all(|&q| q == 0) {
+        return Ok(x);
+    }
+    let nm = c.fresh("paddings");
+    let pads = c.konst(&nm, Value::new(vec![r, 2], Data::I32(v)));
+    c.emit1(Op::Pad { v2: false }, vec![Some(x), Some(pads)])
+}
+
+/// `x[:, start..start + len, :]` of a `[nb, _, k]` tensor.
+fn slice3(
+    c: &mut Ctx<'_>,
+    x: TensorId,
+    start: usize,
+    len: usize,
+    nb: usize,
+    k: usize,
+) -> NodeResult<TensorId> {
+    let b = c.ints_const("begin", &[0, start as i64, 0]);
+    let s = c.ints_const("size", &[nb as i64, len as i64, k as i64]);
+    c.emit1(Op::Slice, vec![Some(x), Some(b), Some(s)])
 }
