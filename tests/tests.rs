@@ -14,6 +14,8 @@ mod kept;
 mod metadata;
 #[path = "it/onnx.rs"]
 mod onnx;
+#[path = "it/onnx_spatial.rs"]
+mod onnx_spatial;
 #[path = "it/ops_table.rs"]
 mod ops_table;
 #[path = "it/oracle_litert.rs"]
