@@ -176,15 +176,15 @@ fn tflite_form(
     }
     let find = |d: usize| plan.iter().find(|a| a.axis == d);
     for d in 0..2 {
-        if let Some(a) = find(d) {
-            if a.len_in != a.len_out || a.scale != 1.0 {
-                return None;
-            }
+        if let Some(a) = find(d)
+            && (a.len_in != a.len_out || a.scale != 1.0)
+        {
+            return None;
         }
     }
     let (h, w) = (find(2)?, find(3)?);
     let ratio_ok = |a: &AxisResize| a.scale * a.len_in as f64 == a.len_out as f64;
-    if !old && !(ratio_ok(h) && ratio_ok(w)) {
+    if !(old || ratio_ok(h) && ratio_ok(w)) {
         return None;
     }
     let (oh, ow) = (h.len_out, w.len_out);

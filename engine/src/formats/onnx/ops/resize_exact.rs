@@ -135,7 +135,7 @@ pub(super) fn plan(
             (out, sc)
         }
         (None, Some(sc)) => {
-            if sc.len() != n || sc.iter().any(|&v| !(v > 0.0) || !v.is_finite()) {
+            if sc.len() != n || sc.iter().any(|&v| !v.is_finite() || v <= 0.0) {
                 bail!("scales {sc:?} for {n} axes");
             }
             let out = sc
