@@ -18,6 +18,8 @@ mod onnx;
 mod onnx_control;
 #[path = "it/onnx_quant.rs"]
 mod onnx_quant;
+#[path = "it/onnx_spatial.rs"]
+mod onnx_spatial;
 #[path = "it/ops_table.rs"]
 mod ops_table;
 #[path = "it/oracle_litert.rs"]

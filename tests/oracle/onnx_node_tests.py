@@ -51,7 +51,7 @@ from onnx import TensorProto, numpy_helper
 DEFAULT_OPS = (
     "Conv,ConvTranspose,Gemm,MatMul,BatchNormalization,Relu,Clip,LeakyRelu,PRelu,Sigmoid,Tanh,"
     "HardSigmoid,HardSwish,Add,Sub,Mul,Div,Pow,Sqrt,Exp,Erf,Max,Min,MaxPool,AveragePool,"
-    "GlobalAveragePool,GlobalMaxPool,Flatten,Reshape,Transpose,Concat,Split,Slice,Squeeze,"
+    "GlobalAveragePool,GlobalMaxPool,LpPool,GlobalLpPool,Flatten,Reshape,Transpose,Concat,Split,Slice,Squeeze,"
     "Unsqueeze,Gather,Pad,Resize,Upsample,Softmax,LogSoftmax,ReduceMean,ReduceMax,ReduceSum,Shape,"
     "Constant,ConstantOfShape,Identity,Dropout,Cast,ArgMax,Expand,LayerNormalization,"
     "QuantizeLinear,DequantizeLinear,"

@@ -20,6 +20,7 @@
 pub mod act;
 pub mod binary;
 pub mod conv;
+pub mod conv3d;
 pub mod cpu;
 pub mod fast;
 pub mod gemm;

@@ -52,9 +52,21 @@ pub fn reduce<T: Copy>(
     }
 }
 
+/// Sum of f32 `x` over `axes` into `out` (as [`reduce`]), accumulated in f64 and rounded
+/// once: a mean over a 160×160 feature map summed in f32 drifts by ~1e-4 relative, which
+/// ONNX Runtime's blocked sums do not.
+pub fn sum_f32(x: &[f32], shape: &[usize], axes: &[usize], out: &mut [f32]) {
+    let wide: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+    let mut acc = vec![0f64; out.len()];
+    reduce(&wide, shape, axes, 0.0, |a, b| a + b, &mut acc);
+    for (o, a) in out.iter_mut().zip(&acc) {
+        *o = *a as f32;
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::reduce;
+    use super::{reduce, sum_f32};
 
     fn sum(x: &[f32], shape: &[usize], axes: &[usize], n: usize) -> Vec<f32> {
         let mut out = vec![-7.0; n];
@@ -69,6 +81,20 @@ mod tests {
         assert_eq!(s, vec![12.0, 15.0, 18.0, 21.0, 48.0, 51.0, 54.0, 57.0]);
         assert_eq!(sum(&x, &[2, 3, 4], &[0, 1, 2], 1), vec![276.0]);
         assert_eq!(sum(&[5.0], &[], &[], 1), vec![5.0]);
+    }
+
+    /// The f64 accumulator keeps a long sum exact where f32 steps would round away the
+    /// small terms: 2^24 + 1 + 1 + ... stays at 2^24 in f32 but not here.
+    #[test]
+    fn f32_sum_accumulates_wide() {
+        let mut x = vec![1.0f32; 1001];
+        x[0] = 16_777_216.0;
+        let mut out = [0f32];
+        sum_f32(&x, &[1001], &[0], &mut out);
+        assert_eq!(out[0], 16_778_216.0);
+        let mut naive = [0f32];
+        reduce(&x, &[1001], &[0], 0.0, |a, b| a + b, &mut naive);
+        assert_eq!(naive[0], 16_777_216.0);
     }
 
     /// A zero-size reduced axis leaves `init`; a zero-size kept axis an empty output.

@@ -133,13 +133,13 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
             let data = match (&x.data, r.kind) {
                 (Data::F32(v), ReduceKind::Sum) => {
                     let mut o = crate::arena::take::<f32>(on);
-                    reduce::reduce(v, &x.shape, &axes, 0.0, |a, b| a + b, &mut o);
+                    reduce::sum_f32(v, &x.shape, &axes, &mut o);
                     Data::F32(o)
                 }
                 (Data::F32(v), ReduceKind::Mean) => {
                     let n: usize = axes.iter().map(|&a| x.shape[a]).product();
                     let mut s = crate::arena::take::<f32>(on);
-                    reduce::reduce(v, &x.shape, &axes, 0.0, |a, b| a + b, &mut s);
+                    reduce::sum_f32(v, &x.shape, &axes, &mut s);
                     s.iter_mut().for_each(|e| *e /= n.max(1) as f32);
                     Data::F32(s)
                 }

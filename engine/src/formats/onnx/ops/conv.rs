@@ -1,7 +1,7 @@
-//! Convolutions and products: Conv, ConvTranspose, Gemm, MatMul, BatchNormalization. Conv-family
-//! ops run NHWC between transposes (ONNX is NCHW); weights are constants reordered here from
-//! ONNX's OIHW/IOHW to TFLite's OHWI, and Gemm/MatMul with constant weights become
-//! FULLY_CONNECTED.
+//! Convolutions and products: Conv (1-D as 2-D over a unit height, 3-D in `conv3d`), ConvTranspose (its own file,
+//! `conv_transpose`), Gemm, MatMul, BatchNormalization. Conv-family ops run NHWC between
+//! transposes (ONNX is NCHW); weights are constants reordered here from ONNX's OIHW to TFLite's
+//! OHWI, and Gemm/MatMul with constant weights become FULLY_CONNECTED.
 
 use super::pool::window_padding;
 use super::{AttrSpec, OpSpec, float, int, only_int, opt, spec, string};
@@ -49,7 +49,7 @@ pub(super) const OPS: &[OpSpec] = &[
         2..=3,
         1..=1,
         CONVT_ATTRS,
-        import_conv_transpose,
+        super::conv_transpose::import_conv_transpose,
     ),
     // C became optional in opset 11.
     spec("Gemm", 7..=10, 3..=3, 1..=1, GEMM_ATTRS, import_gemm),
@@ -108,26 +108,6 @@ fn m1hw_to_1hwm(wf: &[f32], [m, kh, kw]: [usize; 3]) -> Vec<f32> {
     t
 }
 
-/// IOHW (`[c, m, kh, kw]`) → OHWI (`[m, kh, kw, c]`).
-#[expect(
-    clippy::indexing_slicing,
-    reason = "both buffers hold c*m*kh*kw values: the caller checked the weight shape"
-)]
-fn iohw_to_ohwi(wf: &[f64], [c, m, kh, kw]: [usize; 4]) -> Vec<f32> {
-    let mut t = vec![0f32; wf.len()];
-    for i in 0..c {
-        for o in 0..m {
-            for yy in 0..kh {
-                for xx in 0..kw {
-                    t[((o * kh + yy) * kw + xx) * c + i] =
-                        wf[((i * m + o) * kh + yy) * kw + xx] as f32;
-                }
-            }
-        }
-    }
-    t
-}
-
 /// `[rows, cols]` row-major → `[cols, rows]`.
 #[expect(
     clippy::indexing_slicing,
@@ -146,37 +126,91 @@ fn transpose_2d(wf: &[f64], rows: usize, cols: usize, scale: f32) -> Vec<f32> {
 fn import_conv(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let x = c.need(n, 0)?;
     let w = c.need(n, 1)?;
-    let wv = c
+    let mut wv = c
         .value(w)
         .ok_or_else(|| NodeError::NotConstant("Conv weights".into()))?;
+    let xs = c.shape(x);
+    let bias = c.input(n, 2)?;
+    let group = n.i("group")?.max(1) as usize;
+    let auto_pad = n.s("auto_pad")?;
+    let (strides, dilations, pads) = (n.ints("strides")?, n.ints("dilations")?, n.ints("pads")?);
+    if xs.len() == 5 {
+        return super::conv3d::import_conv3d(c, n, x, &wv);
+    }
+    if xs.len() != 3 {
+        let p = pads.unwrap_or_default();
+        return conv2d(c, x, &wv, bias, group, strides, dilations, &auto_pad, &p);
+    }
+    // 1-D: a 2-D convolution over a unit height.
+    let one =
+        |v: Option<Vec<i64>>, d: i64| vec![d, v.and_then(|v| v.first().copied()).unwrap_or(d)];
+    let p = match pads.as_deref() {
+        None | Some([]) => vec![],
+        Some([b, e]) => vec![0, *b, 0, *e],
+        Some(p) => bail!("pads {p:?} for 1 spatial axis"),
+    };
+    let Ok([nb, ch, l]) = <[usize; 3]>::try_from(xs.as_slice()) else {
+        bail!("input {xs:?}");
+    };
+    let Ok([m, cg, k]) = <[usize; 3]>::try_from(wv.shape.as_slice()) else {
+        refuse!("Conv weights {:?} for a 1-D input", wv.shape);
+    };
+    wv.shape = vec![m, cg, 1, k];
+    let x4 = c.reshape(x, &[nb, ch, 1, l])?;
+    let y = conv2d(
+        c,
+        x4,
+        &wv,
+        bias,
+        group,
+        Some(one(strides, 1)),
+        Some(one(dilations, 1)),
+        &auto_pad,
+        &p,
+    )?;
+    let y = crate::formats::onnx::ctx::first(y)?;
+    let ys = c.shape(y);
+    Ok(vec![
+        c.reshape(y, &[nb, m, ys.get(3).copied().unwrap_or(0)])?,
+    ])
+}
+
+/// A 2-D Conv (NCHW in and out) as CONV_2D / DEPTHWISE_CONV_2D between transposes.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the ONNX attributes, read once by the caller"
+)]
+pub(super) fn conv2d(
+    c: &mut Ctx<'_>,
+    x: TensorId,
+    wv: &Value,
+    bias: Option<TensorId>,
+    group: usize,
+    strides: Option<Vec<i64>>,
+    dilations: Option<Vec<i64>>,
+    auto_pad: &str,
+    pads: &[i64],
+) -> NodeResult<Vec<TensorId>> {
     let ws = wv.shape.clone();
     let xs = c.shape(x);
     let (Ok([m, cg, kh, kw]), Ok([_, ch, ih, iw])) = (
         <[usize; 4]>::try_from(ws.as_slice()),
         <[usize; 4]>::try_from(xs.as_slice()),
     ) else {
-        refuse!("only 2-D Conv is supported (input {xs:?}, weights {ws:?})");
+        refuse!("only 1-D and 2-D Conv are supported (input {xs:?}, weights {ws:?})");
     };
     if wv.numel() != m * cg * kh * kw || kh == 0 || kw == 0 {
         bail!("weights {ws:?} hold {} values", wv.numel());
     }
-    let group = n.i("group")?.max(1) as usize;
     if cg * group != ch {
         bail!("weights {ws:?} do not match {ch} input channels in {group} groups");
     }
-    let stride = pair(n.ints("strides")?, 1, 1);
-    let dilation = pair(n.ints("dilations")?, 1, 1);
+    let stride = pair(strides, 1, 1);
+    let dilation = pair(dilations, 1, 1);
     let k_eff = [(kh - 1) * dilation[0] + 1, (kw - 1) * dilation[1] + 1];
-    let (padding, explicit) = window_padding(
-        [ih, iw],
-        k_eff,
-        stride,
-        &n.s("auto_pad")?,
-        &n.ints("pads")?.unwrap_or_default(),
-        false,
-    )?;
+    let (padding, explicit) = window_padding([ih, iw], k_eff, stride, auto_pad, pads, false)?;
     let wf: Vec<f32> = wv.data.to_f64().iter().map(|&v| v as f32).collect();
-    let bias: Vec<f32> = match c.input(n, 2)? {
+    let bias: Vec<f32> = match bias {
         Some(b) => c.const_f32(b, "Conv bias")?,
         None => vec![0.0; m],
     };
@@ -220,101 +254,6 @@ fn import_conv(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
             vec![Some(y), Some(wt), Some(bt)],
         )?
     };
-    Ok(vec![c.transpose(y, &TO_NCHW)?])
-}
-
-fn import_conv_transpose(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
-    let x = c.need(n, 0)?;
-    let w = c.need(n, 1)?;
-    let wv = c
-        .value(w)
-        .ok_or_else(|| NodeError::NotConstant("ConvTranspose weights".into()))?;
-    let ws = wv.shape.clone();
-    let xs = c.shape(x);
-    let (Ok([ci, m, kh, kw]), Ok([xn, xc, ih, iw])) = (
-        <[usize; 4]>::try_from(ws.as_slice()),
-        <[usize; 4]>::try_from(xs.as_slice()),
-    ) else {
-        refuse!("only 2-D ConvTranspose is supported");
-    };
-    if n.i("group")? != 1 {
-        refuse!("grouped ConvTranspose is not supported");
-    }
-    if n.ints("dilations")?
-        .is_some_and(|d| d.iter().any(|&v| v != 1))
-    {
-        refuse!("dilated ConvTranspose is not supported");
-    }
-    if wv.numel() != ci * m * kh * kw || ih == 0 || iw == 0 {
-        bail!("weights {ws:?} hold {} values", wv.numel());
-    }
-    let stride = pair(n.ints("strides")?, 1, 1);
-    let pads = n.ints("pads")?.unwrap_or(vec![0; 4]);
-    let op_ = n.ints("output_padding")?.unwrap_or(vec![0, 0]);
-    let auto = n.s("auto_pad")?;
-    let (padding, out_hw) = if auto == "SAME_UPPER" {
-        (Padding::Same, [ih * stride[0], iw * stride[1]])
-    } else if pads.iter().all(|&p| p == 0)
-        && op_.iter().all(|&p| p == 0)
-        && (auto == "NOTSET" || auto == "VALID")
-    {
-        (
-            Padding::Valid,
-            [(ih - 1) * stride[0] + kh, (iw - 1) * stride[1] + kw],
-        )
-    } else {
-        // Explicit pads that equal TFLite SAME's split.
-        let (Ok([pt, pl, pb, pr]), Ok([oph, opw])) = (
-            <[i64; 4]>::try_from(pads.as_slice()),
-            <[i64; 2]>::try_from(op_.as_slice()),
-        ) else {
-            bail!("ConvTranspose pads {pads:?} / output_padding {op_:?} need 4 and 2 values");
-        };
-        let span = |i: usize, s: usize, k: usize, a: i64, b: i64, o: i64| {
-            (((i - 1) * s + k) as i64 - a - b + o).max(0) as usize
-        };
-        let oh = span(ih, stride[0], kh, pt, pb, oph);
-        let ow = span(iw, stride[1], kw, pl, pr, opw);
-        let same_ok = |o: usize, i: usize, s: usize, k: usize, b: i64| {
-            o == i * s && {
-                let total = ((i - 1) * s + k).saturating_sub(o);
-                total / 2 == b as usize
-            }
-        };
-        if same_ok(oh, ih, stride[0], kh, pt) && same_ok(ow, iw, stride[1], kw, pl) {
-            (Padding::Same, [oh, ow])
-        } else {
-            refuse!("ConvTranspose pads {pads:?} / output_padding {op_:?} are not supported");
-        }
-    };
-    if let Some(os) = n.ints("output_shape")? {
-        let want: Vec<i64> = out_hw.iter().map(|&d| d as i64).collect();
-        if os.get(os.len().saturating_sub(2)..) != Some(want.as_slice()) {
-            refuse!(
-                "ConvTranspose output_shape {os:?} (the pads give {out_hw:?}) is not supported"
-            );
-        }
-    }
-    if ci != xc {
-        bail!("ConvTranspose weights do not match the input channels");
-    }
-    let t = iohw_to_ohwi(&wv.data.to_f64(), [ci, m, kh, kw]);
-    let nw = c.fresh("filter");
-    let wt = c.konst(&nw, Value::new(vec![m, kh, kw, ci], Data::F32(t)));
-    let bias = c.input(n, 2)?;
-    let y = c.nhwc(x, "ConvTranspose")?;
-    let osh = c.ints_const(
-        "output_shape",
-        &[xn as i64, out_hw[0] as i64, out_hw[1] as i64, m as i64],
-    );
-    let y = c.emit1(
-        Op::TransposeConv(TransposeConv {
-            padding,
-            stride,
-            act: Activation::None,
-        }),
-        vec![Some(osh), Some(wt), Some(y), bias],
-    )?;
     Ok(vec![c.transpose(y, &TO_NCHW)?])
 }
 

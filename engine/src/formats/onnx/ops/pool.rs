@@ -1,10 +1,14 @@
-//! Pooling: MaxPool, AveragePool (2-D windows, NHWC between transposes, ONNX padding mapped to
-//! TFLite SAME/VALID plus an explicit PAD), GlobalAveragePool and GlobalMaxPool (a mean/max
-//! reduction over the spatial axes). [`window_padding`] is shared with Conv.
+//! Pooling: MaxPool, AveragePool (2-D windows and 1-D ones as 2-D with a unit axis: TFLite's
+//! POOL_2D, NHWC between transposes, ONNX padding mapped to SAME/VALID plus an explicit PAD),
+//! LpPool, and every window POOL_2D cannot express (3-D, dilated, AveragePool pads that are not
+//! a SAME split, MaxPool's Indices) expanded into taps (`pool_taps`); GlobalAveragePool,
+//! GlobalMaxPool and GlobalLpPool (reductions over the spatial axes). [`window_padding`] is
+//! shared with Conv.
 
+use super::pool_taps::{self, Fold};
 use super::{AttrSpec, OpSpec, int, opt, spec, string};
 use crate::formats::onnx::ctx::{Ctx, Node, NodeResult, TO_NCHW};
-use crate::formats::onnx::error::{NodeError, bail, refuse};
+use crate::formats::onnx::error::{bail, refuse};
 use crate::ir::*;
 
 const POOL_ATTRS: &[AttrSpec] = &[
@@ -15,14 +19,31 @@ const POOL_ATTRS: &[AttrSpec] = &[
     string("auto_pad", "NOTSET"),
     int("ceil_mode", 0),
     int("count_include_pad", 0),
-    // Only affects the Indices output, which is refused.
-    opt("storage_order"),
+    int("storage_order", 0),
+];
+const LP_POOL_ATTRS: &[AttrSpec] = &[
+    opt("kernel_shape"),
+    opt("strides"),
+    opt("dilations"),
+    opt("pads"),
+    string("auto_pad", "NOTSET"),
+    int("ceil_mode", 0),
+    int("p", 2),
 ];
 
 /// The ops of this family.
 pub(super) const OPS: &[OpSpec] = &[
     spec("MaxPool", 7..=28, 1..=1, 1..=2, POOL_ATTRS, import_pool),
     spec("AveragePool", 7..=28, 1..=1, 1..=1, POOL_ATTRS, import_pool),
+    spec("LpPool", 7..=28, 1..=1, 1..=1, LP_POOL_ATTRS, import_pool),
+    spec(
+        "GlobalLpPool",
+        7..=28,
+        1..=1,
+        1..=1,
+        &[int("p", 2)],
+        import_global_lp_pool,
+    ),
     spec(
         "GlobalAveragePool",
         7..=28,
@@ -106,41 +127,117 @@ pub(super) fn window_padding(
     Ok((Padding::Valid, Some(explicit)))
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`xs` has rank 3 where it is indexed, and `kernel` one value per spatial axis"
+)]
 fn import_pool(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let x = c.need(n, 0)?;
-    if n.output_used(1) {
-        refuse!("MaxPool's Indices output is not supported");
-    }
-    let k = n.ints("kernel_shape")?.unwrap_or_default();
-    let [kh, kw] = <[i64; 2]>::try_from(k.as_slice())
-        .map_err(|_| NodeError::Unsupported("only 2-D pooling is supported".into()))?;
-    if kh < 1 || kw < 1 {
-        bail!("kernel_shape {k:?}");
-    }
-    let filter = [kh as usize, kw as usize];
-    let st = n.ints("strides")?.unwrap_or(vec![1, 1]);
-    let dil = n.ints("dilations")?.unwrap_or(vec![1, 1]);
-    if dil.iter().any(|&d| d != 1) {
-        refuse!("dilated pooling is not supported");
-    }
-    let s = c.shape(x);
-    let Ok([_, _, ih, iw]) = <[usize; 4]>::try_from(s.as_slice()) else {
-        refuse!("pooling needs a 4-D input, got {s:?}");
+    let xs = c.shape(x);
+    let Some(spatial) = xs.get(2..).filter(|s| !s.is_empty()).map(<[usize]>::to_vec) else {
+        refuse!("{} needs an [N, C, spatial...] input, got {xs:?}", n.op);
     };
-    let stride = [
-        st.first().copied().unwrap_or(1) as usize,
-        st.get(1).copied().unwrap_or(1) as usize,
-    ];
-    let (pad, explicit) = window_padding(
-        [ih, iw],
-        filter,
-        stride,
-        &n.s("auto_pad")?,
-        &n.ints("pads")?.unwrap_or_default(),
-        n.i("ceil_mode")? != 0,
+    let sp = spatial.len();
+    let list = |v: Option<Vec<i64>>, what: &str| -> NodeResult<Vec<usize>> {
+        let v = v.unwrap_or(vec![1; sp]);
+        if v.len() != sp || v.iter().any(|&d| d < 1) {
+            bail!("{what} {v:?} for {sp} spatial axes");
+        }
+        Ok(v.iter().map(|&d| d as usize).collect())
+    };
+    let Some(k) = n.ints("kernel_shape")? else {
+        bail!("kernel_shape is required");
+    };
+    let kernel = list(Some(k), "kernel_shape")?;
+    let stride = list(n.ints("strides")?, "strides")?;
+    let dilation = list(n.ints("dilations")?, "dilations")?;
+    let pads = n.ints("pads")?.unwrap_or_default();
+    let auto_pad = n.s("auto_pad")?;
+    let ceil = n.i("ceil_mode")? != 0;
+    let fold = match n.op {
+        "MaxPool" => Fold::Max,
+        "AveragePool" => Fold::Average {
+            include_pad: n.i("count_include_pad")? != 0,
+        },
+        _ => Fold::Lp(n.i("p")? as f32),
+    };
+    let indices = n.output_used(1);
+    if !indices && !matches!(fold, Fold::Lp(_)) && dilation.iter().all(|&d| d == 1) {
+        let fast = match sp {
+            2 => pool2d(c, x, &kernel, &stride, &pads, &auto_pad, ceil, fold)?,
+            1 => {
+                let [nb, ch, l] = [xs[0], xs[1], spatial[0]];
+                let pads2: Vec<i64> = match pads.as_slice() {
+                    [] => vec![],
+                    [b, e] => vec![0, *b, 0, *e],
+                    p => bail!("pads {p:?} for 1 spatial axis"),
+                };
+                let x4 = c.reshape(x, &[nb, ch, 1, l])?;
+                match pool2d(
+                    c,
+                    x4,
+                    &[1, kernel[0]],
+                    &[1, stride[0]],
+                    &pads2,
+                    &auto_pad,
+                    ceil,
+                    fold,
+                )? {
+                    Some(y) => {
+                        let ys = c.shape(y);
+                        Some(c.reshape(y, &[nb, ch, ys.get(3).copied().unwrap_or(0)])?)
+                    }
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(y) = fast {
+            return Ok(vec![y]);
+        }
+    }
+    let ax = pool_taps::axes(
+        &spatial, &kernel, &stride, &dilation, &pads, &auto_pad, ceil,
     )?;
-    let max = n.op == "MaxPool";
-    let include = !max && n.i("count_include_pad")? != 0;
+    let order = indices
+        .then(|| n.i("storage_order"))
+        .transpose()?
+        .map(|o| o != 0);
+    let (y, idx) = pool_taps::emit(c, x, &ax, fold, order)?;
+    Ok(std::iter::once(y).chain(idx).collect())
+}
+
+/// A 2-D max or average pool as TFLite's POOL_2D (NHWC between transposes), or `None` when
+/// the padding is one POOL_2D cannot express exactly.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the ONNX window attributes, read once by the caller"
+)]
+fn pool2d(
+    c: &mut Ctx<'_>,
+    x: TensorId,
+    kernel: &[usize],
+    stride: &[usize],
+    pads: &[i64],
+    auto_pad: &str,
+    ceil: bool,
+    fold: Fold,
+) -> NodeResult<Option<TensorId>> {
+    let s = c.shape(x);
+    let (Ok([_, _, ih, iw]), Ok(filter), Ok(stride)) = (
+        <[usize; 4]>::try_from(s.as_slice()),
+        <[usize; 2]>::try_from(kernel),
+        <[usize; 2]>::try_from(stride),
+    ) else {
+        return Ok(None);
+    };
+    let (pad, explicit) = window_padding([ih, iw], filter, stride, auto_pad, pads, ceil)?;
+    let max = fold == Fold::Max;
+    let include = matches!(fold, Fold::Average { include_pad: true });
+    if ceil && include {
+        // ONNX leaves the ceil overhang out of the count; POOL_2D would count it.
+        return Ok(None);
+    }
     let (pad, explicit) = if include && pad == Padding::Same {
         // Padded zeros count: pad explicitly, then a VALID window.
         let sp = |i: usize, s: usize, k: usize| {
@@ -153,13 +250,11 @@ fn import_pool(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     } else {
         (pad, explicit)
     };
-    let mut y = c.nhwc(x, n.op)?;
+    if explicit.is_some() && !max && !include {
+        return Ok(None);
+    }
+    let mut y = c.nhwc(x, "pool")?;
     if let Some(p) = explicit {
-        if !max && !include {
-            refuse!(
-                "AveragePool with pads {p:?} that are not SAME-style and count_include_pad=0 is not supported"
-            );
-        }
         y = c.pad_nhwc(y, p, max.then_some(f32::MIN))?;
     }
     let y = c.emit1(
@@ -176,7 +271,7 @@ fn import_pool(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
         }),
         vec![Some(y)],
     )?;
-    Ok(vec![c.transpose(y, &TO_NCHW)?])
+    Ok(Some(c.transpose(y, &TO_NCHW)?))
 }
 
 fn import_global_pool(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
@@ -196,6 +291,27 @@ fn import_global_pool(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>
         }),
         vec![Some(x), Some(ax)],
     )?])
+}
+
+/// GlobalLpPool: (Σ |x|^p)^(1/p) over the spatial axes.
+fn import_global_lp_pool(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let x = c.need(n, 0)?;
+    let p = n.i("p")? as f32;
+    let r = c.rank(x);
+    if r < 3 {
+        refuse!("GlobalLpPool needs an [N, C, spatial...] input");
+    }
+    let axes: Vec<i64> = (2..r as i64).collect();
+    let ax = c.ints_const("axes", &axes);
+    let t = pool_taps::lp_power(c, x, p)?;
+    let s = c.emit1(
+        Op::Reduce(Reduce {
+            kind: ReduceKind::Sum,
+            keep_dims: true,
+        }),
+        vec![Some(t), Some(ax)],
+    )?;
+    Ok(vec![pool_taps::lp_root(c, s, p)?])
 }
 
 #[cfg(test)]
