@@ -21,6 +21,7 @@ pub mod act;
 pub mod binary;
 pub mod conv;
 pub mod cpu;
+pub mod detection;
 pub mod fast;
 pub mod gemm;
 pub mod geom;

@@ -454,10 +454,11 @@ fn custom_op(t: &Table<'_>, oc: &OpCode) -> Result<Op> {
             AttrValue::Int(t.get::<i8>(6, 0)?.into()),
         ));
     }
-    Ok(Op::Custom {
-        name: oc.custom.clone().unwrap_or_else(|| "CUSTOM".into()),
-        attrs,
-    })
+    let name = oc.custom.clone().unwrap_or_else(|| "CUSTOM".into());
+    if let Some(op) = super::schema_detection::decode_custom(&name, bytes) {
+        return Ok(op);
+    }
+    Ok(Op::Custom { name, attrs })
 }
 
 /// A builtin op the IR has no variant for (or whose options it cannot take): its code and

@@ -616,6 +616,7 @@ pub fn encode(op: &Op) -> Option<(i32, u8, TableB)> {
         }
         Op::Movement(m) => super::schema_movement::encode(m, act_code),
         Op::Sequence(s) => super::sequence::encode(s, act_code),
+        Op::Detect(_) => return None,
         Op::Custom { .. } => return None,
     })
 }
@@ -685,6 +686,7 @@ pub fn default_version(op: &Op, n_inputs: usize, in_dtype: Option<DType>, out_ra
         | Op::Compare(_)
         | Op::AddN
         | Op::Select { .. }
+        | Op::Detect(_)
         | Op::Custom { .. } => 1,
     }
 }
@@ -712,7 +714,7 @@ fn int8_version(op: &Op, n_inputs: usize, out_rank: usize) -> i32 {
         | Op::Unary(UnaryKind::ReluN1To1) => 1,
         Op::Quantize => 1,
         Op::Dequantize => 2,
-        Op::Custom { .. } | Op::Sequence(_) => 1,
+        Op::Custom { .. } | Op::Sequence(_) | Op::Detect(_) => 1,
         Op::Math(MathKind::Abs) | Op::Compare(_) | Op::Select { v2: false } => 2,
         Op::Math(_) | Op::MathBin(_) | Op::AddN | Op::Select { v2: true } => 1,
         // The int8 form of the remaining ops is version 2; listed so that a new op must choose.
