@@ -35,6 +35,7 @@ pub mod math;
 pub mod movement;
 pub mod parallel;
 pub mod pool;
+pub mod postprocess;
 pub mod reduce;
 pub mod reduce2;
 pub mod resize;

@@ -1,6 +1,6 @@
 //! Detection and segmentation heads (`Op::Detect`): shape inference and float evaluation of
 //! MediaPipe's Convolution2DTransposeBias, MaxPoolingWithArgmax2D and MaxUnpooling2D, of
-//! `TFLite_Detection_PostProcess` (see `postprocess.rs`) and of NON_MAX_SUPPRESSION_V4/V5.
+//! `TFLite_Detection_PostProcess` and NON_MAX_SUPPRESSION_V4/V5 (both in `postprocess.rs`).
 
 use super::conv::tconv_geom;
 use super::{EvalCtx, Fact, InferResult, Ins, arg, f32_arg, need};
@@ -122,7 +122,19 @@ pub(super) fn infer(op: &DetOp, ins: &[Option<Fact<'_>>], out_dtypes: &[DType]) 
             ];
             Ok(Some(vec![(x.dtype, out)]))
         }
-        DetOp::PostProcess(_) | DetOp::Nms { .. } | DetOp::Where => Ok(None),
+        DetOp::PostProcess(p) => super::postprocess::infer_post(&p, ins),
+        DetOp::Nms { v5 } => super::postprocess::infer_nms(v5, ins),
+        // Data-dependent: the file's shape (`[-1, rank]`) is kept; the run gives the size.
+        DetOp::Where => {
+            let c = need(ins, 0)?;
+            match c.value {
+                Some(v) => {
+                    let (shape, _) = where_coords(v)?;
+                    Ok(Some(vec![(DType::I64, shape)]))
+                }
+                None => Ok(None),
+            }
+        }
     }
 }
 
@@ -136,9 +148,18 @@ pub(super) fn unsupported_reason(op: &DetOp, in_dtypes: &[Option<DType>]) -> Opt
                 Some(t) => Some(format!("{} ({t})", op.name())),
             }
         }
-        DetOp::PostProcess(_) | DetOp::Nms { .. } | DetOp::Where => {
-            Some(format!("{} (no kernel yet)", op.name()))
-        }
+        DetOp::PostProcess(_) => match first {
+            Some(DType::F32 | DType::U8 | DType::I8) | None => None,
+            Some(t) => Some(format!("{} ({t})", op.name())),
+        },
+        DetOp::Nms { .. } => match first {
+            Some(DType::F32) | None => None,
+            Some(t) => Some(format!("{} ({t})", op.name())),
+        },
+        DetOp::Where => match first {
+            Some(DType::F16) => Some(format!("{} ({})", op.name(), DType::F16)),
+            _ => None,
+        },
     }
 }
 
@@ -156,6 +177,15 @@ fn indices(v: &Value) -> R<Vec<i32>> {
 
 /// Evaluate one node (float).
 pub(super) fn eval(op: &DetOp, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> R<Vec<Value>> {
+    match *op {
+        DetOp::PostProcess(p) => return super::postprocess::eval_post(&p, &ins, ctx),
+        DetOp::Nms { v5 } => return super::postprocess::eval_nms(v5, &ins),
+        DetOp::Where => {
+            let (shape, coords) = where_coords(arg(&ins, 0)?)?;
+            return Ok(vec![Value::new(shape, Data::I64(coords))]);
+        }
+        _ => {}
+    }
     let x = arg(&ins, 0)?;
     let xs = rank4(&x.shape, "the input")?;
     match *op {
@@ -233,6 +263,34 @@ pub(super) fn eval(op: &DetOp, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> R<Vec<Value>>
             Err(OpError::NoKernel(op.name().to_string()))
         }
     }
+}
+
+/// WHERE: the coordinates `[n_true, rank]` of the non-zero (true) elements of `v`, row-major.
+fn where_coords(v: &Value) -> R<(Vec<usize>, Vec<i64>)> {
+    let truth: Vec<bool> = match &v.data {
+        Data::Bool(b) => b.clone(),
+        Data::F32(x) => x.iter().map(|&e| e != 0.0).collect(),
+        Data::I8(x) => x.iter().map(|&e| e != 0).collect(),
+        Data::U8(x) => x.iter().map(|&e| e != 0).collect(),
+        Data::I16(x) => x.iter().map(|&e| e != 0).collect(),
+        Data::I32(x) => x.iter().map(|&e| e != 0).collect(),
+        Data::I64(x) => x.iter().map(|&e| e != 0).collect(),
+        Data::F16(_) => return Err("WHERE of float16 values".into()),
+    };
+    let rank = v.shape.len();
+    let mut coords = Vec::new();
+    let mut n = 0;
+    for (i, _) in truth.iter().enumerate().filter(|(_, t)| **t) {
+        let start = coords.len();
+        let mut rest = i;
+        for &d in v.shape.iter().rev() {
+            coords.push((rest % d.max(1)) as i64);
+            rest /= d.max(1);
+        }
+        coords[start..].reverse();
+        n += 1;
+    }
+    Ok((vec![n, rank], coords))
 }
 
 /// Multiply-accumulates of one node.

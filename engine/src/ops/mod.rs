@@ -10,8 +10,10 @@ mod logic;
 mod movement;
 mod movement_reduce;
 mod pool;
+mod postprocess;
 mod reinfer;
 mod sequence;
+mod sequence_bidir;
 mod shape;
 
 use crate::error::{Error, OpError, Result};

@@ -188,6 +188,7 @@ pub fn decoded() -> impl Iterator<Item = &'static (i32, &'static str)> {
         .iter()
         .chain(super::schema_movement::DECODED)
         .chain(super::sequence::DECODED)
+        .chain(super::schema_detection::DECODED)
 }
 
 /// The schema's name of a builtin code (`BUILTIN_<n>` for a code it does not define).
@@ -454,6 +455,9 @@ pub fn decode(c: i32, o: Option<Table<'_>>) -> Result<Option<Op>> {
         code::DEQUANTIZE => Op::Dequantize,
         code::DENSIFY => Op::Densify,
         c if super::sequence::is_code(c) => return super::sequence::decode(c, o, activation),
+        c if super::schema_detection::decode(c).is_some() => {
+            return Ok(super::schema_detection::decode(c));
+        }
         c => match super::schema_movement::decode(c, o, padding, activation)? {
             Some(op) => op,
             None => match super::schema_logic::logic_op(c, b(0)?) {
@@ -616,7 +620,7 @@ pub fn encode(op: &Op) -> Option<(i32, u8, TableB)> {
         }
         Op::Movement(m) => super::schema_movement::encode(m, act_code),
         Op::Sequence(s) => super::sequence::encode(s, act_code),
-        Op::Detect(_) => return None,
+        Op::Detect(d) => return super::schema_detection::encode(d),
         Op::Custom { .. } => return None,
     })
 }

@@ -10,6 +10,41 @@ use crate::ir::{DetOp, Op, Padding, PostProcess};
 /// LiteRT's `kNumDetectionsPerClass`, the default of `detections_per_class`.
 const DETECTIONS_PER_CLASS: usize = 100;
 
+/// WHERE
+pub const WHERE: i32 = 109;
+/// NON_MAX_SUPPRESSION_V4
+pub const NON_MAX_SUPPRESSION_V4: i32 = 120;
+/// NON_MAX_SUPPRESSION_V5
+pub const NON_MAX_SUPPRESSION_V5: i32 = 121;
+
+/// The builtin codes of this family with their names.
+pub const DECODED: &[(i32, &str)] = &[
+    (WHERE, "WHERE"),
+    (NON_MAX_SUPPRESSION_V4, "NON_MAX_SUPPRESSION_V4"),
+    (NON_MAX_SUPPRESSION_V5, "NON_MAX_SUPPRESSION_V5"),
+];
+
+/// The op of one of this family's builtin codes (they have no options).
+pub fn decode(c: i32) -> Option<Op> {
+    Some(Op::Detect(match c {
+        NON_MAX_SUPPRESSION_V4 => DetOp::Nms { v5: false },
+        NON_MAX_SUPPRESSION_V5 => DetOp::Nms { v5: true },
+        WHERE => DetOp::Where,
+        _ => return None,
+    }))
+}
+
+/// Builtin code, options union tag and (empty) options of a builtin of this family.
+pub fn encode(d: &DetOp) -> Option<(i32, u8, super::builder::TableB)> {
+    let c = match d {
+        DetOp::Nms { v5: false } => NON_MAX_SUPPRESSION_V4,
+        DetOp::Nms { v5: true } => NON_MAX_SUPPRESSION_V5,
+        DetOp::Where => WHERE,
+        _ => return None,
+    };
+    Some((c, 0, super::builder::TableB::new()))
+}
+
 /// The custom codes this family decodes.
 pub const CUSTOM_CODES: &[&str] = &[
     "Convolution2DTransposeBias",
