@@ -354,8 +354,7 @@ pub fn non_max_suppression(
         if score == original {
             idx.push(i as i32);
             sel.push(score);
-        }
-        if score > score_threshold {
+        } else if score > score_threshold {
             queue.push((i, score, idx.len()));
         }
     }

@@ -93,9 +93,10 @@ pub(super) fn infer(op: &DetOp, ins: &[Option<Fact<'_>>], out_dtypes: &[DType]) 
             let (oh, _) = conv_out_and_pad(s[1], filter[0], stride[0], 1, same);
             let (ow, _) = conv_out_and_pad(s[2], filter[1], stride[1], 1, same);
             let shape = vec![s[0], oh, ow, s[3]];
+            // MediaPipe stores the indices as float32 (XNNPACK takes no other type).
             let index = match out_dtypes.get(1) {
-                Some(DType::F32) => DType::F32,
-                _ => DType::I32,
+                Some(DType::I32) => DType::I32,
+                _ => DType::F32,
             };
             Ok(Some(vec![(x.dtype, shape.clone()), (index, shape)]))
         }
@@ -231,8 +232,8 @@ pub(super) fn eval(op: &DetOp, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> R<Vec<Value>>
             max_pool_argmax(f32_arg(&ins, 0)?, &w, &mut out, &mut index);
             let shape = vec![xs[0], oh, ow, xs[3]];
             let index = match ctx.out_dtypes.get(1) {
-                Some(DType::F32) => Data::F32(index.iter().map(|&i| i as f32).collect()),
-                _ => Data::I32(index),
+                Some(DType::I32) => Data::I32(index),
+                _ => Data::F32(index.iter().map(|&i| i as f32).collect()),
             };
             Ok(vec![
                 Value::f32(shape.clone(), out),

@@ -38,12 +38,14 @@ fn tconv_bias_cases(c: &mut Cases) {
     }
 }
 
+/// XNNPACK takes MaxUnpooling2D with VALID padding only: the SAME cases pool alone.
 fn unpool_cases(c: &mut Cases) {
     for (i, &(n, h, w, ch, k, pad)) in [
-        (1, 4, 6, 3, 2, Padding::Same),
+        (1, 4, 6, 3, 2, Padding::Valid),
         (2, 5, 7, 2, 2, Padding::Same),
         (1, 6, 6, 4, 3, Padding::Valid),
         (1, 9, 8, 1, 3, Padding::Same),
+        (2, 6, 4, 2, 2, Padding::Valid),
     ]
     .iter()
     .enumerate()
@@ -59,11 +61,14 @@ fn unpool_cases(c: &mut Cases) {
             filter: [k, k],
         };
         c.add(
-            format!("argmax_unpool_{i}_{n}x{h}x{w}x{ch}_k{k}_{pad:?}"),
+            format!("argmax_pool_{i}_{n}x{h}x{w}x{ch}_k{k}_{pad:?}"),
             -1.0,
             1.0,
             |b: &mut Builder, _r: &mut Rng, x| {
                 let o = b.op_n("argmax", Op::Detect(pool), &[Some(x[0])], &[]);
+                if pad == Padding::Same {
+                    return o;
+                }
                 let u = b.op("unpool", Op::Detect(unpool), &[Some(o[0]), Some(o[1])]);
                 vec![o[0], o[1], u]
             },
@@ -111,6 +116,7 @@ fn postprocess_cases(c: &mut Cases) {
         (24, 3, true, 4, 1, 100, false, Some(DType::U8)),
         (24, 2, false, 4, 1, 2, true, Some(DType::U8)),
         (24, 3, true, 4, 1, 100, false, Some(DType::I8)),
+        (24, 2, false, 4, 1, 3, true, Some(DType::I8)),
     ];
     for (i, &(n, nc, bg, md, mc, pc, regular, q)) in configs.iter().enumerate() {
         let p = PostProcess {
@@ -128,7 +134,12 @@ fn postprocess_cases(c: &mut Cases) {
             "postprocess_{i}_{n}boxes_{nc}classes{}_{}_{}",
             if bg { "_bg" } else { "" },
             if regular { "regular" } else { "fast" },
-            q.map_or("f32", |d| d.name())
+            match q {
+                // "quantize": the oracle then rounds QUANTIZE as the reference kernels (and we) do.
+                Some(DType::I8) => "int8_quantize",
+                Some(d) => d.name(),
+                None => "f32",
+            }
         );
         let inputs: Vec<Vec<usize>> = match q {
             None => vec![vec![1, n, 4], vec![1, n, ncb]],
@@ -145,11 +156,33 @@ fn postprocess_cases(c: &mut Cases) {
                     Some(dt) => quantized_scores(b, r, dt, &[1, n, ncb]),
                 };
                 let a = anchors(r, n);
-                let a = b.f32("anchors", &[n, 4], &a);
+                // LiteRT reads int8 scores only with int8 box encodings and anchors.
+                let (boxes, a) = if q == Some(DType::I8) {
+                    let mut t = Tensor::new("boxes_q", DType::I8, vec![1, n, 4]);
+                    t.quant = Some(QuantParams::per_tensor(1.0 / 100.0, 3));
+                    let bq = b.g.add_tensor(t);
+                    b.g.add_node(Node {
+                        name: "quantize".into(),
+                        op: Op::Quantize,
+                        inputs: vec![Some(x[0])],
+                        outputs: vec![bq],
+                        version: None,
+                    })
+                    .expect("QUANTIZE node");
+                    let qa: Vec<u8> = a
+                        .iter()
+                        .map(|&v| ((v * 128.0).round() as i32 - 128).clamp(-128, 127) as i8 as u8)
+                        .collect();
+                    let at = b.raw("anchors_q", DType::I8, &[n, 4], qa);
+                    b.g.tensors[at].quant = Some(QuantParams::per_tensor(1.0 / 128.0, -128));
+                    (bq, at)
+                } else {
+                    (x[0], b.f32("anchors", &[n, 4], &a))
+                };
                 b.op_n(
                     "postprocess",
                     Op::Detect(DetOp::PostProcess(p)),
-                    &[Some(x[0]), Some(scores), Some(a)],
+                    &[Some(boxes), Some(scores), Some(a)],
                     &[],
                 )
             },
