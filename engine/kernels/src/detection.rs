@@ -1,6 +1,6 @@
-//! Float kernels of the detection and segmentation heads: MediaPipe's max pooling with argmax
-//! and max unpooling (indices are positions inside the pooling window, `ky * kw + kx`, as
-//! XNNPACK's argmax pooling gives them), box IoU and greedy non-max suppression.
+//! Float kernels of MediaPipe's max pooling with argmax and max unpooling. Indices are
+//! positions inside the pooling window in XNNPACK's order (column-major, `kx * kh + ky`), as
+//! LiteRT computes them (it runs these custom ops only through XNNPACK).
 
 /// NHWC pooling window geometry.
 #[derive(Debug, Clone, Copy)]
@@ -31,8 +31,8 @@ impl Window {
 }
 
 /// Max pooling of `x` (`[n, full h, full w, c]`) into `out` and `index` (`[n, pooled h,
-/// pooled w, c]`): the first maximum of each window (padding excluded) and its window
-/// position `ky * kw + kx`.
+/// pooled w, c]`): the first maximum of each window in XNNPACK's scan order (padding
+/// excluded) and its window position `kx * kh + ky`.
 pub fn max_pool_argmax(x: &[f32], w: &Window, out: &mut [f32], index: &mut [i32]) {
     let [ph, pw] = w.pooled;
     let [fh, fw] = w.full;
@@ -45,14 +45,14 @@ pub fn max_pool_argmax(x: &[f32], w: &Window, out: &mut [f32], index: &mut [i32]
                 for ch in 0..c {
                     let (mut best, mut at) = (f32::NEG_INFINITY, 0usize);
                     let mut seen = false;
-                    for ky in 0..kh {
-                        for kx in 0..kw {
+                    for kx in 0..kw {
+                        for ky in 0..kh {
                             let Some((iy, ix)) = w.tap(y, xx, ky, kx) else {
                                 continue;
                             };
                             let v = x[((b * fh + iy) * fw + ix) * c + ch];
                             if !seen || v > best {
-                                (best, at, seen) = (v, ky * kw + kx, true);
+                                (best, at, seen) = (v, kx * kh + ky, true);
                             }
                         }
                     }
@@ -84,7 +84,7 @@ pub fn max_unpool(x: &[f32], index: &[i32], w: &Window, out: &mut [f32]) {
                     if i >= kh * kw {
                         continue;
                     }
-                    if let Some((iy, ix)) = w.tap(y, xx, i / kw, i % kw) {
+                    if let Some((iy, ix)) = w.tap(y, xx, i % kh, i / kh) {
                         out[((b * fh + iy) * fw + ix) * c + ch] = x[o + ch];
                     }
                 }
@@ -112,7 +112,7 @@ mod tests {
         let (mut o, mut i) = ([0.0; 2], [0; 2]);
         max_pool_argmax(&x, &w, &mut o, &mut i);
         assert_eq!(o, [5.0, -0.5]);
-        assert_eq!(i, [1, 3]);
+        assert_eq!(i, [2, 3]);
         let mut back = [9.0; 8];
         max_unpool(&o, &i, &w, &mut back);
         assert_eq!(back, [0.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0, -0.5]);

@@ -200,7 +200,10 @@ pub fn post_process(
                 p.score_threshold,
                 p.iou_threshold,
             );
-            best.extend(sel.iter().map(|&i| (class_scores[i], i * ncb + col + offset)));
+            best.extend(
+                sel.iter()
+                    .map(|&i| (class_scores[i], i * ncb + col + offset)),
+            );
             let vals: Vec<f32> = best.iter().map(|b| b.0).collect();
             let order = decreasing_argsort(&vals);
             let keep = best.len().min(p.max_detections);
@@ -208,7 +211,13 @@ pub fn post_process(
         }
         for (k, &(score, flat)) in best.iter().enumerate() {
             let anchor = flat / ncb;
-            put(&mut d, k, &boxes[anchor], flat - anchor * ncb - offset, score);
+            put(
+                &mut d,
+                k,
+                &boxes[anchor],
+                flat - anchor * ncb - offset,
+                score,
+            );
         }
         d.count = best.len();
     } else {
@@ -216,7 +225,9 @@ pub fn post_process(
             return Err("max_classes_per_detection must be positive".into());
         }
         let per_anchor = p.max_classes_per_detection.min(nc);
-        let top: Vec<Vec<usize>> = (0..boxes.len()).map(|i| top_k(row(i), per_anchor)).collect();
+        let top: Vec<Vec<usize>> = (0..boxes.len())
+            .map(|i| top_k(row(i), per_anchor))
+            .collect();
         let max_scores: Vec<f32> = (0..boxes.len()).map(|i| row(i)[top[i][0]]).collect();
         let sel = nms_single_class(
             boxes,
@@ -297,7 +308,14 @@ impl Heap {
 
 /// LiteRT's NMS IoU of two boxes given as two corners in any order.
 fn iou_any(a: &[f32], b: &[f32]) -> f32 {
-    let norm = |v: &[f32]| [v[0].min(v[2]), v[1].min(v[3]), v[0].max(v[2]), v[1].max(v[3])];
+    let norm = |v: &[f32]| {
+        [
+            v[0].min(v[2]),
+            v[1].min(v[3]),
+            v[0].max(v[2]),
+            v[1].max(v[3]),
+        ]
+    };
     iou(&norm(a), &norm(b))
 }
 

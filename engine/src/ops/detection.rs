@@ -93,7 +93,8 @@ pub(super) fn infer(op: &DetOp, ins: &[Option<Fact<'_>>], out_dtypes: &[DType]) 
             let (oh, _) = conv_out_and_pad(s[1], filter[0], stride[0], 1, same);
             let (ow, _) = conv_out_and_pad(s[2], filter[1], stride[1], 1, same);
             let shape = vec![s[0], oh, ow, s[3]];
-            // MediaPipe stores the indices as float32 (XNNPACK takes no other type).
+            // MediaPipe's indices tensor is float32 (XNNPACK takes no other type); XNNPACK
+            // writes each index's uint32 bits into it.
             let index = match out_dtypes.get(1) {
                 Some(DType::I32) => DType::I32,
                 _ => DType::F32,
@@ -164,11 +165,21 @@ pub(super) fn unsupported_reason(op: &DetOp, in_dtypes: &[Option<DType>]) -> Opt
     }
 }
 
-/// Integer window indices of a value (int32, or MediaPipe's float indices).
+/// Integer window indices of a value: int32, or float32 holding XNNPACK's uint32 bits (tiny
+/// subnormals); a float that is a whole number reads as that number.
 fn indices(v: &Value) -> R<Vec<i32>> {
     match &v.data {
         Data::I32(i) => Ok(i.clone()),
-        Data::F32(f) => Ok(f.iter().map(|&x| x as i32).collect()),
+        Data::F32(f) => Ok(f
+            .iter()
+            .map(|&x| {
+                if x.abs() < f32::MIN_POSITIVE {
+                    x.to_bits() as i32
+                } else {
+                    x as i32
+                }
+            })
+            .collect()),
         _ => Err(OpError::Invalid(format!(
             "unpooling indices must be int32 or float32, got {}",
             v.dtype()
@@ -233,7 +244,7 @@ pub(super) fn eval(op: &DetOp, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> R<Vec<Value>>
             let shape = vec![xs[0], oh, ow, xs[3]];
             let index = match ctx.out_dtypes.get(1) {
                 Some(DType::I32) => Data::I32(index),
-                _ => Data::F32(index.iter().map(|&i| i as f32).collect()),
+                _ => Data::F32(index.iter().map(|&i| f32::from_bits(i as u32)).collect()),
             };
             Ok(vec![
                 Value::f32(shape.clone(), out),

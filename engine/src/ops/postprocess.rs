@@ -92,7 +92,11 @@ pub(super) fn eval_post(p: &PostProcess, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> R<
     let (&[1, n, c], &[1, _, ncb]) = (bv.shape.as_slice(), sv.shape.as_slice()) else {
         return Err("box encodings and scores must be [1, N, ...]".into());
     };
-    let (enc, scores, anchors) = (floats(ins, ctx, 0)?, floats(ins, ctx, 1)?, floats(ins, ctx, 2)?);
+    let (enc, scores, anchors) = (
+        floats(ins, ctx, 0)?,
+        floats(ins, ctx, 1)?,
+        floats(ins, ctx, 2)?,
+    );
     if enc.len() != n * c || scores.len() != n * ncb || anchors.len() != n * 4 {
         return Err("box encodings, scores and anchors do not hold N boxes".into());
     }

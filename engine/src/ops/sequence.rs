@@ -86,7 +86,10 @@ pub(super) fn infer(op: &SeqOp, ins: &[Option<Fact<'_>>]) -> InferResult {
             return Ok(Some(if *merge_outputs {
                 vec![(x.dtype, vec![s[0], s[1], f + b])]
             } else {
-                vec![(x.dtype, vec![s[0], s[1], f]), (x.dtype, vec![s[0], s[1], b])]
+                vec![
+                    (x.dtype, vec![s[0], s[1], f]),
+                    (x.dtype, vec![s[0], s[1], b]),
+                ]
             }));
         }
         SeqOp::Svdf { rank, .. } => {
@@ -376,7 +379,12 @@ pub(super) fn macs(op: &SeqOp, ins: &[Option<&[usize]>], outs: &[&[usize]]) -> u
         SeqOp::Lstm(_) | SeqOp::UnidirectionalLstm(_) => (1..=8).chain([16]).map(numel).sum(),
         SeqOp::Rnn(_) | SeqOp::UnidirectionalRnn(_) => numel(1) + numel(2),
         SeqOp::Svdf { .. } => numel(1) + numel(2),
-        SeqOp::BidirectionalLstm { .. } => (1..=8).chain([16]).chain(18..=25).chain([33]).map(numel).sum(),
+        SeqOp::BidirectionalLstm { .. } => (1..=8)
+            .chain([16])
+            .chain(18..=25)
+            .chain([33])
+            .map(numel)
+            .sum(),
         SeqOp::BidirectionalRnn { .. } => numel(1) + numel(2) + numel(5) + numel(6),
     };
     rows * per_row

@@ -95,7 +95,12 @@ pub(super) fn lstm(ins: &Ins<'_>, o: &LstmOptions, merge: bool) -> R<Vec<Value>>
         let mut out = vec![0.0f32; t * batch * no];
         for k in 0..t {
             let s = if reverse { t - 1 - k } else { k };
-            cell.step(&xt[s * batch * ni..(s + 1) * batch * ni], &mut h, &mut c, batch);
+            cell.step(
+                &xt[s * batch * ni..(s + 1) * batch * ni],
+                &mut h,
+                &mut c,
+                batch,
+            );
             out[s * batch * no..(s + 1) * batch * no].copy_from_slice(&h);
         }
         dirs.push((out, no));

@@ -217,7 +217,11 @@ fn bidirectional_cases(c: &mut Cases) {
     .enumerate()
     {
         let (t, batch, n_in) = (4, 2, 3);
-        let shape = if tm { [t, batch, n_in] } else { [batch, t, n_in] };
+        let shape = if tm {
+            [t, batch, n_in]
+        } else {
+            [batch, t, n_in]
+        };
         c.add(
             format!("bidirectional_sequence_lstm_{i}"),
             -1.0,
@@ -250,7 +254,11 @@ fn bidirectional_cases(c: &mut Cases) {
     .enumerate()
     {
         let (t, batch, n_in) = (5, 2, 3);
-        let shape = if tm { [t, batch, n_in] } else { [batch, t, n_in] };
+        let shape = if tm {
+            [t, batch, n_in]
+        } else {
+            [batch, t, n_in]
+        };
         c.add(
             format!("bidirectional_sequence_rnn_{i}"),
             -1.0,
@@ -258,8 +266,16 @@ fn bidirectional_cases(c: &mut Cases) {
             |b, r, x| {
                 let mut ins = vec![Some(x[0])];
                 for units in [4, 2] {
-                    ins.push(Some(b.f32("w", &[units, n_in], &r.normals(units * n_in, 0.5))));
-                    ins.push(Some(b.f32("r", &[units, units], &r.normals(units * units, 0.4))));
+                    ins.push(Some(b.f32(
+                        "w",
+                        &[units, n_in],
+                        &r.normals(units * n_in, 0.5),
+                    )));
+                    ins.push(Some(b.f32(
+                        "r",
+                        &[units, units],
+                        &r.normals(units * units, 0.4),
+                    )));
                     ins.push(Some(b.f32("b", &[units], &r.normals(units, 0.2))));
                     ins.push(Some(state(b, "h", &[batch, units])));
                 }

@@ -142,11 +142,9 @@ pub fn encode_custom(op: &Op) -> Option<(&'static str, Vec<u8>)> {
     let Op::Detect(d) = op else { return None };
     let ints = |v: &[i32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
     let bytes = match *d {
-        DetOp::TransposeConvBias { padding, stride } => ints(&[
-            padding_code(padding),
-            stride[1] as i32,
-            stride[0] as i32,
-        ]),
+        DetOp::TransposeConvBias { padding, stride } => {
+            ints(&[padding_code(padding), stride[1] as i32, stride[0] as i32])
+        }
         DetOp::MaxPoolArgmax {
             padding,
             stride,
