@@ -109,7 +109,17 @@ fn postprocess_cases(c: &mut Cases) {
     // (boxes, classes, background column, max det, max classes, per class, regular, quantized
     // scores, quantized box encodings and anchors too). LiteRT 2.3 fails to invoke the op on
     // int8 inputs (uint8 runs), so only uint8 is compared; the engine reads both alike.
-    type Config = (usize, usize, bool, usize, usize, usize, bool, Option<DType>, bool);
+    type Config = (
+        usize,
+        usize,
+        bool,
+        usize,
+        usize,
+        usize,
+        bool,
+        Option<DType>,
+        bool,
+    );
     let configs: &[Config] = &[
         (20, 3, true, 5, 1, 100, false, None, false),
         (30, 4, false, 6, 2, 100, false, None, false),

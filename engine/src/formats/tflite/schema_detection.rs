@@ -224,7 +224,8 @@ mod tests {
             }),
         ];
         for d in ops {
-            let (name, bytes) = encode_custom(&Op::Detect(d)).expect("encodes");
+            let (name, bytes) =
+                encode_custom(&Op::Detect(d)).unwrap_or_else(|| panic!("{d:?} does not encode"));
             assert!(CUSTOM_CODES.contains(&name));
             assert_eq!(decode_custom(name, &bytes), Some(Op::Detect(d)), "{name}");
         }
@@ -237,7 +238,10 @@ mod tests {
                 stride: [2, 2]
             }))
         );
-        assert_eq!(decode_custom("Convolution2DTransposeBias", &mp[..8]), None);
+        assert_eq!(
+            decode_custom("Convolution2DTransposeBias", mp.split_at(8).0),
+            None
+        );
         assert_eq!(decode_custom("TFLite_Detection_PostProcess", &mp), None);
     }
 }
