@@ -2,6 +2,8 @@
 
 #[path = "it/bad_input.rs"]
 mod bad_input;
+#[path = "it/detection.rs"]
+mod detection;
 #[path = "it/digits.rs"]
 mod digits;
 #[path = "it/eval.rs"]

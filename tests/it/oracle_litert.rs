@@ -133,6 +133,25 @@ fn every_op_case_matches_litert() {
     check_all(items, &scratch("ops"), &[1]);
 }
 
+/// MediaPipe's custom ops and `TFLite_Detection_PostProcess`, written by our writer and run by
+/// LiteRT's default path (XNNPACK runs the MediaPipe ops).
+#[test]
+fn detection_heads_match_litert() {
+    if oracle::require(oracle::LITERT).is_none() {
+        return;
+    }
+    let items: Vec<Prepared> = cases::heads()
+        .into_iter()
+        .map(|c| Prepared {
+            name: c.name,
+            graph: c.graph,
+            inputs: c.inputs,
+            oracle: None,
+        })
+        .collect();
+    check_all(items, &scratch("heads"), &[1]);
+}
+
 #[test]
 fn whole_cnns_match_litert() {
     if oracle::require(oracle::LITERT).is_none() {

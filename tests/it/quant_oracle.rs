@@ -252,6 +252,14 @@ const NOT_QUANTIZABLE: &[(&str, &str)] = &[
     ("rnn_3", "has no value"),
     ("svdf_0_rank1", "has no value"),
     ("svdf_1_rank2", "has no value"),
+    ("bidirectional_sequence_lstm_0", "has no value"),
+    ("bidirectional_sequence_lstm_1", "has no value"),
+    ("bidirectional_sequence_lstm_2", "has no value"),
+    ("bidirectional_sequence_lstm_3", "has no value"),
+    ("bidirectional_sequence_rnn_0", "has no value"),
+    ("bidirectional_sequence_rnn_1", "has no value"),
+    ("bidirectional_sequence_rnn_2", "has no value"),
+    ("bidirectional_sequence_rnn_3", "has no value"),
 ];
 
 /// Cases whose int8 graph keeps an op in float between DEQUANTIZE and QUANTIZE, where the float

@@ -3,6 +3,7 @@
 //! execution order, every node's output tensors carry the dtype/shape its shape inference
 //! produced, and constant data is shared, never copied.
 
+mod detection;
 mod dtype;
 mod graph;
 mod movement;
@@ -12,6 +13,7 @@ mod source;
 mod tensor;
 mod value;
 
+pub use detection::{DetOp, PostProcess};
 pub use dtype::DType;
 pub use graph::{Graph, ModelMeta, Node, NodeId, RawMetadata, Signature, TensorMeta};
 pub use movement::{Movement, Reduce2Kind};

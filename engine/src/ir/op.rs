@@ -468,6 +468,9 @@ pub enum Op {
     Movement(super::Movement),
     /// Recurrent ops: LSTM, UNIDIRECTIONAL_SEQUENCE_LSTM, RNN, UNIDIRECTIONAL_SEQUENCE_RNN, SVDF.
     Sequence(super::SeqOp),
+    /// Detection and segmentation heads: NMS, WHERE, TFLite_Detection_PostProcess and
+    /// MediaPipe's custom ops (see `DetOp`).
+    Detect(super::DetOp),
     /// Anything the engine cannot run: TFLite CUSTOM ops and builtins we do not know.
     Custom {
         /// Display name: the custom code, or the builtin name / number.
@@ -533,6 +536,7 @@ impl Op {
             Op::Math(_) => F::Activation,
             Op::MathBin(_) | Op::Compare(_) | Op::AddN | Op::Select { .. } => F::Arithmetic,
             Op::Movement(m) => m.family(),
+            Op::Detect(d) => d.family(),
             Op::Custom { .. } => F::Custom,
         }
     }
@@ -606,6 +610,7 @@ impl Op {
             }
             Op::Movement(m) => m.name(),
             Op::Sequence(s) => s.name(),
+            Op::Detect(d) => d.name(),
             Op::Custom { name, .. } => return name.clone(),
         };
         s.to_string()
@@ -679,6 +684,7 @@ impl Op {
             | Op::AddN
             | Op::Select { .. }
             | Op::Sequence(_)
+            | Op::Detect(_)
             | Op::Custom { .. } => None,
         }
     }

@@ -45,6 +45,20 @@ pub enum SeqOp {
     Rnn(RnnOptions),
     /// UNIDIRECTIONAL_SEQUENCE_RNN
     UnidirectionalRnn(RnnOptions),
+    /// BIDIRECTIONAL_SEQUENCE_LSTM: a forward and a backward LSTM over the sequence.
+    BidirectionalLstm {
+        /// Options shared by both directions.
+        opts: LstmOptions,
+        /// One output, the directions concatenated on the last axis (else two outputs).
+        merge_outputs: bool,
+    },
+    /// BIDIRECTIONAL_SEQUENCE_RNN: a forward and a backward RNN over the sequence.
+    BidirectionalRnn {
+        /// Options shared by both directions.
+        opts: RnnOptions,
+        /// One output, the directions concatenated on the last axis (else two outputs).
+        merge_outputs: bool,
+    },
     /// SVDF (singular value decomposition filter).
     Svdf {
         /// Rank of the decomposition.
@@ -65,6 +79,8 @@ impl SeqOp {
             SeqOp::Rnn(_) => "RNN",
             SeqOp::UnidirectionalRnn(_) => "UNIDIRECTIONAL_SEQUENCE_RNN",
             SeqOp::Svdf { .. } => "SVDF",
+            SeqOp::BidirectionalLstm { .. } => "BIDIRECTIONAL_SEQUENCE_LSTM",
+            SeqOp::BidirectionalRnn { .. } => "BIDIRECTIONAL_SEQUENCE_RNN",
         }
     }
 
@@ -74,6 +90,8 @@ impl SeqOp {
             SeqOp::Lstm(o) | SeqOp::UnidirectionalLstm(o) => o.act,
             SeqOp::Rnn(o) | SeqOp::UnidirectionalRnn(o) => o.act,
             SeqOp::Svdf { act, .. } => *act,
+            SeqOp::BidirectionalLstm { opts, .. } => opts.act,
+            SeqOp::BidirectionalRnn { opts, .. } => opts.act,
         }
     }
 }

@@ -3,14 +3,17 @@
 //! graph.
 
 mod conv;
+mod detection;
 mod elementwise;
 mod int8;
 mod logic;
 mod movement;
 mod movement_reduce;
 mod pool;
+mod postprocess;
 mod reinfer;
 mod sequence;
+mod sequence_bidir;
 mod shape;
 
 use crate::error::{Error, OpError, Result};
@@ -225,6 +228,7 @@ pub fn infer(op: &Op, ins: &[Option<Fact<'_>>], out_dtypes: &[DType]) -> InferRe
         }
         Op::Movement(m) => movement::infer(m, ins),
         Op::Sequence(s) => sequence::infer(s, ins),
+        Op::Detect(d) => detection::infer(d, ins, out_dtypes),
         Op::Custom { .. } => Ok(None),
     }
 }
@@ -289,6 +293,7 @@ pub fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> std::result::Result<Vec
         }
         Op::Movement(m) => movement::eval(m, ins, ctx),
         Op::Sequence(s) => sequence::eval(s, ins, ctx),
+        Op::Detect(d) => detection::eval(d, ins, ctx),
         // No kernel: Session::new refuses graphs with these nodes (`unsupported_reason`).
         Op::Custom { name, .. } => Err(OpError::NoKernel(format!("custom op {name}"))),
     }
@@ -333,6 +338,7 @@ pub fn unsupported_reason(op: &Op, in_dtypes: &[Option<DType>]) -> Option<String
             logic::unsupported_reason(op, in_dtypes)
         }
         Op::Sequence(s) => sequence::unsupported_reason(s, in_dtypes),
+        Op::Detect(d) => detection::unsupported_reason(d, in_dtypes),
         Op::Custom { name, .. } => Some(name.clone()),
         Op::Movement(m) => movement::unsupported_reason(m, in_dtypes),
         Op::Densify => Some("DENSIFY of a tensor that is not a sparse constant".into()),
@@ -428,6 +434,7 @@ pub fn macs(op: &Op, ins: &[Option<&[usize]>], outs: &[&[usize]]) -> u64 {
         | Op::BatchMatMul(_) => conv::macs(op, ins, outs),
         Op::Movement(m) => movement_reduce::macs(m, ins, outs),
         Op::Sequence(s) => sequence::macs(s, ins, outs),
+        Op::Detect(d) => detection::macs(d, ins, outs),
         // Element-wise, pooling and data movement: no multiply-accumulates to speak of.
         Op::Binary(_)
         | Op::Unary(_)

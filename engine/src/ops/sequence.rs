@@ -16,7 +16,7 @@ use crate::kernels::lstm::{Gate, LstmCell, SeqAct, SvdfDims, rnn_step, svdf_step
 
 type R<T> = std::result::Result<T, OpError>;
 
-fn seq_act(a: Activation) -> R<SeqAct> {
+pub(super) fn seq_act(a: Activation) -> R<SeqAct> {
     Ok(match a {
         Activation::None => SeqAct::None,
         Activation::Relu => SeqAct::Relu,
@@ -43,11 +43,12 @@ fn rank_is(s: &[usize], r: usize, what: &str) -> R<()> {
     }
 }
 
-/// Output units of an LSTM: the projection's rows, else the cell count.
-fn lstm_units(ins: &[Option<Fact<'_>>]) -> R<usize> {
-    match ins.get(16).copied().flatten() {
+/// Output units of an LSTM: the projection's rows, else the cell count (`base` 0 for the
+/// forward or only direction, 17 for a bidirectional op's backward one).
+fn lstm_units(ins: &[Option<Fact<'_>>], base: usize) -> R<usize> {
+    match ins.get(base + 16).copied().flatten() {
         Some(p) => dim(p.shape, 0, "projection weights"),
-        None => dim(need(ins, 2)?.shape, 0, "input-to-forget weights"),
+        None => dim(need(ins, base + 2)?.shape, 0, "input-to-forget weights"),
     }
 }
 
@@ -58,11 +59,11 @@ pub(super) fn infer(op: &SeqOp, ins: &[Option<Fact<'_>>]) -> InferResult {
     let out = match op {
         SeqOp::UnidirectionalLstm(_) => {
             rank_is(s, 3, "the sequence input")?;
-            vec![s[0], s[1], lstm_units(ins)?]
+            vec![s[0], s[1], lstm_units(ins, 0)?]
         }
         SeqOp::Lstm(_) => {
             rank_is(s, 2, "the LSTM input")?;
-            vec![s[0], lstm_units(ins)?]
+            vec![s[0], lstm_units(ins, 0)?]
         }
         SeqOp::UnidirectionalRnn(_) => {
             rank_is(s, 3, "the sequence input")?;
@@ -71,6 +72,25 @@ pub(super) fn infer(op: &SeqOp, ins: &[Option<Fact<'_>>]) -> InferResult {
         SeqOp::Rnn(_) => {
             rank_is(s, 2, "the RNN input")?;
             vec![s[0], dim(need(ins, 1)?.shape, 0, "RNN weights")?]
+        }
+        SeqOp::BidirectionalLstm { merge_outputs, .. }
+        | SeqOp::BidirectionalRnn { merge_outputs, .. } => {
+            rank_is(s, 3, "the sequence input")?;
+            let (f, b) = match op {
+                SeqOp::BidirectionalLstm { .. } => (lstm_units(ins, 0)?, lstm_units(ins, 17)?),
+                _ => (
+                    dim(need(ins, 1)?.shape, 0, "forward RNN weights")?,
+                    dim(need(ins, 5)?.shape, 0, "backward RNN weights")?,
+                ),
+            };
+            return Ok(Some(if *merge_outputs {
+                vec![(x.dtype, vec![s[0], s[1], f + b])]
+            } else {
+                vec![
+                    (x.dtype, vec![s[0], s[1], f]),
+                    (x.dtype, vec![s[0], s[1], b]),
+                ]
+            }));
         }
         SeqOp::Svdf { rank, .. } => {
             rank_is(s, 2, "the SVDF input")?;
@@ -88,6 +108,14 @@ pub(super) fn infer(op: &SeqOp, ins: &[Option<Fact<'_>>]) -> InferResult {
 
 /// Why the runtime cannot run this node, if it cannot.
 pub(super) fn unsupported_reason(op: &SeqOp, in_dtypes: &[Option<DType>]) -> Option<String> {
+    let aux = match op {
+        SeqOp::BidirectionalLstm { .. } => Some(39),
+        SeqOp::BidirectionalRnn { .. } => Some(9),
+        _ => None,
+    };
+    if aux.is_some_and(|i| in_dtypes.get(i).copied().flatten().is_some()) {
+        return Some(format!("{} with an auxiliary input", op.name()));
+    }
     let weights_f32 = in_dtypes.iter().skip(1).flatten().all(|&d| d == DType::F32);
     match in_dtypes.first().copied().flatten() {
         Some(DType::F32) | None if weights_f32 => None,
@@ -100,7 +128,7 @@ pub(super) fn unsupported_reason(op: &SeqOp, in_dtypes: &[Option<DType>]) -> Opt
 }
 
 /// f32 data of optional input `i`.
-fn opt_f32<'b>(ins: &'b Ins<'_>, i: usize) -> R<Option<&'b [f32]>> {
+pub(super) fn opt_f32<'b>(ins: &'b Ins<'_>, i: usize) -> R<Option<&'b [f32]>> {
     match ins.get(i).and_then(|x| x.as_ref()) {
         None => Ok(None),
         Some(v) => v
@@ -111,12 +139,12 @@ fn opt_f32<'b>(ins: &'b Ins<'_>, i: usize) -> R<Option<&'b [f32]>> {
     }
 }
 
-fn req_f32<'b>(ins: &'b Ins<'_>, i: usize) -> R<&'b [f32]> {
+pub(super) fn req_f32<'b>(ins: &'b Ins<'_>, i: usize) -> R<&'b [f32]> {
     opt_f32(ins, i)?.ok_or(OpError::MissingInput(i))
 }
 
 /// The state input `i` (or zeros), checked to hold `n` values.
-fn state(ins: &Ins<'_>, i: usize, n: usize) -> R<Vec<f32>> {
+pub(super) fn state(ins: &Ins<'_>, i: usize, n: usize) -> R<Vec<f32>> {
     match opt_f32(ins, i)? {
         Some(v) if v.len() == n => Ok(v.to_vec()),
         Some(v) => Err(OpError::Invalid(format!(
@@ -127,7 +155,7 @@ fn state(ins: &Ins<'_>, i: usize, n: usize) -> R<Vec<f32>> {
     }
 }
 
-fn check_len(v: &[f32], n: usize, what: &str) -> R<()> {
+pub(super) fn check_len(v: &[f32], n: usize, what: &str) -> R<()> {
     if v.len() == n {
         Ok(())
     } else {
@@ -139,7 +167,7 @@ fn check_len(v: &[f32], n: usize, what: &str) -> R<()> {
 }
 
 /// `[a, b, c]` → `[b, a, c]`.
-fn swap01(v: &[f32], a: usize, b: usize, c: usize) -> Vec<f32> {
+pub(super) fn swap01(v: &[f32], a: usize, b: usize, c: usize) -> Vec<f32> {
     let mut out = vec![0.0; v.len()];
     for i in 0..a {
         for j in 0..b {
@@ -150,7 +178,7 @@ fn swap01(v: &[f32], a: usize, b: usize, c: usize) -> Vec<f32> {
     out
 }
 
-fn lstm_cell<'b>(ins: &'b Ins<'_>, o: &crate::ir::LstmOptions) -> R<LstmCell<'b>> {
+pub(super) fn lstm_cell<'b>(ins: &'b Ins<'_>, o: &crate::ir::LstmOptions) -> R<LstmCell<'b>> {
     let fw = arg(ins, 2)?;
     let [n_cell, n_input] = <[usize; 2]>::try_from(fw.shape.as_slice())
         .map_err(|_| OpError::Invalid(format!("input-to-forget weights {:?}", fw.shape)))?;
@@ -299,6 +327,14 @@ pub(super) fn eval(op: &SeqOp, ins: Ins<'_>, _ctx: &EvalCtx<'_>) -> R<Vec<Value>
             }
             Ok(vec![Value::f32(s, out)])
         }
+        SeqOp::BidirectionalLstm {
+            opts,
+            merge_outputs,
+        } => super::sequence_bidir::lstm(&ins, opts, *merge_outputs),
+        SeqOp::BidirectionalRnn {
+            opts,
+            merge_outputs,
+        } => super::sequence_bidir::rnn(&ins, opts, *merge_outputs),
         SeqOp::Svdf { rank, act, .. } => {
             let wf = arg(&ins, 1)?;
             let [filters, n_input] = <[usize; 2]>::try_from(wf.shape.as_slice())
@@ -343,6 +379,13 @@ pub(super) fn macs(op: &SeqOp, ins: &[Option<&[usize]>], outs: &[&[usize]]) -> u
         SeqOp::Lstm(_) | SeqOp::UnidirectionalLstm(_) => (1..=8).chain([16]).map(numel).sum(),
         SeqOp::Rnn(_) | SeqOp::UnidirectionalRnn(_) => numel(1) + numel(2),
         SeqOp::Svdf { .. } => numel(1) + numel(2),
+        SeqOp::BidirectionalLstm { .. } => (1..=8)
+            .chain([16])
+            .chain(18..=25)
+            .chain([33])
+            .map(numel)
+            .sum(),
+        SeqOp::BidirectionalRnn { .. } => numel(1) + numel(2) + numel(5) + numel(6),
     };
     rows * per_row
 }

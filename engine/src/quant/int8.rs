@@ -115,6 +115,7 @@ fn int8_rule(op: &Op) -> Option<OutRule> {
         | Op::Dequantize
         | Op::Densify
         | Op::Sequence(_)
+        | Op::Detect(_)
         | Op::Custom { .. } => return None,
     })
 }

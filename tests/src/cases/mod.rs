@@ -7,6 +7,7 @@ use pocket_engine::ir::*;
 use crate::{Builder, Rng};
 
 mod conv;
+mod detection;
 mod elementwise;
 mod grouped_conv;
 mod logic;
@@ -100,6 +101,18 @@ pub fn all() -> Vec<Case> {
     multi::multi_op_cases(&mut c);
     logic::logic_cases(&mut c);
     sequence::sequence_cases(&mut c);
+    detection::detection_cases(&mut c);
+    c.out
+}
+
+/// The detection heads' custom-op cases (MediaPipe's ops, `TFLite_Detection_PostProcess`),
+/// kept out of [`all`]: LiteRT runs them on its default path only, not in the int8 suite.
+pub fn heads() -> Vec<Case> {
+    let mut c = Cases {
+        rng: Rng::new(1616),
+        out: Vec::new(),
+    };
+    detection::head_cases(&mut c);
     c.out
 }
 

@@ -176,6 +176,7 @@ pub(super) fn sequence_cases(c: &mut Cases) {
             &[&shape],
         );
     }
+    bidirectional_cases(c);
     for (i, (rank, bias, act)) in [(1, true, Activation::None), (2, false, Activation::Relu)]
         .into_iter()
         .enumerate()
@@ -199,6 +200,97 @@ pub(super) fn sequence_cases(c: &mut Cases) {
                 vec![b.op("svdf", op, &[Some(x[0]), Some(wf), Some(wt), bs, Some(st)])]
             },
             &[&[batch, n_in]],
+        );
+    }
+}
+
+/// BIDIRECTIONAL_SEQUENCE_LSTM / _RNN: merged and separate outputs, time- and batch-major;
+/// the RNN's directions differ in size (LiteRT's LSTM requires equal cell counts).
+fn bidirectional_cases(c: &mut Cases) {
+    for (i, (merge, tm, v)) in [
+        (true, true, (false, false, false, false)),
+        (false, true, (false, true, false, false)),
+        (true, false, (true, false, true, false)),
+        (false, false, (false, false, false, false)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (t, batch, n_in) = (4, 2, 3);
+        let shape = if tm {
+            [t, batch, n_in]
+        } else {
+            [batch, t, n_in]
+        };
+        c.add(
+            format!("bidirectional_sequence_lstm_{i}"),
+            -1.0,
+            1.0,
+            |b, r, x| {
+                let (fw, _) = lstm_inputs(b, r, x[0], v, n_in, 4, batch);
+                let (bw, _) = lstm_inputs(b, r, x[0], v, n_in, 4, batch);
+                let mut ins: Vec<Option<TensorId>> = vec![Some(x[0])];
+                ins.extend_from_slice(&fw[1..18]);
+                ins.extend_from_slice(&bw[1..18]);
+                ins.extend_from_slice(&fw[18..20]);
+                ins.extend_from_slice(&bw[18..20]);
+                ins.extend([None; 9]);
+                let op = Op::Sequence(SeqOp::BidirectionalLstm {
+                    opts: opts(tm, 0.0, 0.0),
+                    merge_outputs: merge,
+                });
+                b.op_n("bilstm", op, &ins, &[])
+            },
+            &[&shape],
+        );
+    }
+    for (i, (merge, tm, act)) in [
+        (true, true, Activation::Tanh),
+        (false, true, Activation::Relu),
+        (true, false, Activation::Tanh),
+        (false, false, Activation::None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (t, batch, n_in) = (5, 2, 3);
+        let shape = if tm {
+            [t, batch, n_in]
+        } else {
+            [batch, t, n_in]
+        };
+        c.add(
+            format!("bidirectional_sequence_rnn_{i}"),
+            -1.0,
+            1.0,
+            |b, r, x| {
+                let mut ins = vec![Some(x[0])];
+                for units in [4, 2] {
+                    ins.push(Some(b.f32(
+                        "w",
+                        &[units, n_in],
+                        &r.normals(units * n_in, 0.5),
+                    )));
+                    ins.push(Some(b.f32(
+                        "r",
+                        &[units, units],
+                        &r.normals(units * units, 0.4),
+                    )));
+                    ins.push(Some(b.f32("b", &[units], &r.normals(units, 0.2))));
+                    ins.push(Some(state(b, "h", &[batch, units])));
+                }
+                ins.extend([None; 3]);
+                let op = Op::Sequence(SeqOp::BidirectionalRnn {
+                    opts: RnnOptions {
+                        act,
+                        time_major: tm,
+                        asymmetric_quantize_inputs: false,
+                    },
+                    merge_outputs: merge,
+                });
+                b.op_n("birnn", op, &ins, &[])
+            },
+            &[&shape],
         );
     }
 }

@@ -3,11 +3,13 @@
 
 pub mod builder;
 pub mod fb;
+pub mod flexbuf;
 pub mod metadata;
 mod options;
 mod options_table;
 mod read;
 pub mod schema;
+pub mod schema_detection;
 pub mod schema_logic;
 pub mod schema_movement;
 pub mod sequence;

@@ -429,19 +429,45 @@ fn read_operators(sg: &Table<'_>, opcodes: &[OpCode], g: &mut Graph) -> Result<(
             .first()
             .map(|&o| g.tensors[o].name.clone())
             .unwrap_or_default();
-        g.add_node(Node {
+        let node = Node {
             name,
             op,
             inputs,
             outputs,
             version: Some(oc.version),
-        })?;
+        };
+        // A custom op whose shapes do not fit what the detection family models stays as the
+        // file has it, so the model still opens.
+        if oc.code == schema::code::CUSTOM && matches!(node.op, Op::Detect(_)) {
+            if g.add_node(node.clone()).is_err() {
+                g.add_node(Node {
+                    op: custom_kept(&t, oc)?,
+                    ..node
+                })?;
+            }
+        } else {
+            g.add_node(node)?;
+        }
     }
     Ok(())
 }
 
-/// A CUSTOM op: its custom code, options bytes and their format.
+/// A CUSTOM op: one the detection family models, else the op kept as it is.
 fn custom_op(t: &Table<'_>, oc: &OpCode) -> Result<Op> {
+    let bytes = t
+        .vector(5)?
+        .map(|v| v.bytes())
+        .transpose()?
+        .unwrap_or_default();
+    let name = oc.custom.as_deref().unwrap_or("CUSTOM");
+    match super::schema_detection::decode_custom(name, bytes) {
+        Some(op) => Ok(op),
+        None => custom_kept(t, oc),
+    }
+}
+
+/// A CUSTOM op kept as it is: its custom code, options bytes and their format.
+fn custom_kept(t: &Table<'_>, oc: &OpCode) -> Result<Op> {
     let bytes = t
         .vector(5)?
         .map(|v| v.bytes())

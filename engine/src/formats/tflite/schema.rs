@@ -188,6 +188,7 @@ pub fn decoded() -> impl Iterator<Item = &'static (i32, &'static str)> {
         .iter()
         .chain(super::schema_movement::DECODED)
         .chain(super::sequence::DECODED)
+        .chain(super::schema_detection::DECODED)
 }
 
 /// The schema's name of a builtin code (`BUILTIN_<n>` for a code it does not define).
@@ -454,6 +455,9 @@ pub fn decode(c: i32, o: Option<Table<'_>>) -> Result<Option<Op>> {
         code::DEQUANTIZE => Op::Dequantize,
         code::DENSIFY => Op::Densify,
         c if super::sequence::is_code(c) => return super::sequence::decode(c, o, activation),
+        c if super::schema_detection::decode(c).is_some() => {
+            return Ok(super::schema_detection::decode(c));
+        }
         c => match super::schema_movement::decode(c, o, padding, activation)? {
             Some(op) => op,
             None => match super::schema_logic::logic_op(c, b(0)?) {
@@ -616,6 +620,7 @@ pub fn encode(op: &Op) -> Option<(i32, u8, TableB)> {
         }
         Op::Movement(m) => super::schema_movement::encode(m, act_code),
         Op::Sequence(s) => super::sequence::encode(s, act_code),
+        Op::Detect(d) => return super::schema_detection::encode(d),
         Op::Custom { .. } => return None,
     })
 }
@@ -685,6 +690,7 @@ pub fn default_version(op: &Op, n_inputs: usize, in_dtype: Option<DType>, out_ra
         | Op::Compare(_)
         | Op::AddN
         | Op::Select { .. }
+        | Op::Detect(_)
         | Op::Custom { .. } => 1,
     }
 }
@@ -712,7 +718,7 @@ fn int8_version(op: &Op, n_inputs: usize, out_rank: usize) -> i32 {
         | Op::Unary(UnaryKind::ReluN1To1) => 1,
         Op::Quantize => 1,
         Op::Dequantize => 2,
-        Op::Custom { .. } | Op::Sequence(_) => 1,
+        Op::Custom { .. } | Op::Sequence(_) | Op::Detect(_) => 1,
         Op::Math(MathKind::Abs) | Op::Compare(_) | Op::Select { v2: false } => 2,
         Op::Math(_) | Op::MathBin(_) | Op::AddN | Op::Select { v2: true } => 1,
         // The int8 form of the remaining ops is version 2; listed so that a new op must choose.

@@ -1,5 +1,6 @@
 //! TFLite codes and options of the recurrent ops (`Op::Sequence`): LSTM,
-//! UNIDIRECTIONAL_SEQUENCE_LSTM, RNN, UNIDIRECTIONAL_SEQUENCE_RNN, SVDF.
+//! UNIDIRECTIONAL_SEQUENCE_LSTM, RNN, UNIDIRECTIONAL_SEQUENCE_RNN, SVDF,
+//! BIDIRECTIONAL_SEQUENCE_LSTM, BIDIRECTIONAL_SEQUENCE_RNN.
 
 use super::builder::TableB;
 use super::fb::Table;
@@ -16,6 +17,10 @@ pub const RNN: i32 = 24;
 pub const UNIDIRECTIONAL_SEQUENCE_RNN: i32 = 35;
 /// UNIDIRECTIONAL_SEQUENCE_LSTM
 pub const UNIDIRECTIONAL_SEQUENCE_LSTM: i32 = 44;
+/// BIDIRECTIONAL_SEQUENCE_RNN
+pub const BIDIRECTIONAL_SEQUENCE_RNN: i32 = 46;
+/// BIDIRECTIONAL_SEQUENCE_LSTM
+pub const BIDIRECTIONAL_SEQUENCE_LSTM: i32 = 52;
 
 /// The codes of this family with their names.
 pub const DECODED: &[(i32, &str)] = &[
@@ -24,6 +29,8 @@ pub const DECODED: &[(i32, &str)] = &[
     (SVDF, "SVDF"),
     (UNIDIRECTIONAL_SEQUENCE_RNN, "UNIDIRECTIONAL_SEQUENCE_RNN"),
     (UNIDIRECTIONAL_SEQUENCE_LSTM, "UNIDIRECTIONAL_SEQUENCE_LSTM"),
+    (BIDIRECTIONAL_SEQUENCE_RNN, "BIDIRECTIONAL_SEQUENCE_RNN"),
+    (BIDIRECTIONAL_SEQUENCE_LSTM, "BIDIRECTIONAL_SEQUENCE_LSTM"),
 ];
 
 /// Whether `c` is one of this family's codes.
@@ -73,6 +80,26 @@ pub fn decode(
             act: act(i8f(1)?)?,
             asymmetric_quantize_inputs: b(2)?,
         }),
+        // time_major defaults to true in the schema.
+        BIDIRECTIONAL_SEQUENCE_LSTM => SeqOp::BidirectionalLstm {
+            opts: LstmOptions {
+                act: act(i8f(0)?)?,
+                cell_clip: f32f(1)?,
+                proj_clip: f32f(2)?,
+                time_major: o.map_or(Ok(1), |t| t.get::<u8>(4, 1))? != 0,
+                asymmetric_quantize_inputs: b(5)?,
+                diagonal_recurrent_tensors: false,
+            },
+            merge_outputs: b(3)?,
+        },
+        BIDIRECTIONAL_SEQUENCE_RNN => SeqOp::BidirectionalRnn {
+            opts: RnnOptions {
+                time_major: b(0)?,
+                act: act(i8f(1)?)?,
+                asymmetric_quantize_inputs: b(3)?,
+            },
+            merge_outputs: b(2)?,
+        },
         SVDF => SeqOp::Svdf {
             rank: usize::try_from(o.map_or(Ok(1), |t| t.get::<i32>(0, 0))?)
                 .map_err(|_| crate::error::Error::import("negative SVDF rank"))?,
@@ -118,6 +145,30 @@ pub fn encode(s: &SeqOp, act_code: fn(crate::ir::Activation) -> i8) -> (i32, u8,
             t.bool(0, o.time_major)
                 .i8(1, act_code(o.act))
                 .bool(2, o.asymmetric_quantize_inputs),
+        ),
+        SeqOp::BidirectionalLstm {
+            opts: o,
+            merge_outputs,
+        } => (
+            BIDIRECTIONAL_SEQUENCE_LSTM,
+            69,
+            t.i8(0, act_code(o.act))
+                .f32(1, o.cell_clip)
+                .f32(2, o.proj_clip)
+                .bool(3, *merge_outputs)
+                .bool(4, o.time_major)
+                .bool(5, o.asymmetric_quantize_inputs),
+        ),
+        SeqOp::BidirectionalRnn {
+            opts: o,
+            merge_outputs,
+        } => (
+            BIDIRECTIONAL_SEQUENCE_RNN,
+            70,
+            t.bool(0, o.time_major)
+                .i8(1, act_code(o.act))
+                .bool(2, *merge_outputs)
+                .bool(3, o.asymmetric_quantize_inputs),
         ),
         SeqOp::Svdf {
             rank,

@@ -182,7 +182,15 @@ fn subgraph(
                 opts,
                 ..Enc::default()
             },
-            None => custom_encoding(n)?,
+            None => match super::schema_detection::encode_custom(&n.op) {
+                Some((name, bytes)) => Enc {
+                    code: schema::code::CUSTOM,
+                    custom: Some(name.to_string()),
+                    custom_opts: Some(bytes),
+                    ..Enc::default()
+                },
+                None => custom_encoding(n)?,
+            },
         };
         let (code, custom) = (enc.code, enc.custom);
         let in_dtype = n.input(0).map(|t| g.tensors[t].dtype);
