@@ -22,4 +22,4 @@ pub mod summary;
 
 pub use error::{Error, Result};
 pub use ir::{DType, Graph, Node, Op, QuantParams, Tensor, TensorId};
-pub use runtime::{Session, SessionOptions, Value};
+pub use runtime::{Numerics, Session, SessionOptions, Value};

@@ -9,7 +9,7 @@ use pocket_engine::{Session, SessionOptions, Value};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(g) = read_bytes(data, None, &ImportOptions::default()) else { return };
-    let Ok(s) = Session::new(&g, &SessionOptions { threads: 1 }) else { return };
+    let Ok(s) = Session::new(&g, &SessionOptions { threads: 1, ..Default::default() }) else { return };
     if g.tensors.iter().map(|t| t.numel()).sum::<usize>() > 1 << 20 {
         return;
     }

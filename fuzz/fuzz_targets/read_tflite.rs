@@ -8,7 +8,7 @@ use pocket_engine::{Session, SessionOptions, Value};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(g) = pocket_engine::formats::tflite::read_bytes(data.to_vec()) else { return };
-    let Ok(s) = Session::new(&g, &SessionOptions { threads: 1 }) else { return };
+    let Ok(s) = Session::new(&g, &SessionOptions { threads: 1, ..Default::default() }) else { return };
     // Only run small graphs, so the fuzzer explores parsing rather than big allocations.
     if g.tensors.iter().map(|t| t.numel()).sum::<usize>() > 1 << 20 {
         return;

@@ -27,7 +27,13 @@ fn err_of(bytes: Vec<u8>) -> String {
 fn survive(bytes: Vec<u8>) {
     let r = catch_unwind(AssertUnwindSafe(|| {
         let Ok(g) = read_bytes(bytes) else { return };
-        let Ok(s) = Session::new(&g, &SessionOptions { threads: 1 }) else {
+        let Ok(s) = Session::new(
+            &g,
+            &SessionOptions {
+                threads: 1,
+                ..Default::default()
+            },
+        ) else {
             return;
         };
         let inputs: Vec<Value> = g
@@ -189,10 +195,16 @@ impl Raw {
 #[test]
 fn the_hand_built_chain_is_valid() {
     let g = read_bytes(Raw::chain().bytes()).expect("valid");
-    let out = Session::new(&g, &SessionOptions { threads: 1 })
-        .expect("session")
-        .run(vec![Value::f32(vec![2], vec![-1.0, 2.0])])
-        .expect("run");
+    let out = Session::new(
+        &g,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .expect("session")
+    .run(vec![Value::f32(vec![2], vec![-1.0, 2.0])])
+    .expect("run");
     assert_eq!(out[0].as_f32(), Some(&[0.0, 2.0][..]));
 }
 
@@ -255,10 +267,16 @@ fn unsupported_ops_are_listed_together() {
     r.opcodes = vec![19, 131, 134];
     r.ops = vec![(1, vec![0], vec![1]), (2, vec![1], vec![2])];
     let g = read_bytes(r.bytes()).expect("unknown ops still load, as Custom");
-    let e = Session::new(&g, &SessionOptions { threads: 1 })
-        .err()
-        .expect("cannot run")
-        .chain();
+    let e = Session::new(
+        &g,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .err()
+    .expect("cannot run")
+    .chain();
     assert!(
         e.contains("RFFT2D") && e.contains("REAL"),
         "both unsupported ops must be named: {e}"
@@ -337,10 +355,16 @@ fn buffers_stored_at_an_offset() {
     bytes.resize(off, 0);
     bytes.extend([1.0f32, 2.0].iter().flat_map(|v| v.to_le_bytes()));
     let g = read_bytes(bytes.clone()).expect("offset buffers");
-    let out = Session::new(&g, &SessionOptions { threads: 1 })
-        .expect("session")
-        .run(vec![Value::f32(vec![2], vec![10.0, 20.0])])
-        .expect("run");
+    let out = Session::new(
+        &g,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .expect("session")
+    .run(vec![Value::f32(vec![2], vec![10.0, 20.0])])
+    .expect("run");
     assert_eq!(out[0].as_f32(), Some(&[11.0, 22.0][..]));
     // Pointing past the end of the file is an error that says so.
     bytes.truncate(off + 4);

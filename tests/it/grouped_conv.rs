@@ -32,9 +32,15 @@ fn grouped_convs(g: &Graph) -> Vec<(usize, usize)> {
 }
 
 fn ours(g: &Graph, inputs: &[Value]) -> Vec<Value> {
-    Session::new(g, &SessionOptions { threads: 2 })
-        .and_then(|s| s.run(inputs.to_vec()))
-        .unwrap_or_else(|e| panic!("ours: {}", e.chain()))
+    Session::new(
+        g,
+        &SessionOptions {
+            threads: 2,
+            ..Default::default()
+        },
+    )
+    .and_then(|s| s.run(inputs.to_vec()))
+    .unwrap_or_else(|e| panic!("ours: {}", e.chain()))
 }
 
 /// Write `g` and its inputs under `dir`; the LiteRT jobs on its reference and default paths.

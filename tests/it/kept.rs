@@ -26,10 +26,16 @@ fn round_trip(g: &Graph, what: &str) -> Graph {
 }
 
 fn refusal(g: &Graph) -> String {
-    Session::new(g, &SessionOptions { threads: 1 })
-        .err()
-        .expect("the session refuses the graph")
-        .chain()
+    Session::new(
+        g,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .err()
+    .expect("the session refuses the graph")
+    .chain()
 }
 
 #[test]
@@ -56,7 +62,14 @@ fn resource_variables_and_subgraphs_open_round_trip_and_keep_their_calls() {
     assert_eq!(callers[1], [(0, 0)], "CALL_ONCE calls subgraph 1");
     assert_eq!(callers[3], [(0, 5)], "IF calls subgraph 3");
     // The session runs them (tests/it/state.rs compares the runs with LiteRT).
-    Session::new(&g, &SessionOptions { threads: 1 }).unwrap_or_else(|e| panic!("{}", e.chain()));
+    Session::new(
+        &g,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{}", e.chain()));
     // A subgraph index past the end is refused when read.
     let mut bad = g.clone();
     if let Op::Custom { attrs, .. } = &mut bad.nodes[0].op {

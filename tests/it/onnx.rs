@@ -133,7 +133,14 @@ fn whole_cnns_match_onnx_runtime_and_convert_to_int8_tflite_for_litert() {
         );
         let g = onnx::read_file(&model).expect("import");
         let x = npy::read(&input).expect("input");
-        let s = Session::new(&g, &SessionOptions { threads: 2 }).expect("session");
+        let s = Session::new(
+            &g,
+            &SessionOptions {
+                threads: 2,
+                ..Default::default()
+            },
+        )
+        .expect("session");
         let ours = s.run(vec![x.clone()]).expect("run");
         let e = close(name, &ours[0], &reference[0]);
         // The layout pass leaves only the input transpose (NCHW input by default).
@@ -178,10 +185,16 @@ fn whole_cnns_match_onnx_runtime_and_convert_to_int8_tflite_for_litert() {
                 xn[i * 3 + c] = xv[c * 224 * 224 + i];
             }
         }
-        let on = Session::new(&gn, &SessionOptions { threads: 2 })
-            .expect("session")
-            .run(vec![Value::new(vec![1, 224, 224, 3], Data::F32(xn))])
-            .expect("run");
+        let on = Session::new(
+            &gn,
+            &SessionOptions {
+                threads: 2,
+                ..Default::default()
+            },
+        )
+        .expect("session")
+        .run(vec![Value::new(vec![1, 224, 224, 3], Data::F32(xn))])
+        .expect("run");
         close(&format!("{name} (NHWC input)"), &on[0], &reference[0]);
         // Float export loads in LiteRT and matches ORT.
         let fpath = scratch.join("float.tflite");
@@ -227,7 +240,8 @@ fn whole_cnns_match_onnx_runtime_and_convert_to_int8_tflite_for_litert() {
         let lr = res[2]
             .as_ref()
             .expect("LiteRT reference kernels run the int8 export");
-        let sq = Session::new(&q, &SessionOptions { threads: 2 }).expect("int8 session");
+        let opts = SessionOptions::threads(2).with_numerics(pocket_engine::Numerics::Reference);
+        let sq = Session::new(&q, &opts).expect("int8 session");
         let plain = sq.run(vec![x.clone()]).expect("int8 run");
         let mut seen = 0usize;
         let mut obs = |_: usize, _: &pocket_engine::Node, _: &[&Value]| seen += 1;
@@ -373,7 +387,14 @@ fn run_node_test(dir: &Path) -> Result<(), String> {
             }
         })
         .collect();
-    let s = Session::new(&g, &SessionOptions { threads: 1 }).map_err(|e| e.chain())?;
+    let s = Session::new(
+        &g,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.chain())?;
     let outs = s.run(inputs).map_err(|e| e.chain())?;
     for (i, o) in outs.iter().enumerate() {
         let r = npy::read(&dir.join(format!("output_{i}.npy"))).map_err(|e| e.chain())?;
@@ -618,7 +639,13 @@ fn untranslated_ops_open_and_running_lists_them_at_once_and_errors_name_the_node
     // The model opens (the ops are kept); running lists every one at once.
     let g = onnx::read_bytes(&m.encode_to_vec(), None, &ImportOptions::default())
         .unwrap_or_else(|e| panic!("{}", e.chain()));
-    match Session::new(&g, &SessionOptions { threads: 1 }) {
+    match Session::new(
+        &g,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    ) {
         Err(Error::Unsupported { ops }) => {
             assert_eq!(
                 ops,
@@ -642,10 +669,16 @@ fn untranslated_ops_open_and_running_lists_them_at_once_and_errors_name_the_node
         "{:?}",
         conv.op
     );
-    let e = Session::new(&g, &SessionOptions { threads: 1 })
-        .err()
-        .expect("cannot run")
-        .chain();
+    let e = Session::new(
+        &g,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .err()
+    .expect("cannot run")
+    .chain();
     assert!(e.contains("Conv (1 node)"), "{e}");
     // External data outside the model's folder is refused.
     let mut m = ModelProto::decode(small_model().as_slice()).expect("decode");

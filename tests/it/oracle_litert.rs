@@ -62,8 +62,15 @@ fn check_all(items: Vec<Prepared>, dir: &std::path::Path, threads: &[usize]) {
         let t = job.threads;
         // Our side reads the file we wrote, as a user would.
         let g = tflite::read_file(job.out.with_file_name("model.tflite")).expect("read back");
-        let ours =
-            Session::new(&g, &SessionOptions { threads: t }).and_then(|s| s.run(it.inputs.clone()));
+        let ours = Session::new(
+            &g,
+            &SessionOptions::threads(t).with_numerics(if job.reference {
+                pocket_engine::Numerics::Reference
+            } else {
+                pocket_engine::Numerics::Litert
+            }),
+        )
+        .and_then(|s| s.run(it.inputs.clone()));
         match (ours, r) {
             (Ok(o), Ok(r)) => {
                 if o.len() != r.len() {

@@ -9,9 +9,15 @@ use pocket_tests::{Builder, Rng, cases};
 type Pass = fn(&mut Graph) -> pocket_engine::Result<bool>;
 
 fn run(g: &Graph, inputs: &[Value]) -> Vec<Value> {
-    Session::new(g, &SessionOptions { threads: 1 })
-        .and_then(|s| s.run(inputs.to_vec()))
-        .unwrap_or_else(|e| panic!("{e}"))
+    Session::new(
+        g,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .and_then(|s| s.run(inputs.to_vec()))
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn same(a: &[Value], b: &[Value], what: &str) {

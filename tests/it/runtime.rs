@@ -18,7 +18,14 @@ fn case(name: &str) -> cases::Case {
 #[test]
 fn observer_sees_every_node_and_progress_counts() {
     let c = case("multi_conv_pool_fc_softmax");
-    let s = Session::new(&c.graph, &SessionOptions { threads: 1 }).expect("session");
+    let s = Session::new(
+        &c.graph,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .expect("session");
     let mut seen = Vec::new();
     let mut obs =
         |i: usize, _: &pocket_engine::Node, outs: &[&Value]| seen.push((i, outs[0].shape.clone()));
@@ -50,7 +57,14 @@ fn observer_sees_every_node_and_progress_counts() {
 #[test]
 fn cancel_stops_the_run() {
     let c = case("multi_conv_pool_fc_softmax");
-    let s = Session::new(&c.graph, &SessionOptions { threads: 1 }).expect("session");
+    let s = Session::new(
+        &c.graph,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .expect("session");
     let cancel = AtomicBool::new(true);
     let r = s.run_with(
         c.inputs.clone(),
@@ -65,7 +79,14 @@ fn cancel_stops_the_run() {
 #[test]
 fn wrong_inputs_are_rejected_with_names() {
     let c = case("multi_conv_pool_fc_softmax");
-    let s = Session::new(&c.graph, &SessionOptions { threads: 1 }).expect("session");
+    let s = Session::new(
+        &c.graph,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .expect("session");
     let e = s
         .run(vec![Value::f32(vec![1, 8, 8, 3], vec![0.0; 192])])
         .expect_err("bad shape")
@@ -79,7 +100,14 @@ fn dynamic_batch_runs_each_item_like_batch_one() {
     let mut c = case("multi_conv_pool_fc_softmax");
     let x = c.graph.inputs[0];
     c.graph.tensors[x].signature = Some(vec![-1, 16, 16, 3]);
-    let s = Session::new(&c.graph, &SessionOptions { threads: 2 }).expect("session");
+    let s = Session::new(
+        &c.graph,
+        &SessionOptions {
+            threads: 2,
+            ..Default::default()
+        },
+    )
+    .expect("session");
     let a = c.inputs[0].as_f32().expect("f32").to_vec();
     let b: Vec<f32> = a.iter().map(|v| 1.0 - v).collect();
     let both = Value::f32(vec![2, 16, 16, 3], [a.clone(), b.clone()].concat());
@@ -166,11 +194,23 @@ fn int8_ops_with_fused_tanh_are_refused_not_run_without_it() {
         let relu = int8_model(make(Activation::Relu), input, weights, axis);
         let op = relu.nodes[0].op.name();
         let x = Value::new(input.to_vec(), Data::I8(vec![3; input.iter().product()]));
-        Session::new(&relu, &SessionOptions { threads: 1 })
-            .and_then(|s| s.run(vec![x]))
-            .unwrap_or_else(|e| panic!("int8 {op} with RELU: {e}"));
+        Session::new(
+            &relu,
+            &SessionOptions {
+                threads: 1,
+                ..Default::default()
+            },
+        )
+        .and_then(|s| s.run(vec![x]))
+        .unwrap_or_else(|e| panic!("int8 {op} with RELU: {e}"));
         let tanh = int8_model(make(Activation::Tanh), input, weights, axis);
-        match Session::new(&tanh, &SessionOptions { threads: 1 }) {
+        match Session::new(
+            &tanh,
+            &SessionOptions {
+                threads: 1,
+                ..Default::default()
+            },
+        ) {
             Err(e @ Error::Unsupported { .. }) => assert!(
                 e.to_string().to_uppercase().contains("TANH"),
                 "{op}: the refusal does not name the TANH: {e}"

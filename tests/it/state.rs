@@ -11,7 +11,14 @@ use pocket_tests::{Rng, Tolerance, kept_models, oracle, state_models};
 use crate::scratch;
 
 fn session(g: &Graph) -> Session {
-    Session::new(g, &SessionOptions { threads: 1 }).unwrap_or_else(|e| panic!("{}", e.chain()))
+    Session::new(
+        g,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{}", e.chain()))
 }
 
 /// Stack per-step values on a new leading axis.

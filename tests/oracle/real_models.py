@@ -224,6 +224,10 @@ def run_row(row, path, pocket, work):
         args += ["-i", p]
     out = os.path.join(work, "ours")
     extra = [] if steps is None else ["--steps", str(steps)]
+    # Our numerics follow the oracle: LiteRT's reference resolver is `reference`, its default
+    # path `litert` (ONNX rows are float or follow the model's own QDQ arithmetic).
+    if row["oracle"] in ("litert", "litert_ref"):
+        extra += ["--numerics", "reference" if row["oracle"] == "litert_ref" else "litert"]
     r = subprocess.run([pocket, "run", path, "--save", out, *extra, *args], capture_output=True,
                        text=True)
     if r.returncode != 0:
@@ -250,12 +254,19 @@ def main():
     ap.add_argument("--manifest", default=os.path.join(HERE, "..", "real_models.tsv"))
     ap.add_argument("--cache", default=None)
     ap.add_argument("--only", nargs="*", default=None, help="names of rows to check")
+    ap.add_argument("--oracle", choices=["litert", "litert_ref"], default=None,
+                    help="compare .tflite rows with this LiteRT resolver (and our matching "
+                         "numerics) instead of the row's own")
     a = ap.parse_args()
     cache = cache_dir(a.cache)
     with open(a.manifest, newline="") as f:
         rows = [r for r in csv.DictReader(f, delimiter="\t")]
     if a.only:
         rows = [r for r in rows if r["name"] in a.only]
+    if a.oracle:
+        for r in rows:
+            if r["oracle"] in ("litert", "litert_ref"):
+                r["oracle"] = a.oracle
     opened = ran = failed = 0
     for row in rows:
         name = row["name"]

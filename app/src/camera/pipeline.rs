@@ -198,8 +198,14 @@ impl Pipeline {
         let sessions = models
             .iter()
             .map(|m| {
-                Session::new(&m.graph, &SessionOptions { threads: 1 })
-                    .map_err(|e| format!("{}: {}", m.name, e.chain()))
+                Session::new(
+                    &m.graph,
+                    &SessionOptions {
+                        threads: 1,
+                        ..Default::default()
+                    },
+                )
+                .map_err(|e| format!("{}: {}", m.name, e.chain()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let shared = Arc::new(Shared {

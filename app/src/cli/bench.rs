@@ -29,6 +29,11 @@ pub struct Args {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Int8 numerics: `litert` (phone/desktop CPU, LiteRT's default path) or `reference`
+    /// (microcontroller, TFLite Micro). Default: the `target` of the recipe beside the model,
+    /// else `litert`.
+    #[arg(long, value_name = "litert|reference")]
+    numerics: Option<pocket_engine::Numerics>,
     #[command(flatten)]
     shape: super::ShapeArgs,
 }
@@ -41,6 +46,7 @@ pub fn run(a: Args) -> Result<()> {
         runs: a.runs,
         warmup: a.warmup,
         profile: a.profile,
+        numerics: pocket_engine::quant::recipe::numerics_for(&a.model, a.numerics)?,
     };
     let r = bench::bench(
         &g,

@@ -47,6 +47,11 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", value_parser = super::at_least_one)]
     threads: Option<usize>,
+    /// Int8 numerics: `litert` (phone/desktop CPU, LiteRT's default path) or `reference`
+    /// (microcontroller, TFLite Micro). Default: the `target` of the recipe beside the model,
+    /// else `litert`.
+    #[arg(long, value_name = "litert|reference")]
+    numerics: Option<pocket_engine::Numerics>,
     #[command(flatten)]
     pre: super::PreprocessArgs,
     /// Input sizes; the arrays given with --input size their inputs first.
@@ -335,7 +340,13 @@ pub fn run(a: Args) -> Result<()> {
     })?;
     if paths.len() != g.inputs.len() {
         // A model that cannot run says so first (naming every op it lacks): no --input helps.
-        if let Err(e) = Session::new(&g, &SessionOptions { threads: 1 }) {
+        if let Err(e) = Session::new(
+            &g,
+            &SessionOptions {
+                threads: 1,
+                ..Default::default()
+            },
+        ) {
             return Err(e.into());
         }
         bail!(
@@ -377,6 +388,7 @@ pub fn run(a: Args) -> Result<()> {
     };
     let opts = SessionOptions {
         threads: crate::tasks::defaults::threads(a.threads)?,
+        numerics: pocket_engine::quant::recipe::numerics_for(&a.model, a.numerics)?,
     };
     let session = Session::new(&g, &opts)?;
     let labels = read_labels(&a, &g)?;

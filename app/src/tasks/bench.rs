@@ -145,6 +145,8 @@ pub struct Options {
     pub warmup: usize,
     /// Time every op.
     pub profile: bool,
+    /// Whose int8 arithmetic the session reproduces.
+    pub numerics: pocket_engine::Numerics,
 }
 
 impl Default for Options {
@@ -154,6 +156,7 @@ impl Default for Options {
             runs: defaults::BENCH_RUNS,
             warmup: defaults::BENCH_WARMUP,
             profile: false,
+            numerics: Default::default(),
         }
     }
 }
@@ -172,8 +175,14 @@ pub fn bench(
     }
     let threads = defaults::threads(o.threads)?;
     let t = Instant::now();
-    let s = Session::new(g, &SessionOptions { threads })
-        .with_context(|| format!("preparing {}", path.display()))?;
+    let s = Session::new(
+        g,
+        &SessionOptions {
+            threads,
+            numerics: o.numerics,
+        },
+    )
+    .with_context(|| format!("preparing {}", path.display()))?;
     let prepare_ms = t.elapsed().as_secs_f64() * 1e3;
     let inputs = random_inputs(g)?;
     let total = o.warmup + o.runs;

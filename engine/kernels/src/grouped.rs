@@ -144,6 +144,10 @@ fn quant_slice(q: &ConvQuant, c0: usize, n: usize) -> ConvQuant {
     ConvQuant {
         multipliers: q.multipliers[c0..c0 + n].to_vec(),
         shifts: q.shifts[c0..c0 + n].to_vec(),
+        float_scales: q
+            .float_scales
+            .get(c0..c0 + n)
+            .map_or(Vec::new(), <[f32]>::to_vec),
         ..q.clone()
     }
 }

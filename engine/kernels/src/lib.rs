@@ -8,6 +8,8 @@
 //! * Reference kernels: [`act`], [`binary`], [`conv`], [`gemm`], [`hybrid`], [`layout`],
 //!   [`logic`], [`math`], [`pool`], [`reduce`], [`resize`], [`softmax`], [`sparse`], [`int8`]. They never import
 //!   [`fast`].
+//! * [`xnn`]: the `litert` [`Numerics`] (XNNPACK's integer arithmetic), where it differs from
+//!   the reference kernels.
 //! * [`fast`]: the optimized twins (SIMD), each tested against its reference at every level the
 //!   CPU has.
 //! * [`grouped`]: grouped convolutions run through a table's ungrouped kernels.
@@ -34,6 +36,7 @@ pub mod logic;
 pub mod lstm;
 pub mod math;
 pub mod movement;
+pub mod numerics;
 pub mod parallel;
 pub mod pool;
 pub mod postprocess;
@@ -43,9 +46,11 @@ pub mod resize;
 pub mod softmax;
 pub mod sparse;
 pub mod table;
+pub mod xnn;
 
 pub use cpu::Level;
 pub use geom::{ConvGeom, conv_out_and_pad};
+pub use numerics::Numerics;
 pub use table::{F32Conv, Kernels, QConv, kernels};
 
 /// Row-major strides of a shape.

@@ -35,13 +35,22 @@ pub trait F32Conv: Send + Sync + fmt::Debug {
 pub type PrepareQConv = fn(&[i8], Option<&[i32]>, &ConvGeom, &ConvQuant) -> Box<dyn QConv>;
 /// Float depthwise convolution: `(x, w [1, kh, kw, oc], bias, geometry, act, out)`.
 pub type F32Depthwise = fn(&[f32], &[f32], Option<&[f32]>, &ConvGeom, Act, &mut [f32]);
+/// The rescale of an int8 FULLY_CONNECTED accumulator, one scale per unit.
+#[derive(Debug, Clone, Copy)]
+pub enum FcScales<'a> {
+    /// LiteRT 2.3's reference kernel: `round(acc · s)` in double, ties away from zero.
+    Double(&'a [f64]),
+    /// XNNPACK (`litert` numerics): `acc · s` in f32, ties to even, clamped first.
+    Float(&'a [f32]),
+}
+
 /// Per-channel int8 fully connected layer:
-/// `((x, w [units, depth], bias, (batches, depth, units)), input_offset, scales (double),
+/// `((x, w [units, depth], bias, (batches, depth, units)), input_offset, scales,
 /// output_offset, (act_min, act_max), out [batches, units])`.
 pub type QFullyConnected = fn(
     (&[i8], &[i8], Option<&[i32]>, (usize, usize, usize)),
     i32,
-    &[f64],
+    FcScales<'_>,
     i32,
     (i32, i32),
     &mut [i8],
@@ -90,10 +99,13 @@ pub fn generic() -> Kernels {
         q_conv: |w, bias, _, q| Box::new(RefQConv::new(w, bias, q, false)),
         q_depthwise: |w, bias, _, q| Box::new(RefQConv::new(w, bias, q, true)),
         q_add: int8::elementwise::add_same_shape,
-        q_fully_connected: |(x, w, bias, dims), io, scales, oo, range, out| {
-            int8::conv::fully_connected_per_channel_double(
-                x, w, bias, dims, io, scales, oo, range, out,
-            )
+        q_fully_connected: |(x, w, bias, dims), io, scales, oo, range, out| match scales {
+            FcScales::Double(s) => int8::conv::fully_connected_per_channel_double(
+                x, w, bias, dims, io, s, oo, range, out,
+            ),
+            FcScales::Float(s) => {
+                crate::xnn::fully_connected((x, w, bias, dims), io, s, oo, range, out)
+            }
         },
         quantize: int8::unary::quantize_f32,
         requantize: int8::unary::requantize,

@@ -75,7 +75,13 @@ struct Run {
 impl Run {
     fn new(g: &Graph, classes: usize, threads: usize) -> Result<Run> {
         Ok(Run {
-            session: Session::new(g, &SessionOptions { threads })?,
+            session: Session::new(
+                g,
+                &SessionOptions {
+                    threads,
+                    ..Default::default()
+                },
+            )?,
             cls: Classification::new(classes),
             time: 0.0,
         })

@@ -1,7 +1,9 @@
-//! Int8 evaluation: picks the int8 reference kernel for ops whose data input is int8 and
-//! derives its parameters from the tensors' quantization (exactly as LiteRT's `Prepare` does,
-//! see `kernels::int8`). Data-movement ops need nothing special and fall through to their
-//! generic implementation (`None`).
+//! Int8 evaluation: picks the int8 kernel for ops whose data input is int8 and derives its
+//! parameters from the tensors' quantization, in the session's numerics: `Reference` exactly as
+//! LiteRT's reference `Prepare` does (see `kernels::int8`), `Litert` as the XNNPACK delegate
+//! does for the ops it takes (see `kernels::xnn`; where the delegate would refuse an op, LiteRT
+//! runs its builtin kernel, whose arithmetic is the reference's, and so do we). Data-movement
+//! ops need nothing special and fall through to their generic implementation (`None`).
 
 use super::{EvalCtx, Ins, Prepared, arg, ints};
 use crate::error::OpError;
@@ -13,6 +15,8 @@ use crate::kernels::int8::elementwise::{self as ew, Activation as QAct};
 use crate::kernels::int8::params::RequantizeParams;
 use crate::kernels::int8::{activations, conv as qconv, pool as qpool, unary};
 use crate::kernels::kernels as table;
+use crate::kernels::table::FcScales;
+use crate::kernels::{Numerics, xnn};
 
 type R = Result<Vec<Value>, OpError>;
 
@@ -66,6 +70,7 @@ fn out(shape: Vec<usize>, v: Vec<i8>) -> R {
 pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
     let iq = |i: usize| per_tensor(ctx.in_quant.get(i).copied().flatten(), "the input");
     let oq = || per_tensor(ctx.out_quant.first().copied().flatten(), "the output");
+    let litert = ctx.numerics == Numerics::Litert;
     let r = match op {
         Op::Conv2d(_) | Op::DepthwiseConv2d(_) => (|| {
             let (x, w) = (arg(ins, 0)?, arg(ins, 1)?);
@@ -79,7 +84,13 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let act = op.activation().unwrap_or_default();
             let (iqv, oqv) = (iq(0)?, oq()?);
             // Made per call only when no prepared state carries it.
-            let q = || qconv::ConvQuant::per_channel(iqv, &wq.scale, oqv, qact(act), g.out_hwc[2]);
+            let q = || {
+                if litert {
+                    qconv::ConvQuant::litert(iqv, &wq.scale, oqv, qact(act), g.out_hwc[2])
+                } else {
+                    qconv::ConvQuant::per_channel(iqv, &wq.scale, oqv, qact(act), g.out_hwc[2])
+                }
+            };
             let (xs, ws, b) = (i8s(x, "input")?, i8s(w, "weights")?, i32s(ins, 2)?);
             let [_, _, ic] = g.in_hwc;
             let [_, _, oc] = g.out_hwc;
@@ -131,7 +142,11 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 .copied()
                 .flatten()
                 .ok_or("int8 weights without scales")?;
-            let q = qconv::ConvQuant::per_channel(iq(2)?, &wq.scale, oq()?, qact(t.act), o[3]);
+            let q = if litert {
+                qconv::ConvQuant::litert(iq(2)?, &wq.scale, oq()?, qact(t.act), o[3])
+            } else {
+                qconv::ConvQuant::per_channel(iq(2)?, &wq.scale, oq()?, qact(t.act), o[3])
+            };
             // Every element is written by the kernel.
             let mut y = crate::arena::take::<i8>(g.n * g.out_hwc.iter().product::<usize>());
             let (xs, ws) = (i8s(x, "input")?, i8s(w, "weights")?);
@@ -152,6 +167,15 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             // LiteRT 2.3's reference FC rescales the int32 sum in double and rounds (per-tensor:
             // the scale product in f32, as its Prepare forms it; per-channel: in double).
             let ((si, zi), (so, zo)) = (iq(0)?, oq()?);
+            let mut y = crate::arena::take::<i8>(rows * units);
+            if litert {
+                // XNNPACK: `s_in · s_w[u] / s_out` in f32, per unit (one weight scale broadcast).
+                let scales = xnn::params::conv_scales(si, &wq.scale, so, units);
+                let range = xnn::params::activation_range(qact(f.act), so, zo);
+                let args = (xs, ws, b, (rows, depth, units));
+                (table().q_fully_connected)(args, -zi, FcScales::Float(&scales), zo, range, &mut y);
+                return out(shape, y);
+            }
             let scales: Vec<f64> = if wq.scale.len() > 1 {
                 wq.scale
                     .iter()
@@ -161,11 +185,10 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 vec![(si * wq.scale[0]) as f64 / so as f64; units]
             };
             let range = ew::calculate_activation_range_quantized(qact(f.act), so, zo);
-            let mut y = crate::arena::take::<i8>(rows * units);
             (table().q_fully_connected)(
                 (xs, ws, b, (rows, depth, units)),
                 -zi,
-                &scales,
+                FcScales::Double(&scales),
                 zo,
                 range,
                 &mut y,
@@ -183,6 +206,30 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             // Every kernel below writes each output element.
             let mut v = crate::arena::take::<i8>(shape.iter().product());
             let (xs, ys) = (&x.shape, &y.shape);
+            let sub = b.kind == BinaryKind::Sub;
+            let xadd = || match (litert, b.kind) {
+                (true, BinaryKind::Add | BinaryKind::Sub) => Ok::<_, OpError>(
+                    xnn::params::AddParams::new(iq(0)?, iq(1)?, oq()?, qact(b.act), sub),
+                ),
+                _ => Ok(None),
+            };
+            let xmul = || match (litert, b.kind) {
+                (true, BinaryKind::Mul) => Ok::<_, OpError>(xnn::params::MulParams::new(
+                    iq(0)?,
+                    iq(1)?,
+                    oq()?,
+                    qact(b.act),
+                )),
+                _ => Ok(None),
+            };
+            if let Some(p) = xadd()? {
+                xnn::elementwise::add(a, xs, c, ys, &shape, &p, &mut v);
+                return out(shape, v);
+            }
+            if let Some(p) = xmul()? {
+                xnn::elementwise::mul(a, xs, c, ys, &shape, &p, &mut v);
+                return out(shape, v);
+            }
             match b.kind {
                 BinaryKind::Add | BinaryKind::Sub if same => {
                     let p = ew::AddParams::new(iq(0)?, iq(1)?, oq()?, qact(b.act));
@@ -228,6 +275,18 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 }
             };
             let mut v = crate::arena::take::<i8>(xs.len());
+            // XNNPACK takes int8 LOGISTIC and TANH as lookup tables of its float reference math
+            // (RELU-family and HARD_SWISH stay with LiteRT's builtins: the reference's numbers).
+            let lut: Option<fn(f32) -> f32> = match u {
+                UnaryKind::Logistic if litert => Some(xnn::params::sigmoid),
+                UnaryKind::Tanh if litert => Some(f32::tanh),
+                _ => None,
+            };
+            if let Some(f) = lut {
+                let t = xnn::params::lookup_table(i, o, f);
+                xnn::unary::lookup(xs, &t, &mut v);
+                return out(x.shape.clone(), v);
+            }
             match (u, relu) {
                 (_, Some(p)) => unary::relu_x(xs, &p, &mut v),
                 (UnaryKind::Logistic, _) => activations::logistic(xs, si, zi, so, zo, &mut v),
@@ -238,12 +297,19 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
         })(),
         Op::LeakyRelu { alpha } => (|| {
             let x = arg(ins, 0)?;
-            let (xs, p) = (
-                i8s(x, "input")?,
-                unary::LeakyReluParams::new(iq(0)?, oq()?, *alpha),
-            );
+            let xs = i8s(x, "input")?;
             let mut v = crate::arena::take::<i8>(xs.len());
-            unary::leaky_relu(xs, &p, &mut v);
+            match litert
+                .then(|| Ok::<_, OpError>(xnn::params::Rescale8::leaky_relu(iq(0)?, oq()?, *alpha)))
+                .transpose()?
+                .flatten()
+            {
+                Some(p) => xnn::unary::rescale(xs, &p, &mut v),
+                None => {
+                    let p = unary::LeakyReluParams::new(iq(0)?, oq()?, *alpha);
+                    unary::leaky_relu(xs, &p, &mut v)
+                }
+            }
             out(x.shape.clone(), v)
         })(),
         Op::Prelu => (|| {
@@ -283,7 +349,13 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let s = shape4(x)?;
             let g = super::conv::geom(s, p.filter, s[3], p.stride, [1, 1], p.padding)?;
             let (so, zo) = oq()?;
-            let (lo, hi) = ew::calculate_activation_range_quantized(qact(p.act), so, zo);
+            // XNNPACK takes MAX_POOL_2D (its own rounding of the fused range); LiteRT's builtin
+            // AVERAGE_POOL_2D computes what the reference does.
+            let (lo, hi) = if litert && p.kind == PoolKind::Max {
+                xnn::params::activation_range(qact(p.act), so, zo)
+            } else {
+                ew::calculate_activation_range_quantized(qact(p.act), so, zo)
+            };
             let xs = i8s(x, "input")?;
             let shape = vec![g.n, g.out_hwc[0], g.out_hwc[1], g.out_hwc[2]];
             let mut y = crate::arena::take::<i8>(shape.iter().product());
@@ -300,6 +372,20 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let shape = super::pool::reduce_out_shape(&x.shape, &axes, r.keep_dims)?;
             let xs = i8s(x, "input")?;
             let mut y = crate::arena::take::<i8>(shape.iter().product());
+            if litert && matches!(r.kind, ReduceKind::Mean | ReduceKind::Sum) {
+                let mut reduced = vec![false; x.shape.len()];
+                for &a in &axes {
+                    reduced[super::norm_axis(a as i64, x.shape.len())?] = true;
+                }
+                let count: usize = (x.shape.iter().zip(&reduced))
+                    .filter(|(_, r)| **r)
+                    .map(|(d, _)| *d)
+                    .product();
+                let mean = r.kind == ReduceKind::Mean;
+                let p = xnn::reduce::ReduceParams::new(iq(0)?, oq()?, count, mean);
+                xnn::reduce::reduce(xs, &x.shape, &reduced, &p, &mut y);
+                return out(shape, y);
+            }
             match r.kind {
                 ReduceKind::Mean => {
                     let q = qpool::ReduceQuant::new(iq(0)?, oq()?);
@@ -331,7 +417,11 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let (xs, ihwc) = (i8s(x, "input")?, [s[1], s[2], s[3]]);
             let (ac, hp) = (rz.align_corners, rz.half_pixel_centers);
             let mut y = crate::arena::take::<i8>(shape.iter().product());
-            qpool::resize_bilinear(xs, s[0], ihwc, h, w, ac, hp, &mut y);
+            if litert {
+                xnn::reduce::resize_bilinear(xs, s[0], ihwc, h, w, ac, hp, &mut y);
+            } else {
+                qpool::resize_bilinear(xs, s[0], ihwc, h, w, ac, hp, &mut y);
+            }
             out(shape, y)
         })(),
         Op::Pad { v2: false } => (|| {
@@ -379,7 +469,23 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let v: Vec<i8> = match &x.data {
                 Data::F32(f) if to == DType::I8 => {
                     let mut v = crate::arena::take::<i8>(f.len());
-                    (table().quantize)(f, so, zo, &mut v);
+                    if litert {
+                        xnn::unary::quantize_f32(f, so, zo, &mut v);
+                    } else {
+                        (table().quantize)(f, so, zo, &mut v);
+                    }
+                    v
+                }
+                Data::I8(q) if litert && to == DType::I8 => {
+                    let mut v = crate::arena::take::<i8>(q.len());
+                    match xnn::params::Rescale8::requantize(iq(0)?, (so, zo)) {
+                        Some(p) => xnn::unary::rescale(q, &p, &mut v),
+                        None => (table().requantize)(
+                            q,
+                            &RequantizeParams::new(iq(0)?, (so, zo)),
+                            &mut v,
+                        ),
+                    }
                     v
                 }
                 Data::I8(q) => {

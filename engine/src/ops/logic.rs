@@ -250,6 +250,14 @@ fn eval_math(k: MathKind, x: &Value, ctx: &EvalCtx<'_>) -> R {
                     let qo = per_tensor(ctx.out_quant.first().copied().flatten(), "the output")?;
                     let lut = match k {
                         MathKind::Gelu { approximate } => gelu_lut(qi, qo, approximate),
+                        // XNNPACK takes int8 ELU: its table of `expm1f`, ties to even.
+                        _ if ctx.numerics == crate::kernels::Numerics::Litert => {
+                            crate::kernels::xnn::params::lookup_table(
+                                qi,
+                                qo,
+                                crate::kernels::xnn::params::elu,
+                            )
+                        }
                         _ => elu_lut(qi, qo),
                     };
                     lut_lookup(v, &lut, &mut o);

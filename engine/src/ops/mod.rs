@@ -108,6 +108,8 @@ pub struct EvalCtx<'a> {
     /// Spatial padding `[top, bottom, left, right]` of a PAD the session folded into this
     /// convolution (its input 0 is then the PAD's unpadded input).
     pub input_pad: Option<[usize; 4]>,
+    /// Whose int8 arithmetic the int8 kernels reproduce (the session's choice).
+    pub numerics: crate::kernels::Numerics,
 }
 
 /// Per-node state derived from constant weights, computed once per session by the kernel
@@ -138,6 +140,7 @@ impl<'a> EvalCtx<'a> {
                 .collect(),
             cache: None,
             input_pad: None,
+            numerics: Default::default(),
         }
     }
 

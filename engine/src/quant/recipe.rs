@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::calib::Method;
 use crate::error::{Error, QuantError, Result};
 use crate::ir::Graph;
+use crate::kernels::Numerics;
 
 /// Current recipe format version.
 pub const RECIPE_VERSION: u32 = 1;
@@ -101,6 +102,59 @@ pub struct Recipe {
     /// Saved with every output so a run can be replayed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preprocess: Option<crate::data::image::Preprocess>,
+    /// The deployment target whose int8 numerics runs of the model follow: `"litert"` (phone /
+    /// desktop CPU, LiteRT's default path) or `"reference"` (microcontroller, TFLite Micro).
+    /// `None`: `litert`. A `--numerics` flag overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "target")]
+    pub target: Option<Numerics>,
+}
+
+/// `target` as its name (`"litert"` / `"reference"`).
+mod target {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::kernels::Numerics;
+
+    pub fn serialize<S: Serializer>(t: &Option<Numerics>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(n) => s.serialize_str(n.name()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Numerics>, D::Error> {
+        let v: Option<String> = Option::deserialize(d)?;
+        v.map(|s| s.parse::<Numerics>().map_err(D::Error::custom))
+            .transpose()
+    }
+}
+
+/// The numerics a run of `model` follows: `flag` if given, else the `target` of the recipe
+/// saved beside it (`MODEL.recipe.json`, as exports write it), else `litert`. A recipe that
+/// exists but cannot be read is an error in the user's words, not silently ignored.
+pub fn numerics_for(model: &std::path::Path, flag: Option<Numerics>) -> Result<Numerics> {
+    if let Some(n) = flag {
+        return Ok(n);
+    }
+    let path = model.with_extension("recipe.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Numerics::default()),
+        Err(e) => {
+            return Err(Error::Quant(QuantError::Recipe(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))));
+        }
+    };
+    let r = Recipe::from_json(&text).map_err(|e| {
+        Error::Quant(QuantError::Recipe(format!(
+            "{} (the recipe beside the model): {}",
+            path.display(),
+            e.chain()
+        )))
+    })?;
+    Ok(r.target.unwrap_or_default())
 }
 
 impl Recipe {
@@ -114,6 +168,7 @@ impl Recipe {
             calibration: Calibration::default(),
             keep_float: Vec::new(),
             preprocess: None,
+            target: None,
         }
     }
 
@@ -158,5 +213,40 @@ impl Recipe {
             }
         }
         Ok(keep)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_round_trips_and_bad_targets_are_refused() {
+        let mut r = Recipe::new(Mode::Int8);
+        assert!(!r.to_json().contains("target"));
+        r.target = Some(Numerics::Reference);
+        let j = r.to_json();
+        assert!(j.contains("\"target\": \"reference\""), "{j}");
+        assert_eq!(Recipe::from_json(&j).expect("parse"), r);
+        let bad = j.replace("\"reference\"", "\"gpu\"");
+        let e = Recipe::from_json(&bad).unwrap_err().chain();
+        assert!(e.contains("unknown numerics 'gpu'"), "{e}");
+    }
+
+    #[test]
+    fn numerics_precedence_flag_then_recipe_then_litert() {
+        let dir = std::env::temp_dir().join(format!("pocket-numerics-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let model = dir.join("m.tflite");
+        assert_eq!(numerics_for(&model, None).expect("none"), Numerics::Litert);
+        let mut r = Recipe::new(Mode::Int8);
+        r.target = Some(Numerics::Reference);
+        std::fs::write(dir.join("m.recipe.json"), r.to_json()).expect("write");
+        assert_eq!(numerics_for(&model, None).expect("recipe"), Numerics::Reference);
+        let flag = Some(Numerics::Litert);
+        assert_eq!(numerics_for(&model, flag).expect("flag"), Numerics::Litert);
+        std::fs::write(dir.join("m.recipe.json"), "{").expect("write");
+        assert!(numerics_for(&model, None).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

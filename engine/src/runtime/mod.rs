@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::error::{Error, InputError, OpError, Result};
 pub use crate::ir::Value;
 use crate::ir::{DType, Graph, Node};
+pub use crate::kernels::Numerics;
 use crate::ops::{self, EvalCtx, In};
 use body::{Body, UNUSED, node_label};
 use control::{Control, State};
@@ -23,13 +24,33 @@ mod fuse;
 pub struct SessionOptions {
     /// Worker threads for kernels (1 = single-threaded).
     pub threads: usize,
+    /// Whose int8 arithmetic to reproduce: LiteRT's default CPU path (`Litert`, the default)
+    /// or its reference kernels / TFLite Micro (`Reference`). Float ops are unaffected.
+    pub numerics: Numerics,
 }
 
 impl Default for SessionOptions {
     fn default() -> Self {
         SessionOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            numerics: Numerics::default(),
         }
+    }
+}
+
+impl SessionOptions {
+    /// `threads` workers, default numerics.
+    pub fn threads(threads: usize) -> Self {
+        SessionOptions {
+            threads,
+            ..Default::default()
+        }
+    }
+
+    /// These options with `numerics`.
+    pub fn with_numerics(mut self, numerics: Numerics) -> Self {
+        self.numerics = numerics;
+        self
     }
 }
 
@@ -58,6 +79,8 @@ pub struct Session {
     /// Subgraph `i` (index `i - 1` here), prepared when a control-flow node can reach it.
     subs: Vec<Option<Body>>,
     threads: usize,
+    /// The int8 numerics every kernel of this session follows.
+    numerics: Numerics,
     /// Buffers of dropped intermediate tensors, reused by the next kernels and runs.
     arena: std::sync::Mutex<crate::arena::Arena>,
     /// Resource variables and CALL_ONCE initializations, kept across runs.
@@ -115,6 +138,7 @@ impl Session {
             main,
             subs,
             threads: opts.threads.max(1),
+            numerics: opts.numerics,
             arena: Default::default(),
             state: Default::default(),
             graph,
@@ -170,6 +194,11 @@ impl Session {
             live = live.saturating_sub(freed.iter().map(|&t| bytes(t)).sum());
         }
         peak
+    }
+
+    /// The int8 numerics this session follows.
+    pub fn numerics(&self) -> Numerics {
+        self.numerics
     }
 
     /// The graph this session runs.
@@ -415,6 +444,7 @@ impl Session {
                     let mut ctx =
                         EvalCtx::for_node(g, n, self.threads).with_cache(g, n, &body.prepared[ni]);
                     ctx.input_pad = fold.map(|f| f.pads);
+                    ctx.numerics = self.numerics;
                     ops::eval(&n.op, ins, &ctx).map_err(err)?
                 }
             };

@@ -428,7 +428,7 @@ pub(crate) fn prepare_avx512(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fast::test_util::{bytes, geom, quant};
+    use crate::fast::test_util::{bytes, geom, quant, quant_litert};
     use crate::int8::conv as reference;
     use crate::int8::params::Activation;
 
@@ -448,8 +448,19 @@ mod tests {
                 .iter()
                 .map(|&b| b as i32 * 31)
                 .collect();
-            for z_in in [-128, 5, 127] {
-                let q = quant(c, z_in, Activation::Relu, 70 + i as u64);
+            for (z_in, litert) in [
+                (-128, false),
+                (5, false),
+                (127, false),
+                (-128, true),
+                (5, true),
+            ] {
+                let seed = 70 + i as u64;
+                let q = if litert {
+                    quant_litert(c, z_in, Activation::Relu, seed)
+                } else {
+                    quant(c, z_in, Activation::Relu, seed)
+                };
                 let mut want = vec![0i8; n * g.out_hwc.iter().product::<usize>()];
                 reference::depthwise(&x, &w, Some(&bias), &g, &q, &mut want);
                 for lv in crate::cpu::supported() {

@@ -6,6 +6,7 @@
 //! AVX-512 so that the compiler vectorizes it, plus AVX-512 intrinsics where they pay.
 
 use crate::int8::params::AddParams;
+use crate::table::FcScales;
 
 /// The reference ADD/SUB arithmetic on one pair of elements.
 #[inline(always)]
@@ -163,7 +164,7 @@ pub type FcArgs<'a> = (&'a [i8], &'a [i8], Option<&'a [i32]>, (usize, usize, usi
 fn fc_loop(
     (x, w, bias, (batches, depth, units)): FcArgs<'_>,
     input_offset: i32,
-    scales: &[f64],
+    scales: FcScales<'_>,
     output_offset: i32,
     (act_min, act_max): (i32, i32),
     out: &mut [i8],
@@ -193,8 +194,15 @@ fn fc_loop(
         }
         for u in 0..units {
             let a = acc[u] + bias.map_or(0, |bv| bv[u] as i64);
-            let v = (a as f64 * scales[u]).round() as i64 + output_offset as i64;
-            out[b * units + u] = v.clamp(act_min as i64, act_max as i64) as i8;
+            out[b * units + u] = match scales {
+                FcScales::Double(s) => {
+                    let v = (a as f64 * s[u]).round() as i64 + output_offset as i64;
+                    v.clamp(act_min as i64, act_max as i64) as i8
+                }
+                FcScales::Float(s) => {
+                    crate::xnn::requantize_f32(a as i32, s[u], output_offset, act_min, act_max)
+                }
+            };
         }
     }
 }
@@ -203,7 +211,7 @@ fn fc_loop(
 pub fn fully_connected_portable(
     args: FcArgs<'_>,
     input_offset: i32,
-    scales: &[f64],
+    scales: FcScales<'_>,
     output_offset: i32,
     range: (i32, i32),
     out: &mut [i8],
@@ -216,13 +224,13 @@ pub fn fully_connected_portable(
 pub(crate) fn fully_connected_avx2(
     args: FcArgs<'_>,
     input_offset: i32,
-    scales: &[f64],
+    scales: FcScales<'_>,
     output_offset: i32,
     range: (i32, i32),
     out: &mut [i8],
 ) {
     #[target_feature(enable = "avx2,fma")]
-    fn go(a: FcArgs<'_>, io: i32, s: &[f64], oo: i32, r: (i32, i32), out: &mut [i8]) {
+    fn go(a: FcArgs<'_>, io: i32, s: FcScales<'_>, oo: i32, r: (i32, i32), out: &mut [i8]) {
         fc_loop(a, io, s, oo, r, out)
     }
     // SAFETY: the table holds this entry only when the CPU reports AVX2 and FMA.
@@ -234,13 +242,13 @@ pub(crate) fn fully_connected_avx2(
 pub(crate) fn fully_connected_avx512(
     args: FcArgs<'_>,
     input_offset: i32,
-    scales: &[f64],
+    scales: FcScales<'_>,
     output_offset: i32,
     range: (i32, i32),
     out: &mut [i8],
 ) {
     #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
-    fn go(a: FcArgs<'_>, io: i32, s: &[f64], oo: i32, r: (i32, i32), out: &mut [i8]) {
+    fn go(a: FcArgs<'_>, io: i32, s: FcScales<'_>, oo: i32, r: (i32, i32), out: &mut [i8]) {
         fc_loop(a, io, s, oo, r, out)
     }
     // SAFETY: the table holds this entry only when the CPU reports AVX-512 F/BW/DQ/VL.
@@ -375,12 +383,33 @@ mod tests {
                     (k.q_fully_connected)(
                         (&x, &w, Some(&bias), args),
                         off,
-                        &scales,
+                        FcScales::Double(&scales),
                         3,
                         (-128, 127),
                         &mut got,
                     );
                     assert_eq!(got, want, "case {i} off {off} {lv:?}");
+                    // The litert rescale against its own reference twin.
+                    let fs: Vec<f32> = scales.iter().map(|&s| s as f32).collect();
+                    let mut want_f = vec![0i8; want.len()];
+                    let r = (-100, 90);
+                    crate::xnn::fully_connected(
+                        (&x, &w, Some(&bias), args),
+                        off,
+                        &fs,
+                        3,
+                        r,
+                        &mut want_f,
+                    );
+                    (k.q_fully_connected)(
+                        (&x, &w, Some(&bias), args),
+                        off,
+                        FcScales::Float(&fs),
+                        3,
+                        r,
+                        &mut got,
+                    );
+                    assert_eq!(got, want_f, "litert case {i} off {off} {lv:?}");
                 }
             }
         }

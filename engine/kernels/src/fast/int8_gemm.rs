@@ -88,6 +88,9 @@ pub struct Requant {
     pub(crate) k64: Vec<i64>,
     pub(crate) s64: Vec<i64>,
     pub(crate) nb64: Vec<i64>,
+    /// `litert` numerics: f32 scale per channel, padded to whole 16-channel blocks (empty:
+    /// the fixed-point multipliers above).
+    pub(crate) fscale: Vec<f32>,
     /// No multiplier is `i32::MIN` (the one saturating case the SIMD lanes leave out).
     pub(crate) simd_ok: bool,
     pub(crate) out_offset: i32,
@@ -130,9 +133,24 @@ impl Requant {
             s64[lane] = 31 + e;
             nb64[lane] = if e > 0 { 1i64 << 31 } else { 0 };
         }
+        let fscale = if q.float_scales.is_empty() {
+            Vec::new()
+        } else {
+            let mut f = vec![0f32; np];
+            for (o, v) in f.iter_mut().enumerate().take(n) {
+                *v = q
+                    .float_scales
+                    .get(o)
+                    .or(q.float_scales.first())
+                    .copied()
+                    .unwrap_or(0.0);
+            }
+            f
+        };
         Requant {
             bias,
-            simd_ok: !mult.contains(&i32::MIN),
+            simd_ok: !fscale.is_empty() || !mult.contains(&i32::MIN),
+            fscale,
             mult,
             left,
             m64,
@@ -155,6 +173,14 @@ impl Requant {
             &self.mult[c0..c0 + n],
             &self.shift[c0..c0 + n],
         );
+        if !self.fscale.is_empty() {
+            let f = &self.fscale[c0..c0 + n];
+            for i in 0..n {
+                let a = acc[i].wrapping_add(b[i]);
+                out[i] = crate::xnn::requantize_f32(a, f[i], self.out_offset, self.lo, self.hi);
+            }
+            return;
+        }
         for i in 0..n {
             let v = multiply_by_quantized_multiplier(acc[i].wrapping_add(b[i]), m[i], s[i])
                 .wrapping_add(self.out_offset);
@@ -507,7 +533,7 @@ pub(crate) fn prepare_avx512(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fast::test_util::{bytes, geom, quant};
+    use crate::fast::test_util::{bytes, geom, quant, quant_litert};
     use crate::int8::conv as reference;
     use crate::int8::params::Activation;
 
@@ -531,8 +557,18 @@ mod tests {
                 .map(|&b| b as i32 * 97)
                 .collect();
             for z_in in [-128, -3, 0, 41, 127] {
-                for act in [Activation::None, Activation::Relu6] {
-                    let q = quant(oc, z_in, act, 300 + i as u64);
+                for (act, litert) in [
+                    (Activation::None, false),
+                    (Activation::Relu6, false),
+                    (Activation::None, true),
+                    (Activation::Relu6, true),
+                ] {
+                    let seed = 300 + i as u64;
+                    let q = if litert {
+                        quant_litert(oc, z_in, act, seed)
+                    } else {
+                        quant(oc, z_in, act, seed)
+                    };
                     let mut want = vec![0i8; n * g.out_hwc.iter().product::<usize>()];
                     reference::conv2d(&x, &w, Some(&bias), &g, &q, &mut want);
                     let p = Packed::new(&w, oc, k[0] * k[1] * ic);

@@ -184,6 +184,9 @@ pub(crate) fn requant16(rq: &Requant, v: __m512i, c0: usize) -> __m512i {
             _mm512_srav_epi64(u, ld(&rq.s64))
         }
     }
+    if !rq.fscale.is_empty() {
+        return requant16_f32(rq, v, c0);
+    }
     // SAFETY: `left` is padded to whole 16-channel blocks.
     let left = unsafe { _mm512_loadu_si512(rq.left[c0..c0 + 16].as_ptr().cast()) };
     let v = _mm512_sllv_epi32(v, left);
@@ -195,6 +198,22 @@ pub(crate) fn requant16(rq: &Requant, v: __m512i, c0: usize) -> __m512i {
         _mm512_max_epi32(r, _mm512_set1_epi32(rq.lo)),
         _mm512_set1_epi32(rq.hi),
     )
+}
+
+/// XNNPACK's fp32 requantization of 16 channels (`litert` numerics): `acc` to f32, times the
+/// channel's f32 scale, clamped to the output range less the zero point, rounded to nearest
+/// even (the MXCSR default), plus the zero point — what XNNPACK's AVX-512 qs8 GEMM and
+/// depthwise kernels compute.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+fn requant16_f32(rq: &Requant, v: __m512i, c0: usize) -> __m512i {
+    // SAFETY: `fscale` is padded to whole 16-channel blocks and `c0` is a block start.
+    let s = unsafe { _mm512_loadu_ps(rq.fscale[c0..c0 + 16].as_ptr()) };
+    let lo = _mm512_set1_ps((rq.lo - rq.out_offset) as f32);
+    let hi = _mm512_set1_ps((rq.hi - rq.out_offset) as f32);
+    let f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), s);
+    let f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+    _mm512_add_epi32(_mm512_cvtps_epi32(f), _mm512_set1_epi32(rq.out_offset))
 }
 
 /// [`Requant::row`] on 16 channels at a time (`c0` a multiple of 16).

@@ -65,3 +65,16 @@ pub fn quant(oc: usize, z_in: i32, act: Activation, seed: u64) -> ConvQuant {
         .collect();
     ConvQuant::per_channel((0.05, z_in), &scales, (0.09, -7), act, oc)
 }
+
+/// [`quant`] with the `litert` numerics' f32 requantization (the same scales).
+pub fn quant_litert(oc: usize, z_in: i32, act: Activation, seed: u64) -> ConvQuant {
+    let q = quant(oc, z_in, act, seed);
+    let scales: Vec<f32> = bytes(oc, seed)
+        .iter()
+        .map(|&b| 0.002 + (b as f32 + 128.0) * 1e-4)
+        .collect();
+    ConvQuant {
+        float_scales: crate::xnn::params::conv_scales(0.05, &scales, 0.09, oc),
+        ..q
+    }
+}

@@ -170,8 +170,9 @@ impl RequantizeParams {
 }
 
 /// Per-output-channel requantization of a conv-like op (LiteRT `OpData` after
-/// `PopulateConvolutionQuantizationParams`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `PopulateConvolutionQuantizationParams`), or XNNPACK's f32 requantization when
+/// `float_scales` is set (see [`crate::xnn`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ConvQuant {
     /// `-input_zero_point`.
     pub input_offset: i32,
@@ -185,6 +186,10 @@ pub struct ConvQuant {
     pub act_min: i32,
     /// Fused activation clamp.
     pub act_max: i32,
+    /// `litert` numerics: per output channel `s_in · s_w[c] / s_out` in f32, applied to the
+    /// accumulator in f32 and rounded to nearest even (XNNPACK's fp32 requantization). Empty:
+    /// the fixed-point multipliers above (reference numerics).
+    pub float_scales: Vec<f32>,
 }
 
 impl ConvQuant {
@@ -219,12 +224,17 @@ impl ConvQuant {
             shifts,
             act_min,
             act_max,
+            float_scales: Vec::new(),
         }
     }
 
     /// Requantize channel `c`'s accumulator (bias added) to the output.
     #[inline]
     pub fn finish(&self, acc: i32, c: usize) -> i8 {
+        if let Some(&s) = self.float_scales.get(c) {
+            let (lo, hi) = (self.act_min, self.act_max);
+            return crate::xnn::requantize_f32(acc, s, self.output_offset, lo, hi);
+        }
         let m = self.multipliers.get(c).copied().unwrap_or(0);
         let s = self.shifts.get(c).copied().unwrap_or(0);
         let v = multiply_by_quantized_multiplier(acc, m, s).wrapping_add(self.output_offset);
