@@ -57,11 +57,11 @@ pub fn panel(
             let have_quant = doc.quant.is_some();
             ui.horizontal(|ui| {
                 let tab = &mut *p.tab;
-                ui.selectable_value(tab, SideTab::Model, "Model")
+                ui.selectable_value(tab, SideTab::Model, "1 Model")
                     .on_hover_text("Summary, signature and input sizes");
-                ui.selectable_value(tab, SideTab::Quantize, "Quantize")
+                ui.selectable_value(tab, SideTab::Quantize, "2 Quantize")
                     .on_hover_text("Quantize the model and export it");
-                ui.selectable_value(tab, SideTab::Compare, "Compare")
+                ui.selectable_value(tab, SideTab::Compare, "3 Compare")
                     .on_hover_text("Float against quantized: output error, per-layer SQNR");
                 ui.selectable_value(tab, SideTab::Inspect, "Inspect")
                     .on_hover_text("The selected node");
@@ -77,21 +77,16 @@ pub fn panel(
                     }
                     SideTab::Quantize => {
                         cmds.extend(p.quantize.ui(ui, busy, &doc.keep_float));
-                        if have_quant {
-                            ui.separator();
-                            ui.label("Export");
-                            ui.add(egui::TextEdit::singleline(p.export_path).desired_width(f32::INFINITY));
-                            if ui
-                                .button("Export (Ctrl+E)")
-                                .on_hover_text("Write the quantized .tflite, its recipe (.recipe.json) and the comparison report (<name>_report/); never touches the source file")
-                                .clicked()
-                            {
-                                *want_export = true;
-                            }
-                        }
+                        export(ui, have_quant, p.export_path, want_export);
                     }
                     SideTab::Compare => {
-                        cmds.extend(p.compare.ui(ui, doc.report.as_ref(), have_quant, busy.is_some()));
+                        cmds.extend(p.compare.ui(
+                            ui,
+                            doc.report.as_ref(),
+                            have_quant,
+                            busy.is_some(),
+                        ));
+                        export(ui, have_quant, p.export_path, want_export);
                     }
                     SideTab::Inspect => match doc.selected {
                         Some(i) if i < doc.loaded.graph.nodes.len() => {
@@ -101,7 +96,10 @@ pub fn panel(
                                 node: i,
                                 quant: q,
                                 report: doc.report.as_ref(),
-                                activations: doc.quant.as_ref().and_then(|q| q.activations.as_deref()),
+                                activations: doc
+                                    .quant
+                                    .as_ref()
+                                    .and_then(|q| q.activations.as_deref()),
                             };
                             inspector::ui(ui, &x, &mut doc.weight_stats);
                         }
@@ -111,6 +109,23 @@ pub fn panel(
                     },
                 });
         });
+}
+
+/// The export row (on the quantize and the compare tab, once quantized).
+fn export(ui: &mut egui::Ui, have_quant: bool, path: &mut String, want: &mut bool) {
+    if !have_quant {
+        return;
+    }
+    ui.separator();
+    ui.label("Export");
+    ui.add(egui::TextEdit::singleline(path).desired_width(f32::INFINITY));
+    if ui
+        .button("Export (Ctrl+E)")
+        .on_hover_text("Write the quantized .tflite, its recipe (.recipe.json) and the comparison report (<name>_report/); never touches the source file")
+        .clicked()
+    {
+        *want = true;
+    }
 }
 
 /// The model tab's summary and signature picker.

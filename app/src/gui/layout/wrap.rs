@@ -55,8 +55,9 @@ pub fn wrap(p: &mut Placed, sizes: &[[f32; 2]], aspect: f32) -> usize {
             .fold((f32::INFINITY, f32::NEG_INFINITY), |a, q| {
                 (a.0.min(q[1]), a.1.max(q[1]))
             });
-        let a = (0..depth).find(|&r| bottom[r] >= lo - 0.5).unwrap_or(0);
-        let b = (0..depth).rev().find(|&r| top[r] <= hi + 0.5).unwrap_or(0);
+        // Rows run down in rank order, so both ends are binary searches.
+        let a = bottom.partition_point(|&y| y < lo - 0.5).min(depth - 1);
+        let b = top.partition_point(|&y| y <= hi + 0.5).saturating_sub(1);
         if b > a {
             diff[a] += 1;
             diff[b] -= 1;
@@ -111,7 +112,7 @@ pub fn wrap(p: &mut Placed, sizes: &[[f32; 2]], aspect: f32) -> usize {
         .iter()
         .map(|&c| (bottom[c] + top[c + 1]) / 2.0)
         .collect();
-    let band_at = |y: f32| boundary.iter().take_while(|&&by| y >= by).count();
+    let band_at = |y: f32| boundary.partition_point(|&by| by <= y);
     // Horizontal extent and bottom of each band (boxes and route points).
     let mut min_x = vec![f32::INFINITY; bands];
     let mut max_x = vec![f32::NEG_INFINITY; bands];

@@ -232,9 +232,9 @@ impl GraphView {
             }
             if self.quant_available {
                 let mut q = self.quantized;
-                ui.selectable_value(&mut q, false, "Float")
+                ui.selectable_value(&mut q, false, "Float model")
                     .on_hover_text("The model as opened");
-                ui.selectable_value(&mut q, true, "Quantized")
+                ui.selectable_value(&mut q, true, "Quantized model")
                     .on_hover_text("The quantized model: QUANTIZE / DEQUANTIZE where domains change, int8 tensors with their scales (colours: per-layer error once compared)");
                 self.show_quantized(q);
             }
