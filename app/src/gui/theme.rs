@@ -87,7 +87,7 @@ pub const IMAGE_TINT: Color32 = Color32::WHITE;
 /// Inspector histograms: float values.
 pub const HIST_FLOAT: Color32 = Color32::from_rgba_premultiplied(40, 110, 200, 200);
 /// Inspector histograms: dequantized values drawn over the float ones.
-pub const HIST_QUANT: Color32 = Color32::from_rgba_premultiplied(200, 90, 20, 150);
+pub const HIST_QUANT: Color32 = Color32::from_rgb(235, 120, 20);
 /// The int8 grid over an activation histogram.
 pub const HIST_GRID: Color32 = Color32::from_rgb(128, 128, 128);
 /// The clipping range of the int8 grid.

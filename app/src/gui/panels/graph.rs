@@ -680,6 +680,14 @@ impl GraphView {
 
     /// The whole drawing in a corner; a click or drag there moves the view.
     fn minimap(&mut self, ui: &egui::Ui, painter: &egui::Painter, v: &View, area: Rect) {
+        // Not needed (and in the way) when the whole drawing is on screen.
+        let seen = Rect::from_min_size(
+            Pos2::ZERO + (-self.offset / self.zoom),
+            area.size() / self.zoom,
+        );
+        if seen.contains_rect(Rect::from_min_size(Pos2::ZERO, Vec2::new(v.size[0], v.size[1]))) {
+            return;
+        }
         let (w, h) = (170.0, 130.0);
         let s = (w / v.size[0].max(1.0)).min(h / v.size[1].max(1.0));
         let mm_size = Vec2::new(v.size[0] * s, v.size[1] * s).max(Vec2::splat(20.0));

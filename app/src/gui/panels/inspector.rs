@@ -118,17 +118,26 @@ fn tensor_rows(ui: &mut egui::Ui, g: &Graph, i: usize, plot_id: &str) {
     }
 }
 
-fn bars(h: &Hist, color: egui::Color32) -> Vec<Bar> {
+fn bars(h: &Hist) -> Vec<Bar> {
     let w = h.width();
     h.counts
         .iter()
         .enumerate()
-        .map(|(k, &c)| {
-            Bar::new(h.lo + (k as f64 + 0.5) * w, c as f64)
-                .width(w)
-                .fill(color)
-        })
+        .map(|(k, &c)| Bar::new(h.lo + (k as f64 + 0.5) * w, c as f64).width(w))
         .collect()
+}
+
+/// The histogram's outline as a step line (drawn over bars without hiding them).
+fn steps(h: &Hist) -> Vec<[f64; 2]> {
+    let w = h.width();
+    let mut pts = vec![[h.lo, 0.0]];
+    for (k, &c) in h.counts.iter().enumerate() {
+        let x = h.lo + k as f64 * w;
+        pts.push([x, c as f64]);
+        pts.push([x + w, c as f64]);
+    }
+    pts.push([h.hi, 0.0]);
+    pts
 }
 
 /// Draw the inspector; `cache` keeps what it shows between frames.
@@ -145,6 +154,15 @@ pub fn ui(ui: &mut egui::Ui, x: &Inspect<'_>, cache: &mut Cache) {
     ui.label(format!("MACs {macs}   parameters {}", params(g, i)));
     if let Some((qg, q)) = x.quant {
         quantized(ui, x, qg, q);
+    }
+    activation(ui, cache, i);
+    weights(ui, cache, i);
+    if let Some((qg, Some(q))) = x.quant
+        && q < qg.nodes.len()
+    {
+        egui::CollapsingHeader::new("Quantized tensors (dtype, scale, zero point)")
+            .default_open(true)
+            .show(ui, |ui| tensor_rows(ui, qg, q, "quant-scales"));
     }
     egui::CollapsingHeader::new("Attributes")
         .default_open(true)
@@ -166,8 +184,6 @@ pub fn ui(ui: &mut egui::Ui, x: &Inspect<'_>, cache: &mut Cache) {
     egui::CollapsingHeader::new("Tensors")
         .default_open(x.quant.is_none())
         .show(ui, |ui| tensor_rows(ui, g, i, "float-scales"));
-    activation(ui, cache, i);
-    weights(ui, cache, i);
 }
 
 /// The quantized node: its SQNR, op and tensors.
@@ -199,8 +215,8 @@ fn quantized(ui: &mut egui::Ui, x: &Inspect<'_>, qg: &Graph, q: Option<usize>) {
                     ui.weak("SQNR: run Compare to measure this node's error");
                 }
             }
-            ui.label(format!("runs as {} ({})", qn.op.name(), qn.name));
-            tensor_rows(ui, qg, q, "quant-scales");
+            ui.label(format!("runs as {}", qn.op.name()))
+                .on_hover_text(&qn.name);
         });
 }
 
@@ -226,7 +242,7 @@ fn activation(ui: &mut egui::Ui, cache: &Cache, i: usize) {
                 .x_axis_label("value")
                 .y_axis_label("count")
                 .show(ui, |p| {
-                    p.bar_chart(BarChart::new("float activation", bars(&a.hist, theme::HIST_FLOAT)));
+                    p.bar_chart(BarChart::new("float activation", bars(&a.hist)).color(theme::HIST_FLOAT));
                     if let Some((lo, hi, s, _)) = a.grid {
                         // Every grid step when they are few enough to see, else every k-th.
                         let steps = ((hi - lo) / s).round().max(1.0);
