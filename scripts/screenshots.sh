@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Start the real `pocket-studio` under Xvfb, open a sample model, walk the panels (quantize,
-# compare, inspect a node, the live view on the image-folder source) and save PNG screenshots into docs/. Needs xvfb, xdotool and
-# imagemagick (installed when root).
+# compare, inspect a node before and after quantizing, the float / quantized switch, the live
+# view on the image-folder source), then real MediaPipe models (pose landmark full at Fit, the
+# face landmark model compared without labels), and save PNG screenshots into docs/. Needs
+# xvfb, xdotool and imagemagick (installed when root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v Xvfb >/dev/null || ! command -v xdotool >/dev/null || ! command -v import >/dev/null; then
@@ -12,30 +14,69 @@ if ! command -v Xvfb >/dev/null || ! command -v xdotool >/dev/null || ! command 
     echo "error: needs: sudo apt-get install xvfb xauth imagemagick xdotool mesa-vulkan-drivers" >&2; exit 1
   fi
 fi
-cargo build -q --release -p pocket-studio
+[[ -n ${SKIP_BUILD:-} ]] || cargo build -q --release -p pocket-studio   # SKIP_BUILD=1: built already
 mkdir -p docs
+# Real models (MediaPipe fp16 landmark models from the pinned registry packages): the cache the
+# real-model tests fill, fetched here when missing.
+real=${POCKET_REAL_MODELS:-$HOME/.cache/pocket-studio/real-models/models}
+py=${POCKET_PYTHON:-.venv/bin/python}
+for m in mediapipe_pose_landmark_full mediapipe_face_landmark; do
+  [[ -f $real/$m.tflite ]] || "$py" tests/oracle/real_models.py target/release/pocket --only "$m" >/dev/null || true
+done
 export XDG_RUNTIME_DIR=$(mktemp -d) HOME=$(mktemp -d)   # fresh settings: no recent files
 chmod 700 "$XDG_RUNTIME_DIR"
 Xvfb :77 -screen 0 1280x800x24 >/dev/null 2>&1 &
 xvfb=$!
-trap 'kill $xvfb 2>/dev/null; pkill -f "target/release/pocket-studio" 2>/dev/null || true' EXIT
+app=
+trap 'kill $xvfb 2>/dev/null; [[ -n $app ]] && kill $app 2>/dev/null || true' EXIT
 export DISPLAY=:77
 sleep 1
 shot() { sleep "$2"; import -window root "docs/$1.png"; echo "docs/$1.png"; }
+# Type into the field under (x, y): focus the window first, select what is there, replace it.
+type_at() {
+  local win; win=$(xdotool search --name 'Pocket Studio' | head -1)
+  [[ -n $win ]] && xdotool windowfocus --sync "$win"
+  xdotool mousemove "$1" "$2" click 1; sleep 0.3
+  xdotool key ctrl+a; xdotool type --delay 5 "$3"; sleep 0.3
+}
+tabs_quantize=(979 37)
 target/release/pocket-studio & app=$!
 shot start 4
 xdotool mousemove 697 222 click 1            # "Open Shapes" on the start screen
 shot graph 4
-xdotool mousemove 419 297 click 1            # a CONV_2D node: the inspector
-xdotool mousemove 1060 700 && sleep 0.5 && xdotool click 5 click 5 click 5 click 5   # scroll the side panel
+xdotool mousemove 430 480 click 1            # a CONV_2D node: the inspect tab opens
 shot inspector 2
-xdotool click 4 click 4 click 4 click 4 click 4 click 4 && sleep 0.5                  # back to the top
-xdotool mousemove 890 176 click 1            # Quantize (int8, the sample's calibration images)
-sleep 8
-xdotool mousemove 1237 280 click 1           # Compare on the sample's evaluation images
-shot compare 14
+xdotool mousemove "${tabs_quantize[@]}" click 1 && sleep 0.5
+xdotool mousemove 895 208 click 1            # Quantize (int8, the sample's calibration images)
+sleep 8                                      # quantized: the compare tab opens
+xdotool mousemove 1195 93 click 1            # Compare on the sample's evaluation images
+shot compare 12
+xdotool mousemove 430 480 click 1            # the same node, now with its quantized twin
+shot inspector-quantized 2
+xdotool mousemove 439 66 click 1             # the graph's float / quantized switch
+shot graph-quantized 2
+xdotool mousemove 330 66 click 1             # back to the float model
 xdotool mousemove 86 43 click 1              # the Live tab (no camera here: image-folder source)
 sleep 1
 xdotool mousemove 358 66 click 1             # Start: float and int8 side by side
 shot live 6
-kill $app
+kill $app; wait $app 2>/dev/null || true
+calib=$PWD/sample-models/shapes/calib
+# A deep fp16 model (332 nodes, 192 fp16 weights decoded by DEQUANTIZE) at Fit: folded into
+# columns, the minimap for navigation.
+target/release/pocket-studio "$real/mediapipe_pose_landmark_full.tflite" & app=$!
+shot graph-pose-fit 6
+kill $app; wait $app 2>/dev/null || true
+# A landmark model has no class labels: compare reports output and per-layer SQNR without them.
+target/release/pocket-studio "$real/mediapipe_face_landmark.tflite" & app=$!
+sleep 5
+type_at 1100 185 "$calib"                    # calibration folder
+xdotool mousemove 895 208 click 1            # Quantize
+sleep 25
+type_at 1035 93 "$calib"                     # images to compare on (no labels needed)
+xdotool mousemove 1195 93 click 1            # Compare
+shot compare-landmark 25
+xdotool mousemove 152 255 click 1            # a 1x1 CONV_2D (fp16 weights): the quantized inspector
+shot inspector-landmark 2
+kill $app; wait $app 2>/dev/null || true
+app=

@@ -10,15 +10,17 @@ use pocket_engine::shapes::InputShapes;
 use super::document::{Document, PendingExport, Quantized, sample_data};
 
 mod access;
+mod side;
 use super::notes::Notes;
+pub use side::SideTab;
 
+use super::panels::Command;
 use super::panels::compare::ComparePanel;
 use super::panels::graph::GraphView;
 use super::panels::live::LivePanel;
 use super::panels::quantize::QuantizePanel;
 use super::panels::sizes::SizesPanel;
 use super::panels::start::StartPanel;
-use super::panels::{Command, inspector};
 use super::settings::Settings;
 use super::worker::{Event, EventKind, FailureKind, Job, JobId, Worker};
 use crate::camera::pipeline::{LiveModel, LiveResult, Pipeline};
@@ -42,6 +44,7 @@ pub struct StudioApp {
     timing: Timing,
     ctx: egui::Context,
     tab: Tab,
+    side: SideTab,
     live: LivePanel,
     pipeline: Option<Pipeline>,
     live_names: Vec<String>,
@@ -95,6 +98,7 @@ impl StudioApp {
             worker: Worker::new(ctx.clone()),
             ctx,
             tab: Tab::Graph,
+            side: SideTab::Quantize,
             live: LivePanel::default(),
             pipeline: None,
             live_names: Vec::new(),
@@ -149,7 +153,21 @@ impl StudioApp {
                     .get(&p)
                     .and_then(|a| InputShapes::parse(a).ok())
                     .unwrap_or_default();
-                self.start_job(Job::Load(p, shapes), "opening");
+                self.start_job(Job::Load(p, shapes, None), "opening");
+            }
+            Command::OpenSignature(key) => {
+                let Some(doc) = &self.doc else { return };
+                let p = doc.loaded.path.clone();
+                self.notes
+                    .log
+                    .push(format!("opening {} with signature '{key}'", p.display()));
+                let shapes = self
+                    .settings
+                    .sizes
+                    .get(&p)
+                    .and_then(|a| InputShapes::parse(a).ok())
+                    .unwrap_or_default();
+                self.start_job(Job::Load(p, shapes, Some(key)), "opening");
             }
             Command::OpenDialog => {
                 // rfd's dialog blocks: run it on its own thread; without a portal it returns None.
@@ -162,11 +180,15 @@ impl StudioApp {
             Command::Select(s) => {
                 if let Some(d) = &mut self.doc {
                     d.select(s, false);
+                    if s.is_some() {
+                        self.side = SideTab::Inspect;
+                    }
                 }
             }
             Command::SelectQuantized(i) => {
                 if let Some(d) = &mut self.doc {
                     d.select(Some(i), true);
+                    self.side = SideTab::Inspect;
                 }
             }
             Command::ToggleKeepFloat(name) => {
@@ -201,11 +223,12 @@ impl StudioApp {
                     }
                 };
                 let opened = doc.loaded.opened.clone();
+                let sigs = (doc.loaded.signatures.clone(), doc.loaded.signature.clone());
                 self.settings.sizes.insert(doc.loaded.path.clone(), args);
                 self.notes
                     .log
                     .push(format!("resizing inputs of {}", doc.loaded.path.display()));
-                self.start_job(Job::Reshape(opened, shapes), "resizing");
+                self.start_job(Job::Reshape(opened, shapes, sigs.0, sigs.1), "resizing");
             }
             Command::Quantize(..) | Command::Compare(_) | Command::LiveStart(_)
                 if self.needs_sizes() =>
@@ -396,6 +419,12 @@ impl StudioApp {
                     if let Some(r) = state.recipe {
                         self.quantize.recipe = r;
                     }
+                    // The step the user is on: sizes or a signature to choose first, else quantize.
+                    self.side = if doc.opened.placeholder.is_some() || doc.signatures.len() > 1 {
+                        SideTab::Model
+                    } else {
+                        SideTab::Quantize
+                    };
                     let mut doc = Document::new(doc);
                     doc.keep_float = state.keep_float.into_iter().collect();
                     let pre = doc.live_preprocess();
@@ -415,8 +444,11 @@ impl StudioApp {
                     graph,
                     bytes,
                     recipe,
+                    layout,
+                    activations,
                 } => {
                     self.running = None;
+                    self.side = SideTab::Compare;
                     let ratio = bytes.len() as f64
                         / self.doc.as_ref().map_or(1, |d| d.loaded.bytes.max(1)) as f64;
                     self.notify(
@@ -437,6 +469,8 @@ impl StudioApp {
                         graph,
                         bytes,
                         recipe,
+                        layout,
+                        activations,
                     });
                     if let Some(p) = pre {
                         self.live.set_preprocess(p);
@@ -620,29 +654,20 @@ impl StudioApp {
             }
             Some(doc) => {
                 let busy = self.running.map(|(_, d, t, w)| (d, t, w));
-                egui::Panel::right("side").resizable(true).default_size(420.0).show(ui, |ui| {
-                    egui::ScrollArea::vertical().show(ui, |ui| {
-                        cmds.extend(self.sizes.ui(ui, &doc.loaded, busy.is_some()));
-                        cmds.extend(self.quantize.ui(ui, busy, &doc.keep_float));
-                        if have_quant {
-                            ui.horizontal(|ui| {
-                                ui.add(egui::TextEdit::singleline(&mut self.export_path).desired_width(260.0));
-                                if ui.button("Export (Ctrl+E)").on_hover_text("Write the quantized .tflite, its recipe (.recipe.json) and the comparison report (<name>_report/); never touches the source file").clicked() {
-                                    want_export = true;
-                                }
-                            });
-                        }
-                        ui.separator();
-                        cmds.extend(self.compare.ui(ui, doc.report.as_ref(), have_quant, busy.is_some()));
-                        ui.separator();
-                        match doc.selected {
-                            Some(i) if i < doc.loaded.graph.nodes.len() => inspector::ui(ui, &doc.loaded.graph, i, &mut doc.weight_stats),
-                            _ => {
-                                ui.weak("Click a node to inspect it.");
-                            }
-                        }
-                    });
-                });
+                side::panel(
+                    ui,
+                    side::Parts {
+                        doc,
+                        tab: &mut self.side,
+                        sizes: &mut self.sizes,
+                        quantize: &mut self.quantize,
+                        compare: &mut self.compare,
+                        export_path: &mut self.export_path,
+                    },
+                    busy,
+                    &mut cmds,
+                    &mut want_export,
+                );
                 let doc = &*doc;
                 egui::CentralPanel::default().show(ui, |ui| {
                     ui.horizontal(|ui| {
@@ -654,10 +679,19 @@ impl StudioApp {
                         }
                     });
                     match self.tab {
-                        Tab::Graph => cmds.extend(
-                            self.graph
-                                .ui(ui, &doc.loaded.graph, &doc.loaded.layout, doc.selected, &doc.heat, &doc.keep_float),
-                        ),
+                        Tab::Graph => {
+                            self.graph.quant_available = doc.quant.is_some();
+                            let (g, l, sel, heat) = match &doc.quant {
+                                Some(q) if self.graph.quantized => (
+                                    &*q.graph,
+                                    &*q.layout,
+                                    doc.selected.and_then(|s| doc.quant_node(s)),
+                                    &doc.heat_quant,
+                                ),
+                                _ => (&*doc.loaded.graph, &doc.loaded.layout, doc.selected, &doc.heat),
+                            };
+                            cmds.extend(self.graph.ui(ui, g, l, sel, heat, &doc.keep_float));
+                        }
                         Tab::Live => {
                             let st = self.pipeline.as_ref().map(|p| (p.status(), p.stats()));
                             egui::ScrollArea::vertical().id_salt("live-scroll").show(ui, |ui| {

@@ -13,7 +13,7 @@ use pocket_engine::data::image::Preprocess;
 use pocket_engine::eval::{CompareReport, layers};
 use pocket_engine::quant::Recipe;
 
-use super::panels::inspector::WeightStats;
+use super::panels::inspector::data::Cache;
 use super::worker::Loaded;
 
 /// The quantized result of the open model.
@@ -24,6 +24,10 @@ pub struct Quantized {
     pub bytes: Arc<Vec<u8>>,
     /// The recipe it was made with (written next to the export).
     pub recipe: pocket_engine::quant::Recipe,
+    /// Its layout (the graph view's quantized side).
+    pub layout: Box<super::layout::Layout>,
+    /// Float activations on the first calibration samples, for the inspector's histograms.
+    pub activations: Option<Box<super::activations::Activations>>,
 }
 
 /// An export waiting for the user: set when the target exists, confirmed by a second press.
@@ -47,10 +51,12 @@ pub struct Document {
     pub report: Option<CompareReport>,
     /// Per-node heat of `report` on the float graph.
     pub heat: HashMap<usize, f32>,
+    /// Per-node heat of `report` on the quantized graph.
+    pub heat_quant: HashMap<usize, f32>,
     /// The selected node of the float graph.
     pub selected: Option<usize>,
-    /// Inspector cache.
-    pub weight_stats: Option<WeightStats>,
+    /// What the inspector shows for the selection (computed once per selection).
+    pub weight_stats: Cache,
     /// An export asked to overwrite an existing file.
     pub pending_export: Option<PendingExport>,
 }
@@ -65,8 +71,9 @@ impl Document {
             quant: None,
             report: None,
             heat: HashMap::new(),
+            heat_quant: HashMap::new(),
             selected: None,
-            weight_stats: None,
+            weight_stats: Cache::default(),
             pending_export: None,
         }
     }
@@ -107,6 +114,15 @@ impl Document {
             .as_ref()
             .map(|r| layers::node_heat(&self.loaded.graph, r, scale))
             .unwrap_or_default();
+        self.heat_quant = r
+            .as_ref()
+            .map(|r| {
+                r.layers
+                    .iter()
+                    .map(|l| (l.node_index, scale.heat(l.sqnr_db)))
+                    .collect()
+            })
+            .unwrap_or_default();
         self.report = r;
     }
 
@@ -119,6 +135,19 @@ impl Document {
             }
             _ => i,
         };
+    }
+
+    /// The node of the quantized graph that writes the float node `fi`'s first output (by
+    /// tensor name; the quantizer keeps names), if there is a quantized graph.
+    pub fn quant_node(&self, fi: usize) -> Option<usize> {
+        let q = &self.quant.as_ref()?.graph;
+        let g = &self.loaded.graph;
+        let name = &g.tensors.get(*g.nodes.get(fi)?.outputs.first()?)?.name;
+        q.nodes.iter().position(|n| {
+            n.outputs
+                .iter()
+                .any(|&t| q.tensors.get(t).is_some_and(|x| x.name == *name))
+        })
     }
 
     /// Default export path: `<stem>_quant.tflite` next to the source.

@@ -6,7 +6,9 @@
 //! subgraph, and one for the file's own graph (ONNX) when the model carries it.
 
 pub mod describe;
+pub mod labels;
 pub mod sugiyama;
+pub mod wrap;
 
 use std::collections::HashMap;
 
@@ -29,6 +31,9 @@ pub const LINE_H: f32 = 16.0;
 pub const WEIGHT_H: f32 = 15.0;
 /// Weight rows shown on a box before `+N more` (the rest on expanding it).
 pub const WEIGHT_ROWS: usize = 3;
+/// Width over height of the canvas a drawing is folded for (`wrap`): a deep model's ranks
+/// become columns until its drawing is about this shape.
+pub const WRAP_ASPECT: f32 = 1.25;
 const MIN_W: f32 = 120.0;
 const MAX_W: f32 = 300.0;
 
@@ -93,6 +98,9 @@ pub struct VEdge {
     pub points: Vec<[f32; 2]>,
     /// Bounding box (min x, min y, max x, max y).
     pub bounds: [f32; 4],
+    /// Top-left corner of the shape label, where it overlaps no box and no other label (none:
+    /// no room; the shape shows on hover).
+    pub label_pos: Option<[f32; 2]>,
 }
 
 /// One laid-out graph.
@@ -173,7 +181,8 @@ fn box_size(n: &VNode) -> [f32; 2] {
 fn finish(mut nodes: Vec<VNode>, edges: Vec<(usize, usize, String, String)>) -> View {
     let sizes: Vec<[f32; 2]> = nodes.iter().map(box_size).collect();
     let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.0, e.1)).collect();
-    let p = sugiyama::place(&sizes, &pairs, sugiyama::Spacing::default());
+    let mut p = sugiyama::place(&sizes, &pairs, sugiyama::Spacing::default());
+    wrap::wrap(&mut p, &sizes, WRAP_ASPECT);
     for (i, n) in nodes.iter_mut().enumerate() {
         n.pos = p.pos[i];
         n.size = sizes[i];
@@ -203,9 +212,12 @@ fn finish(mut nodes: Vec<VNode>, edges: Vec<(usize, usize, String, String)>) -> 
                 details,
                 points,
                 bounds: b,
+                label_pos: None,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut edges = edges;
+    labels::place(&nodes, &mut edges);
     View {
         title: String::new(),
         nodes,

@@ -2,6 +2,7 @@
 //! running long jobs off the UI thread, a graph layout computed away from drawing code, and one
 //! file per panel. Panels only hold their own UI state and send `Command`s.
 
+pub mod activations;
 pub mod app;
 pub mod document;
 pub mod layout;

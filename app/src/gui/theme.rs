@@ -84,3 +84,64 @@ pub const DISAGREE: Color32 = Color32::from_rgb(230, 120, 30);
 pub const SCORE_BAR: Color32 = Color32::from_rgb(52, 120, 200);
 /// Tint of a drawn image (none).
 pub const IMAGE_TINT: Color32 = Color32::WHITE;
+/// Inspector histograms: float values.
+pub const HIST_FLOAT: Color32 = Color32::from_rgba_premultiplied(40, 110, 200, 200);
+/// Inspector histograms: dequantized values drawn over the float ones.
+pub const HIST_QUANT: Color32 = Color32::from_rgb(235, 120, 20);
+/// The int8 grid over an activation histogram.
+pub const HIST_GRID: Color32 = Color32::from_rgb(128, 128, 128);
+/// The clipping range of the int8 grid.
+pub const HIST_CLIP: Color32 = Color32::from_rgb(219, 68, 55);
+
+/// A box's fill: its look's colour, darkened on the light theme so its white text keeps a
+/// readable contrast (about 5:1 or better) there.
+pub fn box_fill(l: crate::gui::layout::Look, dark: bool) -> Color32 {
+    let c = look_color(l);
+    if dark {
+        c
+    } else {
+        let f = |x: u8| (x as f32 * 0.72) as u8;
+        Color32::from_rgb(f(c.r()), f(c.g()), f(c.b()))
+    }
+}
+
+/// Edges on this theme.
+pub fn edge(dark: bool) -> Color32 {
+    if dark { EDGE } else { Color32::from_gray(95) }
+}
+
+/// Edge shape labels on this theme.
+pub fn edge_label(dark: bool) -> Color32 {
+    if dark {
+        EDGE_LABEL
+    } else {
+        Color32::from_gray(70)
+    }
+}
+
+/// The keep-in-float outline on this theme.
+pub fn keep_float(dark: bool) -> Color32 {
+    if dark {
+        KEEP_FLOAT
+    } else {
+        Color32::from_rgb(20, 20, 20)
+    }
+}
+
+/// The minimap's visible-area frame on this theme.
+pub fn minimap_view(dark: bool) -> Color32 {
+    if dark {
+        MINIMAP_VIEW
+    } else {
+        Color32::from_rgb(20, 20, 20)
+    }
+}
+
+/// The minimap's background on this theme.
+pub fn minimap_bg(dark: bool) -> Color32 {
+    if dark {
+        MINIMAP_BG
+    } else {
+        Color32::from_black_alpha(40)
+    }
+}

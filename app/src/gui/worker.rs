@@ -24,10 +24,12 @@ pub type JobId = u64;
 /// Work the UI asks for.
 pub enum Job {
     /// Read a model at the input sizes chosen (empty: the file's own, or a placeholder for
-    /// free dimensions), summarize it and lay it out.
-    Load(PathBuf, InputShapes),
+    /// free dimensions) and with the TFLite signature named (none: the file's first),
+    /// summarize it and lay it out.
+    Load(PathBuf, InputShapes, Option<String>),
     /// Re-prepare an open model for other input sizes, without reading the file again.
-    Reshape(Arc<Opened>, InputShapes),
+    /// The file's signature keys and the chosen one carry over.
+    Reshape(Arc<Opened>, InputShapes, Vec<String>, Option<String>),
     /// Quantize with a recipe and a calibration folder.
     Quantize {
         graph: Arc<Graph>,
@@ -69,6 +71,10 @@ pub struct Loaded {
     /// The model as opened: its declared inputs (free dimensions named), the sizes the graph
     /// was built at, and what it re-prepares from for other sizes.
     pub opened: Arc<Opened>,
+    /// The file's TFLite signature keys, in file order (empty: none, or ONNX).
+    pub signatures: Vec<String>,
+    /// The signature the graph was opened with.
+    pub signature: Option<String>,
 }
 
 impl Loaded {
@@ -81,8 +87,22 @@ impl Loaded {
             summary: o.summary.clone(),
             graph,
             opened: Arc::new(o),
+            signatures: Vec::new(),
+            signature: None,
         }
     }
+}
+
+/// The signature keys of a .tflite file (empty for other files or when there are none).
+fn signature_keys(path: &std::path::Path) -> Vec<String> {
+    if tasks::open::is_onnx(path) {
+        return Vec::new();
+    }
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| pocket_engine::formats::tflite::signatures::read(&b).ok())
+        .map(|d| d.into_iter().map(|d| d.signature.key).collect())
+        .unwrap_or_default()
 }
 
 /// What a job reports.
@@ -97,6 +117,10 @@ pub enum EventKind {
         graph: Arc<Graph>,
         bytes: Arc<Vec<u8>>,
         recipe: Recipe,
+        /// The quantized graph's layout (the graph view's float / quantized switch).
+        layout: Box<Layout>,
+        /// Float activations on the first calibration samples (none when they cannot run).
+        activations: Option<Box<super::activations::Activations>>,
     },
     /// Comparison finished.
     Compared(Box<CompareReport>),
@@ -224,7 +248,7 @@ fn run(
     cancel: &AtomicBool,
 ) -> anyhow::Result<EventKind> {
     Ok(match job {
-        Job::Load(path, shapes) => {
+        Job::Load(path, shapes, signature) => {
             let what = ["reading", "laying out"];
             let progress = |d: usize, t: usize| {
                 send(EventKind::Progress(
@@ -233,12 +257,18 @@ fn run(
                     what.get(d).copied().unwrap_or(""),
                 ));
             };
-            let o = tasks::open::open_with(&path, &shapes, None, &progress)?;
-            EventKind::Loaded(Box::new(Loaded::of(o)))
+            let o = tasks::open::open_with(&path, &shapes, signature.as_deref(), &progress)?;
+            let mut l = Loaded::of(o);
+            l.signatures = signature_keys(&path);
+            l.signature = signature.or_else(|| l.signatures.first().cloned());
+            EventKind::Loaded(Box::new(l))
         }
-        Job::Reshape(opened, shapes) => {
+        Job::Reshape(opened, shapes, signatures, signature) => {
             send(EventKind::Progress(0, 1, "re-inferring shapes"));
-            EventKind::Loaded(Box::new(Loaded::of(opened.reshape(&shapes)?)))
+            let mut l = Loaded::of(opened.reshape(&shapes)?);
+            l.signatures = signatures;
+            l.signature = signature;
+            EventKind::Loaded(Box::new(l))
         }
         Job::Quantize {
             graph,
@@ -253,10 +283,22 @@ fn run(
                 preprocess: None,
             };
             let q = tasks::quantize::quantize(req, &progress, cancel)?;
+            send(EventKind::Progress(0, 1, "sampling activations"));
+            let pre =
+                q.recipe.preprocess.clone().unwrap_or_else(|| {
+                    pocket_engine::data::image::Preprocess::for_input(&graph, 0)
+                });
+            let activations = (!graph.inputs.is_empty())
+                .then(|| super::activations::sample(&graph, &calib, &pre, cancel).ok())
+                .flatten()
+                .map(Box::new);
+            let qgraph = Arc::new(q.graph);
             EventKind::Quantized {
-                graph: Arc::new(q.graph),
+                layout: Box::new(layout(&qgraph)),
+                graph: qgraph,
                 bytes: Arc::new(q.bytes),
                 recipe: q.recipe,
+                activations,
             }
         }
         Job::Compare {

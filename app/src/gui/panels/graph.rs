@@ -17,6 +17,7 @@ use egui::{Align2, FontId, Pos2, Rect, Sense, Shape, Stroke, Vec2};
 use pocket_engine::Graph;
 
 use super::Command;
+use crate::gui::layout::labels::LABEL_SIZE;
 use crate::gui::layout::{LINE_SIZE, Layout, TITLE_SIZE, View, WEIGHT_H, WEIGHT_ROWS};
 use crate::gui::theme;
 
@@ -72,6 +73,10 @@ pub struct GraphView {
     pub heat_db: (f64, f64),
     /// The shown view (an ONNX model starts on its own graph).
     pub which: Which,
+    /// Show the quantized model's graph instead of the float one (the app passes it).
+    pub quantized: bool,
+    /// Whether there is a quantized model to switch to (the app sets it).
+    pub quant_available: bool,
     matches: Vec<usize>,
     match_key: (String, Which),
     current: Option<usize>,
@@ -97,6 +102,8 @@ impl Default for GraphView {
             heat: true,
             heat_db: (40.0, 10.0),
             which: Which::Source,
+            quantized: false,
+            quant_available: false,
             matches: Vec::new(),
             match_key: (String::new(), Which::Main),
             current: None,
@@ -116,6 +123,8 @@ impl GraphView {
     pub fn reset(&mut self) {
         self.fitted = false;
         self.which = Which::Source;
+        self.quantized = false;
+        self.quant_available = false;
         self.search.clear();
         self.current = None;
         self.expanded = None;
@@ -160,10 +169,24 @@ impl GraphView {
 
     /// The view of `l` shown now (falling back to the main graph).
     pub fn shown<'a>(&self, l: &'a Layout) -> &'a View {
+        if self.quantized {
+            return &l.main;
+        }
         match self.which {
             Which::Source => l.source.as_ref().unwrap_or(&l.main),
             Which::Sub(i) => l.subgraphs.get(i.wrapping_sub(1)).unwrap_or(&l.main),
             Which::Main => &l.main,
+        }
+    }
+
+    /// Show the float or the quantized model (when there is one).
+    pub fn show_quantized(&mut self, q: bool) {
+        let q = q && self.quant_available;
+        if self.quantized != q {
+            self.quantized = q;
+            self.fitted = false;
+            self.expanded = None;
+            self.match_key.0 = "\u{0}".into();
         }
     }
 
@@ -207,7 +230,15 @@ impl GraphView {
             if ui.button("Fit").on_hover_text("Show the whole graph").clicked() {
                 self.fitted = false;
             }
-            if l.source.is_some() {
+            if self.quant_available {
+                let mut q = self.quantized;
+                ui.selectable_value(&mut q, false, "Float model")
+                    .on_hover_text("The model as opened");
+                ui.selectable_value(&mut q, true, "Quantized model")
+                    .on_hover_text("The quantized model: QUANTIZE / DEQUANTIZE where domains change, int8 tensors with their scales (colours: per-layer error once compared)");
+                self.show_quantized(q);
+            }
+            if l.source.is_some() && !self.quantized {
                 let title = l.source.as_ref().map_or("", |s| s.title.as_str()).to_string();
                 let mut w = self.which;
                 ui.selectable_value(&mut w, Which::Source, title)
@@ -216,7 +247,7 @@ impl GraphView {
                     .on_hover_text("The graph the engine runs (TFLite ops, NHWC)");
                 self.show(w);
             }
-            if !l.subgraphs.is_empty() {
+            if !l.subgraphs.is_empty() && !self.quantized {
                 let mut w = self.which;
                 let cur = self.shown(l).title.clone();
                 egui::ComboBox::from_id_salt("graph-subgraph")
@@ -264,6 +295,15 @@ impl GraphView {
     fn set_status(&self, s: String) {
         if let Ok(mut st) = self.status.lock() {
             *st = Some(s);
+        }
+    }
+
+    /// The command selecting node `i` of the shown graph.
+    fn select(&self, i: usize) -> Command {
+        if self.quantized {
+            Command::SelectQuantized(i)
+        } else {
+            Command::Select(Some(i))
         }
     }
 
@@ -328,7 +368,7 @@ impl GraphView {
             let b = self.matches[c];
             self.zoom_to(v, b, area);
             if let Some(i) = v.nodes[b].ir {
-                out.push(Command::Select(Some(i)));
+                out.push(self.select(i));
             }
         }
         if resp.dragged() {
@@ -360,6 +400,7 @@ impl GraphView {
             ),
         );
         let painter = painter.with_clip_rect(area);
+        let dark = ui.visuals().dark_mode;
         let detail = detail_at(z);
         let pointer = resp.hover_pos();
         // Boxes hit first, so that an edge under a box is not hovered.
@@ -392,28 +433,18 @@ impl GraphView {
             let color = if hovered_edge == Some(ei) {
                 theme::EDGE_HOVER
             } else {
-                theme::EDGE
+                theme::edge(dark)
             };
             draw_edge(&painter, &pts, Stroke::new(stroke_w, color), curves);
             if detail == Detail::Full
-                && let Some(&end) = pts.last()
+                && let Some(at) = e.label_pos
             {
-                // Labels of edges entering left of a box's centre go to their left, so
-                // that two edges into one box do not write over each other.
-                let t = &v.nodes[e.to];
-                let left = e.points.len() > 1
-                    && e.points[e.points.len() - 1][0] < t.pos[0] + t.size[0] / 2.0 - 1.0;
-                let (off, align) = if left {
-                    (Vec2::new(-4.0, -4.0), Align2::RIGHT_BOTTOM)
-                } else {
-                    (Vec2::new(4.0, -4.0), Align2::LEFT_BOTTOM)
-                };
                 painter.text(
-                    end + off,
-                    align,
+                    to_screen(at),
+                    Align2::LEFT_TOP,
                     &e.label,
-                    FontId::proportional(LINE_SIZE * 0.85 * z),
-                    theme::EDGE_LABEL,
+                    FontId::proportional(LABEL_SIZE * z),
+                    theme::edge_label(dark),
                 );
             }
         }
@@ -423,7 +454,7 @@ impl GraphView {
         self.drawn.clear();
         self.drawn_boxes.clear();
         self.drawn_kept.clear();
-        let main_view = self.which == Which::Main;
+        let main_view = self.which == Which::Main || self.quantized;
         for (bi, n) in v.nodes.iter().enumerate() {
             if n.pos[0] > vis.max.x
                 || n.pos[0] + n.size[0] < vis.min.x
@@ -447,7 +478,7 @@ impl GraphView {
                 .reduce(f32::max);
             let fill = match heat {
                 Some(h) if self.heat => theme::heat(h),
-                _ => theme::look_color(n.look),
+                _ => theme::box_fill(n.look, dark),
             };
             let round = (5.0 * z).min(6.0);
             painter.rect_filled(r, round, fill);
@@ -460,7 +491,7 @@ impl GraphView {
                 painter.rect_stroke(
                     r,
                     round,
-                    Stroke::new(2.5, theme::KEEP_FLOAT),
+                    Stroke::new(2.5, theme::keep_float(dark)),
                     egui::StrokeKind::Inside,
                 );
             }
@@ -512,7 +543,7 @@ impl GraphView {
                 let s = (6.0 * z).clamp(3.0, 7.0);
                 painter.add(Shape::convex_polygon(
                     vec![p, p + Vec2::new(-s * 0.6, -s), p + Vec2::new(s * 0.6, -s)],
-                    theme::EDGE,
+                    theme::edge(dark),
                     Stroke::NONE,
                 ));
             }
@@ -572,7 +603,7 @@ impl GraphView {
                         };
                     }
                     if let Some(i) = n.ir {
-                        out.push(Command::Select(Some(i)));
+                        out.push(self.select(i));
                     }
                 }
                 None => {
@@ -649,11 +680,20 @@ impl GraphView {
 
     /// The whole drawing in a corner; a click or drag there moves the view.
     fn minimap(&mut self, ui: &egui::Ui, painter: &egui::Painter, v: &View, area: Rect) {
+        // Not needed (and in the way) when the whole drawing is on screen.
+        let seen = Rect::from_min_size(
+            Pos2::ZERO + (-self.offset / self.zoom),
+            area.size() / self.zoom,
+        );
+        if seen.contains_rect(Rect::from_min_size(Pos2::ZERO, Vec2::new(v.size[0], v.size[1]))) {
+            return;
+        }
         let (w, h) = (170.0, 130.0);
         let s = (w / v.size[0].max(1.0)).min(h / v.size[1].max(1.0));
         let mm_size = Vec2::new(v.size[0] * s, v.size[1] * s).max(Vec2::splat(20.0));
         let mm = Rect::from_min_size(area.right_bottom() - mm_size - Vec2::splat(10.0), mm_size);
-        painter.rect_filled(mm.expand(3.0), 4.0, theme::MINIMAP_BG);
+        let dark = ui.visuals().dark_mode;
+        painter.rect_filled(mm.expand(3.0), 4.0, theme::minimap_bg(dark));
         let step = (v.nodes.len() / 3000).max(1);
         for n in v.nodes.iter().step_by(step) {
             let p = mm.min + Vec2::new(n.pos[0], n.pos[1]) * s;
@@ -670,7 +710,7 @@ impl GraphView {
         painter.rect_stroke(
             view.intersect(mm.expand(2.0)),
             0.0,
-            Stroke::new(1.0, theme::MINIMAP_VIEW),
+            Stroke::new(1.5, theme::minimap_view(dark)),
             egui::StrokeKind::Inside,
         );
         let r = ui.interact(

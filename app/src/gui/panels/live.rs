@@ -212,7 +212,8 @@ impl LivePanel {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(100));
         }
-        ui.horizontal(|ui| {
+        // Wrapped, so that nothing is cut off beside the side panel at 1024 px.
+        ui.horizontal_wrapped(|ui| {
             ui.label("Source");
             ui.selectable_value(&mut self.kind, SourceKind::Webcam, "Webcam")
                 .on_hover_text("A camera attached to this computer");

@@ -40,6 +40,8 @@ pub enum Command {
     /// Re-prepare the open model at other input sizes (`name=size` per free dimension, as
     /// `--input-shape` takes them).
     Resize(Vec<String>),
+    /// Reopen the open model with another TFLite signature (by key).
+    OpenSignature(String),
     /// Start the live view from a source.
     LiveStart(crate::camera::SourceSpec),
     /// Stop the live view.

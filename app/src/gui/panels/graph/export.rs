@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use egui::{Color32, ColorImage, Rect};
 
+use crate::gui::layout::labels::LABEL_SIZE;
 use crate::gui::layout::{
     LINE_H, LINE_SIZE, PAD, TITLE_H, TITLE_SIZE, View, WEIGHT_H, WEIGHT_ROWS,
 };
@@ -123,12 +124,12 @@ pub fn svg(v: &View) -> String {
     }
     s.push_str("</g>\n");
     for e in &v.edges {
-        if let Some(end) = e.points.last() {
+        if let Some(at) = e.label_pos {
             s.push_str(&format!(
                 "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{:.1}\" fill=\"{}\">{}</text>\n",
-                end[0] + 4.0,
-                end[1] - 4.0,
-                LINE_SIZE * 0.85,
+                at[0],
+                at[1] + LABEL_SIZE,
+                LABEL_SIZE,
                 hex(theme::EXPORT_TEXT),
                 esc(&e.label)
             ));
