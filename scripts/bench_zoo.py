@@ -28,8 +28,13 @@ in a fresh Python process that has imported LiteRT. 1 thread.
 Runs in the bench-only venv .venv-tf (tensorflow-cpu 2.21.0, ai-edge-litert 2.3.0, tf2onnx,
 onnxruntime); see scripts/bench_zoo.sh. Never run by CI.
 
+`--inspect-memory [FILE.onnx ...]`: instead, the peak RSS of `pocket inspect` on ONNX files
+(default: the zoo's float.onnx files and the real models cached in
+~/.cache/pocket-studio/real-models/models) next to each file's size; the issue's bound is 1.5×.
+
 Usage: bench_zoo.py [--models mobilenet_v2,resnet50] [--rounds 3] [--runs 20] [--threads 1 2]
                     [--numerics litert reference] [--no-ort] [--build-only] [--profile-top 3]
+       bench_zoo.py --inspect-memory [FILE.onnx ...]
 """
 import argparse
 import gc
@@ -163,6 +168,10 @@ def build(names, ort_too):
         if ort_too and not all(os.path.exists(os.path.join(d, f)) for f in ("float.onnx", "int8.onnx")):
             print(f"  converting {n} to ONNX (tf2onnx + ORT quantization)…", file=sys.stderr, flush=True)
             if not run_child("--build-onnx", n, fatal=False):
+                # tf2onnx may write a file ORT cannot load (e.g. TFL_GELU from ConvNeXt).
+                for f in ("float.onnx", "int8.onnx"):
+                    if os.path.exists(os.path.join(d, f)):
+                        os.remove(os.path.join(d, f))
                 print(f"  warning: no ONNX for {n}; its ORT column stays empty", file=sys.stderr)
 
 
@@ -190,17 +199,16 @@ def run_out(cmd):
 
 
 def child_maxrss(cmd):
-    """Run a command (output discarded); its peak RSS in bytes, from wait4."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 1)
-            os.dup2(devnull, 2)
-            os.execv(cmd[0], cmd)
-        finally:
-            os._exit(127)
-    _, status, ru = os.wait4(pid, 0)
+    """Run a command (output discarded); its peak RSS in bytes, as /usr/bin/time -v reports it
+    (a forked Python child's ru_maxrss would start at the parent's size)."""
+    if os.path.exists("/usr/bin/time"):
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            sys.exit(f"{' '.join(cmd)} failed:\n{r.stderr}")
+        return int(r.stderr.strip().splitlines()[-1]) * 1024
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{' '.join(cmd)} failed (exit {os.waitstatus_to_exitcode(status)})")
     return ru.ru_maxrss * 1024
@@ -274,6 +282,35 @@ def litert_mem(model):
     print((after - before) * 1024)
 
 
+def inspect_memory(files):
+    """Peak RSS of `pocket inspect` per ONNX file, against the file's size."""
+    if not files:
+        files = sorted(os.path.join(CACHE, n, "float.onnx") for n in ZOO)
+        real = os.path.expanduser("~/.cache/pocket-studio/real-models/models")
+        if os.path.isdir(real):
+            files += sorted(os.path.join(real, f) for f in os.listdir(real) if f.endswith(".onnx"))
+    files = [f for f in files if os.path.exists(f)]
+    bare = child_maxrss([POCKET, "--version"])
+    print(f"`pocket inspect` peak RSS (bare `pocket --version`: {mib(bare)} MiB):\n")
+    print("| file | file MiB | peak MiB | peak / file |")
+    print("|---|---|---|---|")
+    worst = []
+    for f in files:
+        size = os.path.getsize(f)
+        try:
+            peak = child_maxrss([POCKET, "inspect", f])
+        except SystemExit:
+            print(f"| {os.path.relpath(f, CACHE) if f.startswith(CACHE) else os.path.basename(f)} | "
+                  f"{size / (1 << 20):.1f} | (fails) | – |")
+            continue
+        name = os.path.relpath(f, CACHE) if f.startswith(CACHE) else os.path.basename(f)
+        print(f"| {name} | {size / (1 << 20):.1f} | {peak / (1 << 20):.1f} | {peak / size:.2f} |")
+        if size >= 20 << 20:
+            worst.append(peak / size)
+    if worst:
+        print(f"\n- files of 20 MiB or more: peak / file at most {max(worst):.2f}")
+
+
 def has_numerics():
     r = subprocess.run([POCKET, "bench", "--help"], capture_output=True, text=True)
     return "--numerics" in r.stdout
@@ -300,6 +337,9 @@ def main():
         return
     if len(sys.argv) == 3 and sys.argv[1] == "--litert-mem":
         litert_mem(sys.argv[2])
+        return
+    if len(sys.argv) >= 2 and sys.argv[1] == "--inspect-memory":
+        inspect_memory(sys.argv[2:])
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default=",".join(ZOO), help="comma-separated subset of: " + ", ".join(ZOO))

@@ -357,7 +357,9 @@ fn build(
         }
     }
     let nodes = ops::fuse_gelu(gp);
+    let mut release = super::tensor::Release::new(gp, &nodes, &c.names);
     for (k, n) in nodes.iter().enumerate() {
+        release.before(k, &nodes, &c.names, &mut c.g);
         let op = n.op_type.as_deref().unwrap_or("");
         let label = match n.name.as_deref() {
             Some(s) if !s.is_empty() => s.to_string(),
