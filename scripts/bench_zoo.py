@@ -21,9 +21,10 @@ the median over --rounds alternating rounds. When `pocket bench --help` lists `-
 pocket runs once per --numerics value (default: litert and reference) and the table has a
 column for each.
 
-Memory: `pocket bench`'s peak RSS (ru_maxrss of the child) minus that of a bare `pocket
---version`; LiteRT's is ru_maxrss after loading, allocating and running the model minus before,
-in a fresh Python process that has imported LiteRT. 1 thread.
+Memory: `pocket bench`'s peak RSS (/usr/bin/time's maximum resident set) minus that of a bare
+`pocket --version`; LiteRT's is the peak RSS after loading, allocating and running the model
+minus the RSS before, in a fresh Python process that has imported LiteRT (the peak is reset
+after the imports with Linux's clear_refs, else ru_maxrss). 1 thread.
 
 Runs in the bench-only venv .venv-tf (tensorflow-cpu 2.21.0, ai-edge-litert 2.3.0, tf2onnx,
 onnxruntime); see scripts/bench_zoo.sh. Never run by CI.
@@ -266,20 +267,34 @@ def ort_ms(model, x, threads, runs):
     return statistics.median(t)
 
 
+def status_kib(key):
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith(key + ":"))
+
+
 def litert_mem(model):
-    """In a fresh process: ru_maxrss growth from loading, allocating and running the model."""
+    """In a fresh process: the peak RSS growth from loading, allocating and running the model.
+    The peak is reset first (Linux clear_refs 5), so the imports' own transient peak does not
+    hide it; elsewhere ru_maxrss after minus before."""
     from ai_edge_litert.interpreter import Interpreter
 
     x = np.load(os.path.join(os.path.dirname(model), "input.npy"))
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    gc.collect()
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        before = status_kib("VmRSS")
+        peak = lambda: status_kib("VmHWM")  # noqa: E731
+    except OSError:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # noqa: E731
     it = Interpreter(model_path=model, num_threads=1)
     it.allocate_tensors()
     d = it.get_input_details()[0]
     it.set_tensor(d["index"], x.astype(d["dtype"]))
     for _ in range(3):
         it.invoke()
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print((after - before) * 1024)
+    print((peak() - before) * 1024)
 
 
 def inspect_memory(files):

@@ -73,6 +73,10 @@ fn decode_file(path: &Path) -> Result<proto::ModelProto> {
     // SAFETY: the map is read-only; the engine never writes to model files, and a file
     // truncated by someone else while mapped is outside what a reader can defend against.
     let map = unsafe { memmap2::Mmap::map(&f) }.map_err(|e| Error::io(path, e))?;
+    // Random access: no fault-around, so reading the message's fields does not map the
+    // neighbouring weight pages into the process (a hint; failure is harmless).
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Random);
     let buf = bytes::Bytes::from_owner(map);
     let mut m = decode_shared(buf.clone()).map_err(|e| named(path, e))?;
     if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
