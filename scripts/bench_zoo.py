@@ -11,7 +11,8 @@ v3-large, EfficientNet-B0, EfficientNetV2-B0, ResNet-50, ResNet-50-v2, DenseNet-
 Inception-v3 (299×299), NASNet-mobile, ConvNeXt-tiny. Each is converted once (in a child
 process, nice'd) and cached under ~/.cache/pocket-studio/zoo/<name>/: float.tflite,
 int8.tflite (TFLITE_BUILTINS_INT8, float input and output, calibrated on 32 synthetic images),
-float.onnx (tf2onnx from the float .tflite, opset 17) and int8.onnx (onnxruntime
+float.onnx (tf2onnx 1.17 from the float .tflite, opset 17; ConvNeXt's GELU has no tf2onnx
+rule, so it has no ONNX and no ORT column: `onnx.failed` marks that) and int8.onnx (onnxruntime
 quantize_static QDQ, per-channel int8 weights, int8 activations, same images). Delete a
 folder to rebuild it.
 
@@ -166,13 +167,17 @@ def build(names, ort_too):
         if need:
             print(f"  converting {n} (TF converter)…", file=sys.stderr, flush=True)
             run_child("--build-one", n)
-        if ort_too and not all(os.path.exists(os.path.join(d, f)) for f in ("float.onnx", "int8.onnx")):
+        failed = os.path.join(d, "onnx.failed")  # delete it to try again
+        if ort_too and not os.path.exists(failed) and not all(
+                os.path.exists(os.path.join(d, f)) for f in ("float.onnx", "int8.onnx")):
             print(f"  converting {n} to ONNX (tf2onnx + ORT quantization)…", file=sys.stderr, flush=True)
             if not run_child("--build-onnx", n, fatal=False):
                 # tf2onnx may write a file ORT cannot load (e.g. TFL_GELU from ConvNeXt).
                 for f in ("float.onnx", "int8.onnx"):
                     if os.path.exists(os.path.join(d, f)):
                         os.remove(os.path.join(d, f))
+                with open(failed, "w") as f:
+                    f.write("tf2onnx or ORT could not convert or load this model (see the log)\n")
                 print(f"  warning: no ONNX for {n}; its ORT column stays empty", file=sys.stderr)
 
 
