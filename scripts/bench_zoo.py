@@ -55,6 +55,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POCKET = os.environ.get("POCKET_BIN", os.path.join(ROOT, "target/release/pocket"))
 CACHE = os.path.expanduser("~/.cache/pocket-studio/zoo")
 CALIB = 32
+FAILURES = {}  # model file -> pocket's error
 
 # name -> (keras.applications constructor, input side)
 ZOO = {
@@ -226,7 +227,12 @@ def pocket_ms(model, threads, runs, numerics=None, profile=False):
         cmd += ["--numerics", numerics]
     if profile:
         cmd.append("--profile")
-    return json.loads(run_out(cmd))
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        err = (r.stderr.strip().splitlines() or ["failed"])[-1]
+        FAILURES.setdefault(os.path.relpath(model, CACHE), err)
+        return None
+    return json.loads(r.stdout)
 
 
 def litert_ms(model, x, threads, runs):
@@ -416,12 +422,15 @@ def main():
                 lt, ot = [], []
                 for _ in range(a.rounds):
                     for num, c in zip(numerics, cols):
-                        p[c].append(pocket_ms(tfl, t, a.runs, num)["median_ms"])
+                        j = pocket_ms(tfl, t, a.runs, num)
+                        if j is not None:
+                            p[c].append(j["median_ms"])
                     lt.append(litert_ms(tfl, x, t, a.runs))
                     if use_ort:
                         ot.append(ort_ms(onx, x, t, a.runs))
                 m = statistics.median
-                rows.append((n, prec, t, {c: m(v) for c, v in p.items()}, m(lt), m(ot) if ot else None))
+                rows.append((n, prec, t, {c: m(v) if v else None for c, v in p.items()}, m(lt),
+                             m(ot) if ot else None))
                 print(f"  measured {n} {prec} {t} thread(s)", file=sys.stderr, flush=True)
 
     main_col = cols[0]
@@ -441,14 +450,17 @@ def main():
     for prec in a.precisions:
         for t in a.threads:
             rs = [ratio(r[3][main_col], r[4]) for r in rows if r[1] == prec and r[2] == t]
+            rs = [x for x in rs if x is not None]
             if rs:
                 print(f"- {prec}, {t} thread(s): ours / LiteRT median {statistics.median(rs):.2f}, "
                       f"worst {max(rs):.2f}, best {min(rs):.2f}")
     if "float32" in a.precisions and "int8" in a.precisions:
         slower = [(r[0], r[2]) for r in rows if r[1] == "int8"
                   for f in rows if f[1] == "float32" and f[0] == r[0] and f[2] == r[2]
-                  and r[3][main_col] >= f[3][main_col]]
+                  and None not in (r[3][main_col], f[3][main_col]) and r[3][main_col] >= f[3][main_col]]
         print(f"- our int8 slower than our float32: {', '.join(f'{n} ({t}t)' for n, t in slower) or 'none'}")
+    for f, e in FAILURES.items():
+        print(f"- pocket cannot run {f}: {e}")
     print()
 
     if not a.no_memory:
@@ -463,7 +475,10 @@ def main():
                 cmd = [POCKET, "bench", tfl, "--threads", "1", "--runs", "3", "--warmup", "1", "--json"]
                 if numerics[0]:
                     cmd += ["--numerics", numerics[0]]
-                ours = child_maxrss(cmd) - bare
+                try:
+                    ours = child_maxrss(cmd) - bare
+                except SystemExit:
+                    ours = None
                 r = subprocess.run([sys.executable, os.path.abspath(__file__), "--litert-mem", tfl],
                                    capture_output=True, text=True)
                 lit = int(r.stdout.strip()) if r.returncode == 0 and r.stdout.strip() else None
@@ -472,11 +487,14 @@ def main():
         print()
 
     if a.profile_top > 0:
-        worst = sorted((r for r in rows if r[2] == min(a.threads)), key=lambda r: -(ratio(r[3][main_col], r[4]) or 0))
+        worst = sorted((r for r in rows if r[2] == min(a.threads) and r[3][main_col] is not None),
+                       key=lambda r: -(ratio(r[3][main_col], r[4]) or 0))
         print(f"`pocket bench --profile` ({min(a.threads)} thread), the {a.profile_top} worst ours / LiteRT:\n")
         for (n, prec, t, p, l, _) in worst[: a.profile_top]:
             tfl = os.path.join(CACHE, n, "float.tflite" if prec == "float32" else "int8.tflite")
             j = pocket_ms(tfl, t, a.runs, numerics[0], profile=True)
+            if j is None:
+                continue
             ops = sorted(j.get("ops", []), key=lambda o: -o["ms"])[:4]
             desc = "; ".join(f"{o['op']} ×{o['count']} {o['ms']:.2f} ms ({o['percent']:.0f}%"
                              + (f", {o['gmacs']:.0f} GMAC/s" if o.get("macs") else "") + ")" for o in ops)
