@@ -324,7 +324,7 @@ fn param_slots(op: &str) -> &'static [usize] {
 }
 
 fn tensor_proto(name: &str, v: &Value) -> onnx::proto::TensorProto {
-    let (dt, raw) = match &v.data {
+    let (dt, raw): (i32, Vec<u8>) = match &v.data {
         Data::F32(x) => (1, x.iter().flat_map(|f| f.to_le_bytes()).collect()),
         Data::F16(x) => (10, x.iter().flat_map(|f| f.to_le_bytes()).collect()),
         Data::I64(x) => (7, x.iter().flat_map(|f| f.to_le_bytes()).collect()),
@@ -338,7 +338,7 @@ fn tensor_proto(name: &str, v: &Value) -> onnx::proto::TensorProto {
         name: Some(name.into()),
         dims: v.shape.iter().map(|&d| d as i64).collect(),
         data_type: Some(dt),
-        raw_data: Some(raw),
+        raw_data: Some(raw.into()),
         ..Default::default()
     }
 }

@@ -6,15 +6,14 @@
 //! sizes, a free batch axis defaulting to 1. What must run ([`read_sized`]) refuses free
 //! dimensions that nothing sizes, naming them with the flag to set; what only shows
 //! ([`open_with`]) builds the graph at a placeholder size and says so. An [`Opened`] keeps the
-//! file's bytes (ONNX) or graph as read (TFLite), so [`Opened::reshape`] re-prepares it for
-//! new sizes without reading the file again.
+//! graph as read (TFLite, whose constants are slices of the file's memory map) or only the
+//! path (ONNX: the file is read again, memory-mapped, when [`Opened::reshape`] re-prepares it
+//! for new sizes, so its bytes are not held beside the graph for the model's lifetime).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use pocket_engine::Graph;
-use pocket_engine::error::ImportError;
 use pocket_engine::formats::{onnx, read_model};
 use pocket_engine::shapes::{self, FreeDim, InputDims, InputShapes, ShapeError};
 use pocket_engine::summary::{Summary, summarize};
@@ -50,7 +49,6 @@ pub struct Opened {
 #[derive(Clone)]
 enum Source {
     Onnx {
-        bytes: Arc<Vec<u8>>,
         path: PathBuf,
         nhwc: bool,
         /// Initializers the user passes as inputs.
@@ -109,10 +107,7 @@ impl Source {
                     anyhow::Error::from,
                 ));
             }
-            let bytes =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
             return Ok(Source::Onnx {
-                bytes: Arc::new(bytes),
                 path: path.to_path_buf(),
                 nhwc: nhwc_input,
                 overrides: overrides.to_vec(),
@@ -140,11 +135,8 @@ impl Source {
     fn declared(&self) -> Result<Vec<InputDims>> {
         Ok(match self {
             Source::Onnx {
-                bytes,
-                path,
-                overrides,
-                ..
-            } => onnx::declared_inputs_with(bytes, 1, overrides)
+                path, overrides, ..
+            } => onnx::declared_inputs_file(path, 1, overrides)
                 .with_context(|| format!("reading {}", path.display()))?,
             Source::Tflite(g) => shapes::input_dims(g),
         })
@@ -154,7 +146,6 @@ impl Source {
     fn build(&self, sizes: &InputShapes) -> Result<Graph> {
         match self {
             Source::Onnx {
-                bytes,
                 path,
                 nhwc,
                 overrides,
@@ -165,12 +156,8 @@ impl Source {
                     overrides: overrides.clone(),
                     ..Default::default()
                 };
-                onnx::read_bytes(bytes, path.parent(), &opts).map_err(|e| match e {
-                    pocket_engine::Error::Import(ImportError::Corrupt(m)) => {
-                        pocket_engine::Error::import(format!("{}: {m}", path.display())).into()
-                    }
-                    e => e.into(),
-                })
+                // The engine's errors name the file.
+                Ok(onnx::read_file_with(path, &opts)?)
             }
             Source::Tflite(g) => {
                 let mut g = (**g).clone();
@@ -417,7 +404,7 @@ impl Opened {
     }
 
     /// The same model re-prepared at the sizes `shapes` chooses (ONNX: re-imported from the
-    /// kept bytes, so shape subgraphs fold at the new sizes; TFLite: shapes re-inferred).
+    /// file, so shape subgraphs fold at the new sizes; TFLite: shapes re-inferred).
     pub fn reshape(&self, shapes: &InputShapes) -> Result<Opened> {
         prepare(self.source.clone(), shapes, self.path.clone(), self.bytes)
     }

@@ -375,7 +375,9 @@ fn build(
         declared,
         depth: 0,
     };
+    let mut release = super::tensor::Release::new(gp, &nodes, &s.c.names);
     for (k, n) in nodes.iter().enumerate() {
+        release.before(k, &nodes, &s.c.names, &mut s.c.g);
         let first = s.c.g.nodes.len();
         translate(&mut s, n, k)?;
         rec.node(n, first..s.c.g.nodes.len());

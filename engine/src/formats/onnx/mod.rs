@@ -41,21 +41,49 @@ pub fn read_file(path: impl AsRef<Path>) -> Result<Graph> {
 /// [`read_file`] with options.
 pub fn read_file_with(path: impl AsRef<Path>, opts: &ImportOptions) -> Result<Graph> {
     let path = path.as_ref();
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    if meta.len() > MAX_FILE {
-        return Err(Error::import(format!(
-            "{}: {} bytes is larger than the 2 GiB an ONNX protobuf may have (store weights as external data)",
-            path.display(),
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    read_bytes(&bytes, path.parent(), opts).map_err(|e| match e {
+    let m = decode_file(path)?;
+    import_guarded(&m, path.parent(), opts).map_err(|e| named(path, e))
+}
+
+/// A corrupt-file error with the file's name.
+fn named(path: &Path, e: Error) -> Error {
+    match e {
         Error::Import(crate::error::ImportError::Corrupt(m)) => {
             Error::import(format!("{}: {m}", path.display()))
         }
         e => e,
-    })
+    }
+}
+
+/// Decode an ONNX file from its memory map without copying: `raw_data` fields are slices of
+/// the map, and the large ones are then read from the file as they are translated
+/// ([`tensor::back_by_file`]), so the weights are in memory once, in the graph, and the map
+/// goes with the message.
+fn decode_file(path: &Path) -> Result<proto::ModelProto> {
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    if len > MAX_FILE {
+        return Err(Error::import(format!(
+            "{}: {len} bytes is larger than the 2 GiB an ONNX protobuf may have (store weights as external data)",
+            path.display(),
+        )));
+    }
+    if len == 0 {
+        return Err(named(path, OnnxError::Empty.into()));
+    }
+    // SAFETY: the map is read-only; the engine never writes to model files, and a file
+    // truncated by someone else while mapped is outside what a reader can defend against.
+    let map = unsafe { memmap2::Mmap::map(&f) }.map_err(|e| Error::io(path, e))?;
+    // Random access: no fault-around, so reading the message's fields does not map the
+    // neighbouring weight pages into the process (a hint; failure is harmless).
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Random);
+    let buf = bytes::Bytes::from_owner(map);
+    let mut m = decode_shared(buf.clone()).map_err(|e| named(path, e))?;
+    if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+        tensor::back_by_file(&mut m, &buf, name);
+    }
+    Ok(m)
 }
 
 /// Import ONNX bytes; `dir` is where external data files live.
@@ -65,14 +93,32 @@ pub fn read_bytes(bytes: &[u8], dir: Option<&Path>, opts: &ImportOptions) -> Res
         return Err(OnnxError::Empty.into());
     }
     let m = proto::ModelProto::decode(bytes).map_err(OnnxError::Proto)?;
+    import_guarded(&m, dir, opts)
+}
+
+/// [`import`], with a panic in a translation rule turned into an error.
+fn import_guarded(
+    m: &proto::ModelProto,
+    dir: Option<&Path>,
+    opts: &ImportOptions,
+) -> Result<Graph> {
     // Defence in depth for hostile files: a bug in a translation rule becomes an error.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import(&m, dir, opts))).unwrap_or_else(
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import(m, dir, opts))).unwrap_or_else(
         |_| {
             Err(Error::import(
                 "internal error while translating the graph (please report this file)",
             ))
         },
     )
+}
+
+/// Decode a model from a shared buffer: `raw_data` fields become slices of it.
+fn decode_shared(buf: bytes::Bytes) -> Result<proto::ModelProto> {
+    use prost::Message;
+    if buf.is_empty() {
+        return Err(OnnxError::Empty.into());
+    }
+    Ok(proto::ModelProto::decode(buf).map_err(OnnxError::Proto)?)
 }
 
 /// The declared inputs of ONNX bytes (fixed and free dimensions, a free batch axis defaulting
@@ -98,6 +144,22 @@ pub fn declared_inputs_with(
 /// The input sizes ONNX bytes' metadata states (Ultralytics' `imgsz`, `batch`).
 pub fn metadata_sizes(bytes: &[u8]) -> Result<meta_sizes::MetaSizes> {
     Ok(meta_sizes::MetaSizes::of(&decode(bytes)?))
+}
+
+/// [`declared_inputs_with`] of an ONNX file, decoded from its memory map (the weights' pages
+/// are not read).
+pub fn declared_inputs_file(
+    path: impl AsRef<Path>,
+    batch: usize,
+    overrides: &[String],
+) -> Result<Vec<crate::shapes::InputDims>> {
+    let path = path.as_ref();
+    let m = decode_file(path)?;
+    let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
+    Ok(import::declared_inputs_with(gp, batch.max(1), overrides)?
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect())
 }
 
 /// The initializers ONNX bytes also list as graph inputs: constants a caller may override.

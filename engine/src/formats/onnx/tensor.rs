@@ -3,11 +3,12 @@
 //! every size checked before anything is allocated. Errors are [`OnnxError::Tensor`] (named
 //! tensor, what is wrong) and [`OnnxError::ExternalData`] (the file that could not be read).
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::error::OnnxError;
-use super::proto::{TensorProto, dtype};
-use crate::ir::{DType, Data, Value};
+use super::proto::{GraphProto, ModelProto, NodeProto, StringStringEntryProto, TensorProto, dtype};
+use crate::ir::{DType, Data, Graph, TensorId, Value};
 
 type Result<T> = std::result::Result<T, OnnxError>;
 
@@ -180,8 +181,8 @@ pub fn to_value(t: &TensorProto, dir: Option<&Path>) -> Result<Value> {
         }
     };
     let external = t.data_location == Some(1);
-    let raw: Option<Vec<u8>> = if external {
-        Some(read_external(t, dir, n * width)?)
+    let raw: Option<bytes::Bytes> = if external {
+        Some(read_external(t, dir, n * width)?.into())
     } else {
         t.raw_data.clone()
     };
@@ -260,4 +261,291 @@ pub fn to_value(t: &TensorProto, dir: Option<&Path>) -> Result<Value> {
         }
     };
     Ok(Value::new(shape, data))
+}
+
+/// Initializers at least this large are read from the file when translated (see
+/// [`back_by_file`]); smaller ones stay slices of the decoded buffer.
+const FILE_BACKED_MIN: usize = 4096;
+
+/// Make the large initializers of `m`, decoded from `buf` (the memory map of the model file
+/// `file_name`), read from the file when they are translated instead of through the map: each
+/// `raw_data` slice of `buf` becomes an external-data reference to its own range of the model
+/// file. The map's pages holding weights are then never touched, so they never count in the
+/// process's resident memory, and each weight exists once, in the translated graph.
+pub(crate) fn back_by_file(m: &mut ModelProto, buf: &[u8], file_name: &str) {
+    let Some(gp) = m.graph.as_mut() else {
+        return;
+    };
+    let base = buf.as_ptr() as usize;
+    for t in &mut gp.initializer {
+        if t.data_location == Some(1) {
+            continue;
+        }
+        let Some(raw) = t.raw_data.as_ref() else {
+            continue;
+        };
+        let start = (raw.as_ptr() as usize).wrapping_sub(base);
+        if raw.len() < FILE_BACKED_MIN || start.checked_add(raw.len()).is_none_or(|e| e > buf.len())
+        {
+            continue;
+        }
+        let entry = |k: &str, v: String| StringStringEntryProto {
+            key: Some(k.to_string()),
+            value: Some(v),
+        };
+        t.external_data = vec![
+            entry("location", file_name.to_string()),
+            entry("offset", start.to_string()),
+            entry("length", raw.len().to_string()),
+        ];
+        t.data_location = Some(1);
+        t.raw_data = None;
+    }
+}
+
+/// Drops the data of initializers once no node can read them any more (their last reader among
+/// the ONNX nodes is translated and no IR node reads the constant), so that weights the
+/// translation re-lays (convolution filters to OHWI, Gemm weights) do not exist twice while a
+/// graph is imported. Off for graphs with subgraph attributes (bodies may read outer names).
+pub(crate) struct Release {
+    /// (last ONNX node index reading it, the constant) by initializer, latest first.
+    pending: Vec<(usize, TensorId)>,
+    /// IR tensors some IR node reads (for the IR nodes `0..scanned`) or that an ONNX node's
+    /// output name is bound to (for the ONNX nodes `0..named`: a translation may answer with
+    /// the constant itself, e.g. Identity).
+    read: HashSet<TensorId>,
+    scanned: usize,
+    named: usize,
+}
+
+impl Release {
+    /// The initializers of `gp` (their constants in `names`) that `nodes` read.
+    pub(crate) fn new(
+        gp: &GraphProto,
+        nodes: &[NodeProto],
+        names: &HashMap<String, TensorId>,
+    ) -> Self {
+        let nested = nodes.iter().any(|n| {
+            n.attribute
+                .iter()
+                .any(|a| a.g.is_some() || !a.graphs.is_empty())
+        });
+        let mut last: HashMap<&str, usize> = HashMap::new();
+        if !nested {
+            for (k, n) in nodes.iter().enumerate() {
+                for x in &n.input {
+                    last.insert(x.as_str(), k);
+                }
+            }
+        }
+        let outputs: HashSet<&str> = gp.output.iter().filter_map(|o| o.name.as_deref()).collect();
+        let mut pending: Vec<(usize, TensorId)> = gp
+            .initializer
+            .iter()
+            .filter_map(|t| {
+                let name = t.name.as_deref()?;
+                let k = *last.get(name)?;
+                (!outputs.contains(name))
+                    .then(|| names.get(name).map(|&id| (k, id)))
+                    .flatten()
+            })
+            .collect();
+        pending.sort_unstable_by_key(|&(k, _)| std::cmp::Reverse(k));
+        Release {
+            pending,
+            read: HashSet::new(),
+            scanned: 0,
+            named: 0,
+        }
+    }
+
+    /// Before translating ONNX node `k` (or with `usize::MAX` after the last): drop the data
+    /// of the initializers only nodes before `k` read, unless an IR node reads them.
+    pub(crate) fn before(
+        &mut self,
+        k: usize,
+        nodes: &[NodeProto],
+        names: &HashMap<String, TensorId>,
+        g: &mut Graph,
+    ) {
+        if self.pending.last().is_none_or(|&(last, _)| last >= k) {
+            return;
+        }
+        for n in &g.nodes[self.scanned.min(g.nodes.len())..] {
+            self.read.extend(n.inputs.iter().flatten().copied());
+        }
+        self.scanned = g.nodes.len();
+        let done = k.min(nodes.len());
+        for n in &nodes[self.named.min(done)..done] {
+            self.read
+                .extend(n.output.iter().filter_map(|o| names.get(o).copied()));
+        }
+        self.named = done;
+        while let Some(&(last, id)) = self.pending.last() {
+            if last >= k {
+                break;
+            }
+            self.pending.pop();
+            if !self.read.contains(&id) && !g.outputs.contains(&id) {
+                if let Some(t) = g.tensors.get_mut(id) {
+                    t.data = None;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::proto::{
+        Dimension, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
+        TensorShapeProto, TypeProto, TypeTensor, ValueInfoProto,
+    };
+    use crate::ir::{Data, Value};
+
+    fn vi(name: &str, dims: &[i64]) -> ValueInfoProto {
+        ValueInfoProto {
+            name: Some(name.into()),
+            r#type: Some(TypeProto {
+                tensor_type: Some(TypeTensor {
+                    elem_type: Some(1),
+                    shape: Some(TensorShapeProto {
+                        dim: dims
+                            .iter()
+                            .map(|&d| Dimension {
+                                dim_value: Some(d),
+                                ..Default::default()
+                            })
+                            .collect(),
+                    }),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn init(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
+        TensorProto {
+            name: Some(name.into()),
+            dims: dims.to_vec(),
+            data_type: Some(1),
+            raw_data: Some(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            ..Default::default()
+        }
+    }
+
+    fn node(op: &str, ins: &[&str], out: &str) -> NodeProto {
+        NodeProto {
+            op_type: Some(op.into()),
+            input: ins.iter().map(|s| s.to_string()).collect(),
+            output: vec![out.into()],
+            name: Some(out.into()),
+            ..Default::default()
+        }
+    }
+
+    /// out = relu(conv(x, w, b)) * identity(s) + conv(x, w, b): the filter (6.4 kB, read from
+    /// the file) is read by the first and the last node, `s` only through an Identity.
+    fn model(w: &[f32], b: &[f32], s: &[f32]) -> ModelProto {
+        ModelProto {
+            ir_version: Some(8),
+            opset_import: vec![OperatorSetIdProto {
+                domain: Some(String::new()),
+                version: Some(17),
+            }],
+            graph: Some(GraphProto {
+                node: vec![
+                    node("Conv", &["x", "w", "b"], "y"),
+                    node("Identity", &["s"], "si"),
+                    node("Relu", &["y"], "r"),
+                    node("Mul", &["r", "si"], "m"),
+                    node("Conv", &["x", "w", "b"], "y2"),
+                    node("Add", &["m", "y2"], "out"),
+                ],
+                initializer: vec![
+                    init("w", &[32, 2, 5, 5], w),
+                    init("b", &[32], b),
+                    init("s", &[1, 32, 12, 12], s),
+                ],
+                input: vec![vi("x", &[1, 2, 16, 16])],
+                output: vec![vi("out", &[1, 32, 12, 12])],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn file_backed_weights_and_released_initializers_give_the_same_results() {
+        use prost::Message;
+        let f = |n: usize, k: f32| -> Vec<f32> {
+            (0..n)
+                .map(|i| ((i * 37 % 101) as f32 / 50.0 - 1.0) * k)
+                .collect()
+        };
+        let (w, b, s, x) = (f(1600, 0.3), f(32, 1.0), f(4608, 2.0), f(512, 1.0));
+        let bytes = model(&w, &b, &s).encode_to_vec();
+        let dir = std::env::temp_dir().join(format!("pocket-onnx-mem-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("m.onnx");
+        std::fs::write(&path, &bytes).expect("write model");
+        let from_file = super::super::read_file(&path).expect("reads from the file");
+        let from_bytes =
+            super::super::read_bytes(&bytes, None, &Default::default()).expect("reads from bytes");
+        std::fs::remove_dir_all(&dir).ok();
+        // Naive reference.
+        let mut want = vec![0f32; 32 * 144];
+        for o in 0..32 {
+            for i in 0..12 {
+                for j in 0..12 {
+                    let mut acc = b[o];
+                    for c in 0..2 {
+                        for u in 0..5 {
+                            for v in 0..5 {
+                                acc += w[((o * 2 + c) * 5 + u) * 5 + v]
+                                    * x[(c * 16 + i + u) * 16 + j + v];
+                            }
+                        }
+                    }
+                    let k = o * 144 + i * 12 + j;
+                    want[k] = acc.max(0.0) * s[k] + acc;
+                }
+            }
+        }
+        for g in [&from_file, &from_bytes] {
+            let sess = crate::runtime::Session::new(g, &Default::default()).expect("prepares");
+            let y = sess
+                .run(vec![Value::new(vec![1, 2, 16, 16], Data::F32(x.clone()))])
+                .expect("runs");
+            let got = y[0].data.to_f64();
+            assert_eq!(got.len(), want.len());
+            for (k, (&g, &e)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (g as f32 - e).abs() <= 1e-4 * (1.0 + e.abs()),
+                    "{k}: {g} vs {e}"
+                );
+            }
+        }
+        // The original OIHW filter's data is gone from the graph (only its OHWI copies are
+        // kept); `s`, read through the Identity, is not.
+        let data = |name: &str| {
+            from_file
+                .tensors
+                .iter()
+                .filter(|t| t.name == name)
+                .any(|t| t.data.is_some())
+        };
+        assert!(
+            !data("w") && !data("b"),
+            "the original filter is still held"
+        );
+        assert!(
+            data("s")
+                || from_file
+                    .tensors
+                    .iter()
+                    .any(|t| t.data.as_ref().is_some_and(|d| d.len() == 4608 * 4))
+        );
+    }
 }
