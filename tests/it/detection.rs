@@ -65,7 +65,14 @@ fn post_process_fills_unused_rows_with_zeros() {
         &[],
     );
     let g = b.finish(&outs);
-    let s = Session::new(&g, &SessionOptions { threads: 1 }).expect("session");
+    let s = Session::new(
+        &g,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .expect("session");
     let out = s
         .run(vec![
             Value::f32(vec![1, 2, 4], vec![0.0; 8]),

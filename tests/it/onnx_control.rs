@@ -68,10 +68,16 @@ fn check(python: &Path, name: &str, batch: usize) -> Graph {
         .map(|p| npy::read(p).expect("npy"))
         .collect();
     let xs: Vec<Value> = inputs.iter().map(|p| npy::read(p).expect("npy")).collect();
-    let ours = Session::new(&g, &SessionOptions { threads: 1 })
-        .expect("session")
-        .run(xs)
-        .expect("run");
+    let ours = Session::new(
+        &g,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .expect("session")
+    .run(xs)
+    .expect("run");
     assert_eq!(ours.len(), expected.len(), "{name}: outputs");
     for (i, (o, e)) in ours.iter().zip(&expected).enumerate() {
         Tolerance::FLOAT

@@ -107,10 +107,16 @@ fn ort_quantized_onnx_models_match_onnx_runtime_and_convert_for_litert() {
                 .collect();
             assert!(kept.is_empty(), "{name}: untranslated nodes {kept:?}");
             let x = npy::read(&input).expect("input");
-            let ours = Session::new(&g, &SessionOptions { threads: 1 })
-                .and_then(|s| s.run(vec![x]))
-                .unwrap_or_else(|e| panic!("{name}: {}", e.chain()))
-                .remove(0);
+            let ours = Session::new(
+                &g,
+                &SessionOptions {
+                    threads: 1,
+                    ..Default::default()
+                },
+            )
+            .and_then(|s| s.run(vec![x]))
+            .unwrap_or_else(|e| panic!("{name}: {}", e.chain()))
+            .remove(0);
             let e = rel(&ours, &reference);
             let q = rel(&reference, &parent);
             assert!(e <= 1e-2, "{name}: error vs ORT {e:.3e} above 1e-2");

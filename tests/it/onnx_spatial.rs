@@ -231,7 +231,14 @@ fn spatial_ops_match_onnx_runtime() {
         let reference = ort(&python, &path, &xp, &d.join("ort"));
         let g = onnx::read_bytes(&bytes, Some(&d), &onnx::ImportOptions::default())
             .unwrap_or_else(|e| panic!("{}: {}", case.name, e.chain()));
-        let s = Session::new(&g, &SessionOptions { threads: 1 }).expect("session");
+        let s = Session::new(
+            &g,
+            &SessionOptions {
+                threads: 1,
+                ..Default::default()
+            },
+        )
+        .expect("session");
         let ours = s.run(vec![x]).expect("run");
         assert_eq!(ours.len(), reference.len(), "{}", case.name);
         for (i, (o, r)) in ours.iter().zip(&reference).enumerate() {

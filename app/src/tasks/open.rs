@@ -76,8 +76,8 @@ pub fn declared_inputs_with(
 /// none for TFLite files.
 pub fn overridable(path: &Path) -> Result<Vec<String>> {
     match Source::load(path, false, None)? {
-        Source::Onnx { bytes, path, .. } => {
-            onnx::overridable(&bytes).with_context(|| format!("reading {}", path.display()))
+        Source::Onnx { path, .. } => {
+            onnx::overridable_file(&path).with_context(|| format!("reading {}", path.display()))
         }
         Source::Tflite(_) => Ok(Vec::new()),
     }
@@ -386,7 +386,7 @@ impl Opened {
     /// `batch`; TFLite: an image input's `default_size`); `None` when it states none.
     pub fn metadata_sizes(&self) -> Option<String> {
         match &self.source {
-            Source::Onnx { bytes, .. } => onnx::metadata_sizes(bytes).ok()?.describe(),
+            Source::Onnx { path, .. } => onnx::metadata_sizes_file(path).ok()?.describe(),
             Source::Tflite(g) => {
                 let v: Vec<String> = g
                     .meta

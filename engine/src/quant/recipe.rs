@@ -242,7 +242,10 @@ mod tests {
         let mut r = Recipe::new(Mode::Int8);
         r.target = Some(Numerics::Reference);
         std::fs::write(dir.join("m.recipe.json"), r.to_json()).expect("write");
-        assert_eq!(numerics_for(&model, None).expect("recipe"), Numerics::Reference);
+        assert_eq!(
+            numerics_for(&model, None).expect("recipe"),
+            Numerics::Reference
+        );
         let flag = Some(Numerics::Litert);
         assert_eq!(numerics_for(&model, flag).expect("flag"), Numerics::Litert);
         std::fs::write(dir.join("m.recipe.json"), "{").expect("write");

@@ -685,7 +685,10 @@ impl GraphView {
             Pos2::ZERO + (-self.offset / self.zoom),
             area.size() / self.zoom,
         );
-        if seen.contains_rect(Rect::from_min_size(Pos2::ZERO, Vec2::new(v.size[0], v.size[1]))) {
+        if seen.contains_rect(Rect::from_min_size(
+            Pos2::ZERO,
+            Vec2::new(v.size[0], v.size[1]),
+        )) {
             return;
         }
         let (w, h) = (170.0, 130.0);

@@ -127,19 +127,6 @@ fn bars(h: &Hist) -> Vec<Bar> {
         .collect()
 }
 
-/// The histogram's outline as a step line (drawn over bars without hiding them).
-fn steps(h: &Hist) -> Vec<[f64; 2]> {
-    let w = h.width();
-    let mut pts = vec![[h.lo, 0.0]];
-    for (k, &c) in h.counts.iter().enumerate() {
-        let x = h.lo + k as f64 * w;
-        pts.push([x, c as f64]);
-        pts.push([x + w, c as f64]);
-    }
-    pts.push([h.hi, 0.0]);
-    pts
-}
-
 /// Draw the inspector; `cache` keeps what it shows between frames.
 pub fn ui(ui: &mut egui::Ui, x: &Inspect<'_>, cache: &mut Cache) {
     let (g, i) = (x.graph, x.node);
@@ -290,12 +277,11 @@ fn weights(ui: &mut egui::Ui, cache: &Cache, i: usize) {
                 .x_axis_label("weight value")
                 .y_axis_label("count")
                 .show(ui, |p| {
-                    p.bar_chart(BarChart::new("before (float)", bars(hf, theme::HIST_FLOAT)));
+                    p.bar_chart(BarChart::new("before (float)", bars(hf)).color(theme::HIST_FLOAT));
                     if let Some(hq) = hq {
-                        p.bar_chart(BarChart::new(
-                            "after (dequantized)",
-                            bars(hq, theme::HIST_QUANT),
-                        ));
+                        p.bar_chart(
+                            BarChart::new("after (dequantized)", bars(hq)).color(theme::HIST_QUANT),
+                        );
                     }
                 });
         });

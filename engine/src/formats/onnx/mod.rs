@@ -153,13 +153,23 @@ pub fn declared_inputs_file(
     batch: usize,
     overrides: &[String],
 ) -> Result<Vec<crate::shapes::InputDims>> {
-    let path = path.as_ref();
-    let m = decode_file(path)?;
-    let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
-    Ok(import::declared_inputs_with(gp, batch.max(1), overrides)?
+    let m = decode_file(path.as_ref())?;
+    Ok(import::declared_inputs_meta(&m, batch.max(1), overrides)?
         .into_iter()
         .map(|(_, d)| d)
         .collect())
+}
+
+/// [`metadata_sizes`] of an ONNX file, decoded from its memory map.
+pub fn metadata_sizes_file(path: impl AsRef<Path>) -> Result<meta_sizes::MetaSizes> {
+    Ok(meta_sizes::MetaSizes::of(&decode_file(path.as_ref())?))
+}
+
+/// [`overridable`] of an ONNX file, decoded from its memory map.
+pub fn overridable_file(path: impl AsRef<Path>) -> Result<Vec<String>> {
+    let m = decode_file(path.as_ref())?;
+    let gp = m.graph.as_ref().ok_or(OnnxError::NoGraph)?;
+    Ok(import::overridable(gp))
 }
 
 /// The initializers ONNX bytes also list as graph inputs: constants a caller may override.
