@@ -58,7 +58,7 @@ log=$(mktemp)
 export POCKET_SKIP_LOG
 POCKET_SKIP_LOG=$(mktemp)
 set +e
-cargo test --workspace --release --all-targets -- --test-threads 2 2>&1 | tee "$log"
+cargo test --workspace --release --all-targets --no-fail-fast -- --test-threads 2 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 passed=$(grep -oE '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')

@@ -662,9 +662,9 @@ fn inspect_lists_every_subgraph_type_and_kept_op_and_run_refuses_them_by_name() 
     std::fs::write(&iff, pocket_tests::kept_models::onnx_if()).expect("write");
     let t = text(&pocket(&["inspect", &iff.to_string_lossy()]));
     for needle in [
-        "1: 'then_body' 0 inputs, 1 outputs, 1 nodes",
-        "2: 'else_body' 0 inputs, 1 outputs, 2 nodes",
-        "(If else_branch.subgraph_index)",
+        "1: 'branch/then' 1 inputs, 1 outputs, 1 nodes",
+        "2: 'branch/else' 1 inputs, 1 outputs, 2 nodes",
+        "(IF else_subgraph_index)",
     ] {
         assert!(t.contains(needle), "missing {needle} in:\n{t}");
     }

@@ -118,7 +118,7 @@ fn quantize_with_a_small_calibration_set_and_compare() {
     h.get_by_label_contains("Folder set as calibration");
     h.get_by_role_and_label(Role::Button, "Quantize").click();
     step_until(&mut h, "quantization", |a| !a.busy());
-    h.get_by_label_contains("Quantized");
+    h.get_by_label_contains("Quantized: ");
     h.get_by_role_and_label(Role::Button, "Compare").click();
     step_until(&mut h, "the comparison", |a| {
         a.report().is_some() && !a.busy()
@@ -176,7 +176,7 @@ fn export_writes_model_recipe_and_report_and_asks_before_overwriting() {
     h.get_by_role_and_label(Role::Button, "Export (Ctrl+E)")
         .click();
     step_until(&mut h, "the export", |a| !a.busy());
-    assert!(out.is_file());
+    assert!(out.is_file(), "no export; log: {:?}", h.state().log());
     assert!(dir.join("shapes_quant.recipe.json").is_file());
     assert!(dir.join("shapes_quant_report/report.json").is_file());
     // Exporting again asks first; the second press confirms.

@@ -10,7 +10,7 @@ use pocket_engine::formats::onnx::{self, ImportOptions};
 use pocket_engine::formats::{npy, tflite};
 use pocket_engine::ir::{Data, Op};
 use pocket_engine::quant::{self, Io, Mode, QuantHooks, Recipe, Weights};
-use pocket_engine::{Graph, Session, SessionOptions, Value};
+use pocket_engine::{Graph, Numerics, Session, SessionOptions, Value};
 use pocket_tests::onnx_models::{attr_int, attr_ints, f32_tensor, model, node, value_info};
 use pocket_tests::oracle::{self, Job};
 use pocket_tests::{Rng, Tolerance, cases};
@@ -32,15 +32,14 @@ fn grouped_convs(g: &Graph) -> Vec<(usize, usize)> {
 }
 
 fn ours(g: &Graph, inputs: &[Value]) -> Vec<Value> {
-    Session::new(
-        g,
-        &SessionOptions {
-            threads: 2,
-            ..Default::default()
-        },
-    )
-    .and_then(|s| s.run(inputs.to_vec()))
-    .unwrap_or_else(|e| panic!("ours: {}", e.chain()))
+    ours_in(g, inputs, Numerics::Reference)
+}
+
+/// [`ours`] in `numerics`.
+fn ours_in(g: &Graph, inputs: &[Value], numerics: Numerics) -> Vec<Value> {
+    Session::new(g, &SessionOptions::threads(2).with_numerics(numerics))
+        .and_then(|s| s.run(inputs.to_vec()))
+        .unwrap_or_else(|e| panic!("ours: {}", e.chain()))
 }
 
 /// Write `g` and its inputs under `dir`; the LiteRT jobs on its reference and default paths.
@@ -135,7 +134,7 @@ fn the_suite_covers_2_4_half_and_all_channel_groups_and_writes_grouped_filters_b
 
 /// Float: within `Tolerance::FLOAT` of LiteRT's default (XNNPACK delegates grouped CONV_2D) and
 /// reference paths. Int8, per-channel and per-tensor weights: equal to BUILTIN_REF on every
-/// element and within 1 LSB of the default path.
+/// element in the reference numerics, and equal to the default path in the litert numerics.
 #[test]
 fn grouped_convs_match_litert_in_float_and_int8() {
     if oracle::require(oracle::LITERT).is_none() {
@@ -162,8 +161,11 @@ fn grouped_convs_match_litert_in_float_and_int8() {
     let refs = oracle::run(&all, &dir);
     let mut failures = Vec::new();
     for (k, (name, g, ins)) in items.iter().enumerate() {
-        let o = ours(g, ins);
-        for (r, path) in [(&refs[2 * k], "BUILTIN_REF"), (&refs[2 * k + 1], "default")] {
+        for (r, path, numerics) in [
+            (&refs[2 * k], "BUILTIN_REF", Numerics::Reference),
+            (&refs[2 * k + 1], "default", Numerics::Litert),
+        ] {
+            let o = ours_in(g, ins, numerics);
             let r = match r {
                 Ok(r) => r,
                 Err(e) => {
@@ -175,7 +177,8 @@ fn grouped_convs_match_litert_in_float_and_int8() {
                 Tolerance::FLOAT.check(&o[0], &r[0]).map(|_| ())
             } else {
                 let d = lsb_apart(&o[0], &r[0]);
-                let allowed = if path == "BUILTIN_REF" { 0 } else { 1 };
+                // Each numerics is bit-exact with its LiteRT path.
+                let allowed = 0;
                 (d <= allowed)
                     .then_some(())
                     .ok_or(format!("{d} LSB apart (allowed {allowed})"))

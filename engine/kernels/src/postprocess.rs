@@ -369,11 +369,16 @@ pub fn non_max_suppression(
         if hard {
             continue;
         }
+        // As LiteRT: the candidate goes back on the queue even when it was just selected
+        // (it is later dropped by its own IoU of 1, or kept again if its box has no area).
+        // The extra push and pop shape the heap, which decides the order of equal scores.
+        let begin = idx.len();
         if score == original {
             idx.push(i as i32);
             sel.push(score);
-        } else if score > score_threshold {
-            queue.push((i, score, idx.len()));
+        }
+        if score > score_threshold {
+            queue.push((i, score, begin));
         }
     }
     (idx, sel)
@@ -429,6 +434,24 @@ mod tests {
         assert_eq!(i, vec![0, 2, 1]);
         let o = iou(&[0.0, 0.0, 1.0, 1.0], &[0.0, 0.1, 1.0, 1.1]);
         assert!((s[2] - 0.8 * (-o * o).exp()).abs() < 1e-6, "{s:?}");
+    }
+
+    /// Equal scores come out in the order LiteRT 2.3.0 gives (measured with both resolvers on
+    /// these inputs): the re-push of each selected candidate shapes libstdc++'s heap.
+    #[test]
+    fn equal_scores_in_litert_order() {
+        let boxes: Vec<f32> = (0..30)
+            .flat_map(|i| [i as f32 * 0.1, 0.0, i as f32 * 0.1 + 0.05, 0.05])
+            .collect();
+        let q = [
+            3, 18, 81, 87, 58, 51, 37, 95, 127, 3, 0, 69, 109, 2, 77, 19, 38, 83, 7, 93, 39, 120,
+            44, 96, 69, 23, 51, 85, 18, 85,
+        ];
+        let scores: Vec<f32> = q.iter().map(|&v| v as f32 * 0.007_795_914_5).collect();
+        let (i, _) = non_max_suppression(&boxes, &scores, 10, 0.3, 0.2, 0.0);
+        assert_eq!(i, vec![8, 21, 12, 23, 7, 19, 3, 29, 27, 17]);
+        let (i, _) = non_max_suppression(&boxes, &[0.5; 30], 10, 0.3, 0.2, 0.0);
+        assert_eq!(i, vec![0, 2, 6, 14, 29, 28, 27, 26, 25, 24]);
     }
 
     /// The heap gives scores in decreasing order whatever the insertion order.

@@ -78,7 +78,9 @@ fn unary_cases(c: &mut Cases) {
         (
             M::Log,
             (0.01, 8.0),
-            &[0.0, 1.0, f32::INFINITY, 1e-30, -1.0, f32::NAN],
+            // Not +inf or NaN: LiteRT's default path (XNNPACK's vectorized log) maps them to
+            // ~88.4 and ~88.8; its reference kernel and we give inf and NaN.
+            &[0.0, 1.0, 1e-30, -1.0, 1e30],
         ),
         (M::Floor, (-4.0, 4.0), all),
         (M::Ceil, (-4.0, 4.0), all),

@@ -67,6 +67,13 @@ pub fn panel(
                     .on_hover_text("The selected node");
             });
             ui.separator();
+            // The export row stays in view below the tab's (scrolling) content: after a
+            // comparison the compare tab is taller than the window.
+            if have_quant && matches!(*p.tab, SideTab::Quantize | SideTab::Compare) {
+                egui::Panel::bottom("side-export")
+                    .resizable(false)
+                    .show(ui, |ui| export(ui, p.export_path, want_export));
+            }
             egui::ScrollArea::vertical()
                 .id_salt(("side", *p.tab as u8))
                 .auto_shrink([false, false])
@@ -77,7 +84,6 @@ pub fn panel(
                     }
                     SideTab::Quantize => {
                         cmds.extend(p.quantize.ui(ui, busy, &doc.keep_float));
-                        export(ui, have_quant, p.export_path, want_export);
                     }
                     SideTab::Compare => {
                         cmds.extend(p.compare.ui(
@@ -86,7 +92,6 @@ pub fn panel(
                             have_quant,
                             busy.is_some(),
                         ));
-                        export(ui, have_quant, p.export_path, want_export);
                     }
                     SideTab::Inspect => match doc.selected {
                         Some(i) if i < doc.loaded.graph.nodes.len() => {
@@ -111,12 +116,9 @@ pub fn panel(
         });
 }
 
-/// The export row (on the quantize and the compare tab, once quantized).
-fn export(ui: &mut egui::Ui, have_quant: bool, path: &mut String, want: &mut bool) {
-    if !have_quant {
-        return;
-    }
-    ui.separator();
+/// The export row (below the quantize and the compare tab, once quantized).
+fn export(ui: &mut egui::Ui, path: &mut String, want: &mut bool) {
+    ui.add_space(4.0);
     ui.label("Export");
     ui.add(egui::TextEdit::singleline(path).desired_width(f32::INFINITY));
     if ui

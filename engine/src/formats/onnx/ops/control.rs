@@ -184,7 +184,12 @@ fn call(
             name: label.to_string(),
             op: Op::Custom {
                 name: op.into(),
-                attrs,
+                // Written back as the TFLite builtin (code and options union tag).
+                attrs: crate::formats::tflite::schema::kept_builtin_attrs(op)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .chain(attrs)
+                    .collect(),
             },
             inputs,
             outputs: outputs.clone(),
