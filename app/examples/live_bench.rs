@@ -123,10 +123,12 @@ fn main() {
         let f = || LiveModel {
             name: "float".into(),
             graph: g.clone(),
+            numerics: Default::default(),
         };
         let i = || LiveModel {
             name: "int8".into(),
             graph: q.clone(),
+            numerics: Default::default(),
         };
         let fmt = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:.2}"));
         let (fps, l, e) = run(vec![f()], &frames, secs);

@@ -307,6 +307,65 @@ fn eval_json_and_compare_report() {
     for f in ["report.md", "accuracy.png", "layers.png"] {
         assert!(rep.join(f).is_file(), "{f}");
     }
+    // The default numerics are LiteRT's; `--numerics reference` computes TFLite Micro's.
+    assert_eq!(r["quant"]["model"]["numerics"], "litert", "{r}");
+    for cmd in [
+        vec!["compare", &digits(), q.to_str().expect("p")],
+        vec!["eval", q.to_str().expect("p")],
+    ] {
+        let mut args = cmd.clone();
+        args.extend([
+            "--data",
+            data.to_str().expect("p"),
+            "--numerics",
+            "reference",
+        ]);
+        let o = pocket(&args);
+        assert!(
+            o.status.success() && text(&o).contains("int8 numerics: reference"),
+            "{}",
+            text(&o)
+        );
+    }
+    // A target recorded by `convert --numerics` is the default of the model's later runs.
+    let qr = dir.join("qr.tflite");
+    let o = pocket(&[
+        "convert",
+        &digits(),
+        "-o",
+        qr.to_str().expect("p"),
+        "--mode",
+        "int8",
+        "--calib",
+        calib.to_str().expect("p"),
+        "--numerics",
+        "reference",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = pocket(&[
+        "eval",
+        qr.to_str().expect("p"),
+        "--data",
+        data.to_str().expect("p"),
+    ]);
+    assert!(
+        text(&o).contains("int8 numerics: reference"),
+        "{}",
+        text(&o)
+    );
+    let o = pocket(&[
+        "eval",
+        &digits(),
+        "--data",
+        data.to_str().expect("p"),
+        "--numerics",
+        "tpu",
+    ]);
+    assert!(
+        !o.status.success() && text(&o).contains("reference"),
+        "{}",
+        text(&o)
+    );
     // Data whose classes the model does not know.
     let bad = dir.join("bad").join("giraffe");
     std::fs::create_dir_all(&bad).expect("dir");

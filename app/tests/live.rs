@@ -48,10 +48,12 @@ fn models(name: &str) -> Vec<LiveModel> {
         LiveModel {
             name: "float".into(),
             graph: g,
+            numerics: Default::default(),
         },
         LiveModel {
             name: "int8".into(),
             graph: q,
+            numerics: Default::default(),
         },
     ]
 }
@@ -64,6 +66,7 @@ fn start_float(g: Arc<Graph>, spec: SourceSpec) -> Pipeline {
         vec![LiveModel {
             name: "float".into(),
             graph: g,
+            numerics: Default::default(),
         }],
         pre,
         || {},
@@ -264,6 +267,7 @@ fn bad_sources_and_models_give_errors() {
         vec![LiveModel {
             name: "float".into(),
             graph: g,
+            numerics: Default::default(),
         }],
         gray,
         || {},

@@ -131,6 +131,19 @@ fn quantize_with_a_small_calibration_set_and_compare() {
     let r = h.state().report().expect("report");
     assert_eq!(r.float.samples, 15);
     assert!(!r.layers.is_empty());
+    assert_eq!(r.quant.model.numerics, "litert");
+    // The target picker: a microcontroller's numerics, measured on the next Compare.
+    h.get_by_role(Role::ComboBox).click();
+    h.run_steps(2);
+    h.get_by_label("microcontroller (TFLite Micro)").click();
+    h.run_steps(2);
+    h.get_by_label_contains("measured with the litert numerics");
+    h.get_by_role_and_label(Role::Button, "Compare").click();
+    step_until(&mut h, "the second comparison", |a| {
+        a.report()
+            .is_some_and(|r| r.quant.model.numerics == "reference")
+            && !a.busy()
+    });
     let _ = std::fs::remove_dir_all(&data);
 }
 

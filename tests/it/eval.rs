@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pocket_engine::Graph;
 use pocket_engine::data::dataset::Dataset;
 use pocket_engine::data::folder;
 use pocket_engine::data::image::{Preprocess, ResizeMode};
 use pocket_engine::eval::{self, Hooks, Models};
 use pocket_engine::formats::{npy, tflite};
 use pocket_engine::quant::{self, Mode, QuantHooks, Recipe};
+use pocket_engine::{Graph, SessionOptions};
 use pocket_tests::{cases, oracle};
 
 use crate::scratch;
@@ -62,7 +62,14 @@ fn sample_models_keep_accuracy_in_int8() {
             quant: &q,
             quant_bytes: 1,
         };
-        let r = eval::compare(&m, &ds, &pre, 2, &Hooks::default()).expect("compare");
+        let r = eval::compare(
+            &m,
+            &ds,
+            &pre,
+            &SessionOptions::threads(2),
+            &Hooks::default(),
+        )
+        .expect("compare");
         println!(
             "{name}: float {:.2}% int8 {:.2}% agreement {:.2}% ({} images)",
             100.0 * r.float.top1,
@@ -188,7 +195,7 @@ fn dataset_layouts_csv_npy() {
         1,
         &ds,
         &Preprocess::for_input(&g, 0),
-        1,
+        &SessionOptions::threads(1),
         &Hooks::default(),
     )
     .expect("eval");
@@ -196,7 +203,15 @@ fn dataset_layouts_csv_npy() {
     // Class folders of .npy arrays.
     let (pre, npy_dir) = npy_dataset(&g, &src, &dir);
     let ds = Dataset::open(&npy_dir, &g.meta.labels, 10).expect("npy dataset");
-    let r = eval::evaluate(&g, 1, &ds, &pre, 1, &Hooks::default()).expect("eval");
+    let r = eval::evaluate(
+        &g,
+        1,
+        &ds,
+        &pre,
+        &SessionOptions::threads(1),
+        &Hooks::default(),
+    )
+    .expect("eval");
     assert_eq!((r.samples, r.top1), (2, 1.0));
 }
 
@@ -238,7 +253,15 @@ fn dataset_layout_npz() {
         ds.samples.iter().map(|s| s.label).collect::<Vec<_>>(),
         vec![3, 8]
     );
-    let r = eval::evaluate(&g, 1, &ds, &pre, 1, &Hooks::default()).expect("eval");
+    let r = eval::evaluate(
+        &g,
+        1,
+        &ds,
+        &pre,
+        &SessionOptions::threads(1),
+        &Hooks::default(),
+    )
+    .expect("eval");
     assert_eq!((r.samples, r.top1), (2, 1.0));
 }
 
@@ -264,7 +287,7 @@ fn bad_data_is_reported_clearly() {
         1,
         &ds,
         &Preprocess::for_input(&g, 0),
-        1,
+        &SessionOptions::threads(1),
         &Hooks::default(),
     )
     .expect("eval");
@@ -316,7 +339,14 @@ fn compare_without_labels_measures_every_output() {
         quant: &q,
         quant_bytes: 1,
     };
-    let r = eval::compare(&m, &ds, &pre, 2, &Hooks::default()).expect("compare");
+    let r = eval::compare(
+        &m,
+        &ds,
+        &pre,
+        &SessionOptions::threads(2),
+        &Hooks::default(),
+    )
+    .expect("compare");
     assert!(!r.labelled && r.float.top1.is_nan() && r.quant.confusion.is_empty());
     assert_eq!(r.quant.samples as usize, ds.samples.len());
     assert!(r.agreement > 0.8, "agreement {}", r.agreement);
@@ -368,7 +398,7 @@ fn compare_without_labels_measures_every_output() {
         &m,
         &ds,
         &Preprocess::for_input(&c.graph, 0),
-        1,
+        &SessionOptions::threads(1),
         &Hooks::default(),
     )
     .expect("compare a feature map");

@@ -34,6 +34,8 @@ pub struct LiveModel {
     pub name: String,
     /// The graph.
     pub graph: Arc<Graph>,
+    /// Its int8 arithmetic (the user's target).
+    pub numerics: pocket_engine::Numerics,
 }
 
 /// A captured frame.
@@ -200,10 +202,7 @@ impl Pipeline {
             .map(|m| {
                 Session::new(
                     &m.graph,
-                    &SessionOptions {
-                        threads: 1,
-                        ..Default::default()
-                    },
+                    &SessionOptions::threads(1).with_numerics(m.numerics),
                 )
                 .map_err(|e| format!("{}: {}", m.name, e.chain()))
             })

@@ -30,6 +30,11 @@ pub struct Args {
     /// Worker threads for inference (default: all cores).
     #[arg(long, value_name = "N", value_parser = super::at_least_one)]
     threads: Option<usize>,
+    /// Int8 numerics: `litert` (phone/desktop CPU, LiteRT's default path) or `reference`
+    /// (microcontroller, TFLite Micro). Default: the `target` of the recipe beside the quantized
+    /// model, else `litert`.
+    #[arg(long, value_name = "litert|reference")]
+    numerics: Option<pocket_engine::Numerics>,
     #[command(flatten)]
     pre: super::PreprocessArgs,
     #[command(flatten)]
@@ -58,7 +63,10 @@ pub fn run(a: Args) -> Result<()> {
         &pair,
         &a.data,
         Some(pre),
-        a.threads,
+        (
+            a.threads,
+            pocket_engine::quant::recipe::numerics_for(&a.quant, a.numerics)?,
+        ),
         &progress,
         &AtomicBool::new(false),
     )?;
@@ -81,8 +89,8 @@ pub fn run(a: Args) -> Result<()> {
         eprintln!("note: {note}");
     }
     println!(
-        "{} samples, {:.1} images/s",
-        r.quant.samples, r.images_per_second
+        "{} samples, {:.1} images/s, int8 numerics: {}",
+        r.quant.samples, r.images_per_second, r.quant.model.numerics
     );
     println!("              float      quantized");
     if r.labelled {

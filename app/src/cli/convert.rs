@@ -50,6 +50,11 @@ pub struct Args {
     /// Keep nodes in float: a node name or a regular expression over node and op names.
     #[arg(long = "keep-float", value_name = "PATTERN")]
     keep_float: Vec<String>,
+    /// The target the model is for, recorded as the recipe's `target`: `litert` (phone/desktop
+    /// CPU) or `reference` (microcontroller, TFLite Micro). `pocket run`, `bench`, `eval` and
+    /// `compare` then compute its int8 arithmetic by default. Overrides a --recipe's target.
+    #[arg(long, value_name = "litert|reference")]
+    numerics: Option<pocket_engine::Numerics>,
     #[command(flatten)]
     pre: super::PreprocessArgs,
     #[command(flatten)]
@@ -186,7 +191,10 @@ pub fn run(a: Args) -> Result<()> {
         );
         return Ok(());
     }
-    let r = recipe(&a)?;
+    let mut r = recipe(&a)?;
+    if let Some(n) = a.numerics {
+        r.target = Some(n);
+    }
     if r.mode == Mode::Int8 && a.calib.is_none() {
         bail!("--mode int8 needs calibration data: --calib DIR (a folder of images or .npy files)");
     }

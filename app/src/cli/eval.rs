@@ -26,6 +26,11 @@ pub struct Args {
     /// Worker threads for inference (default: all cores).
     #[arg(long, value_name = "N", value_parser = super::at_least_one)]
     threads: Option<usize>,
+    /// Int8 numerics: `litert` (phone/desktop CPU, LiteRT's default path) or `reference`
+    /// (microcontroller, TFLite Micro). Default: the `target` of the recipe beside the model, else
+    /// `litert`.
+    #[arg(long, value_name = "litert|reference")]
+    numerics: Option<pocket_engine::Numerics>,
     #[command(flatten)]
     pre: super::PreprocessArgs,
     #[command(flatten)]
@@ -45,7 +50,10 @@ pub fn run(a: Args) -> Result<()> {
         tasks::open::file_size(&a.model),
         &a.data,
         Some(pre),
-        a.threads,
+        (
+            a.threads,
+            pocket_engine::quant::recipe::numerics_for(&a.model, a.numerics)?,
+        ),
         &progress,
         &AtomicBool::new(false),
     )?;
@@ -65,13 +73,14 @@ pub fn run(a: Args) -> Result<()> {
         return Ok(());
     }
     println!(
-        "{}: top-1 {:.2}%, top-5 {:.2}% on {} samples ({:.1} images/s, {:.3} ms per inference)",
+        "{}: top-1 {:.2}%, top-5 {:.2}% on {} samples ({:.1} images/s, {:.3} ms per inference; int8 numerics: {})",
         a.model.display(),
         100.0 * r.top1,
         100.0 * r.top5,
         r.samples,
         r.images_per_second,
-        r.latency_ms
+        r.latency_ms,
+        r.model.numerics
     );
     for (name, (n, acc)) in r.classes.iter().zip(&r.per_class) {
         println!("  {name:<20} {:>6.2}%  ({n} samples)", 100.0 * acc);

@@ -267,6 +267,7 @@ impl StudioApp {
                     quant: q.graph.clone(),
                     quant_bytes: q.bytes.len(),
                     data,
+                    numerics: doc.numerics,
                 };
                 self.start_job(job, "comparing");
             }
@@ -283,9 +284,13 @@ impl StudioApp {
                     );
                     return;
                 }
+                // The recipe records the target chosen in the studio (LiteRT's is the default).
+                let mut recipe = q.recipe.clone();
+                recipe.target =
+                    (doc.numerics != pocket_engine::Numerics::Litert).then_some(doc.numerics);
                 let job = Job::Export {
                     bytes: q.bytes.clone(),
-                    recipe: Some(q.recipe.clone()),
+                    recipe: Some(recipe),
                     report: doc.report.clone().map(Box::new),
                     path,
                     source: Some(source),
@@ -298,11 +303,13 @@ impl StudioApp {
                 let mut models = vec![LiveModel {
                     name: "float".into(),
                     graph: doc.graph().clone(),
+                    numerics: doc.numerics,
                 }];
                 if let Some(q) = &doc.quant {
                     models.push(LiveModel {
                         name: "quantized".into(),
                         graph: q.graph.clone(),
+                        numerics: doc.numerics,
                     });
                 }
                 let pre = self.live.pre.clone().unwrap_or_else(|| {
@@ -464,6 +471,9 @@ impl StudioApp {
                     // The live view restarts with both models; it uses the calibration's
                     // preprocessing, which the applied recipe records.
                     doc.quantizing = None;
+                    if let Some(t) = recipe.target {
+                        doc.numerics = t;
+                    }
                     let pre = recipe.preprocess.clone();
                     doc.set_quantized(Quantized {
                         graph,
@@ -668,7 +678,6 @@ impl StudioApp {
                     &mut cmds,
                     &mut want_export,
                 );
-                let doc = &*doc;
                 egui::CentralPanel::default().show(ui, |ui| {
                     ui.horizontal(|ui| {
                         ui.selectable_value(&mut self.tab, Tab::Graph, "Graph");
@@ -700,6 +709,7 @@ impl StudioApp {
                                     st.as_ref().map(|(a, b)| (a, b)),
                                     self.live_result.as_ref(),
                                     &self.live_names,
+                                    &mut doc.numerics,
                                 ));
                             });
                         }

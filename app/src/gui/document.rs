@@ -8,10 +8,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pocket_engine::Graph;
 use pocket_engine::data::image::Preprocess;
 use pocket_engine::eval::{CompareReport, layers};
 use pocket_engine::quant::Recipe;
+use pocket_engine::{Graph, Numerics};
 
 use super::panels::inspector::data::Cache;
 use super::worker::Loaded;
@@ -59,13 +59,15 @@ pub struct Document {
     pub weight_stats: Cache,
     /// An export asked to overwrite an existing file.
     pub pending_export: Option<PendingExport>,
+    /// The int8 arithmetic of the user's target, for compare and live (and the exported
+    /// recipe's `target`): from the recipe beside the model, else LiteRT's.
+    pub numerics: Numerics,
 }
 
 impl Document {
     /// A freshly opened model.
     pub fn new(loaded: Box<Loaded>) -> Self {
         Document {
-            loaded,
             keep_float: BTreeSet::new(),
             quantizing: None,
             quant: None,
@@ -75,6 +77,9 @@ impl Document {
             selected: None,
             weight_stats: Cache::default(),
             pending_export: None,
+            numerics: pocket_engine::quant::recipe::numerics_for(&loaded.path, None)
+                .unwrap_or_default(),
+            loaded,
         }
     }
 

@@ -43,6 +43,7 @@ pub enum Job {
         quant: Arc<Graph>,
         quant_bytes: usize,
         data: PathBuf,
+        numerics: pocket_engine::Numerics,
     },
     /// Write the model, its recipe (`.recipe.json`) and, when there is one, the comparison
     /// report (`<stem>_report/`), all or nothing; `source` (the open model) is never
@@ -307,6 +308,7 @@ fn run(
             quant,
             quant_bytes,
             data,
+            numerics,
         } => {
             let progress = |d: usize, t: usize| send(EventKind::Progress(d, t, "comparing"));
             let pair = tasks::compare::Pair {
@@ -315,7 +317,8 @@ fn run(
                 quant: &quant,
                 quant_bytes,
             };
-            let r = tasks::compare::compare(&pair, &data, None, None, &progress, cancel)?;
+            let r =
+                tasks::compare::compare(&pair, &data, None, (None, numerics), &progress, cancel)?;
             EventKind::Compared(Box::new(r))
         }
         Job::Export {

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Result, bail};
-use pocket_engine::Graph;
 use pocket_engine::data::dataset::Dataset;
 use pocket_engine::data::image::Preprocess;
 use pocket_engine::eval::{self, CompareReport, EvalReport, Hooks, Models};
+use pocket_engine::{Graph, Numerics, SessionOptions};
 
 use super::{Progress, defaults};
 
@@ -70,16 +70,17 @@ pub struct Pair<'a> {
 }
 
 /// Compare `pair` on the data at `data` (labelled or not, see `compare_data`). `preprocess`: `None` for the float model's
-/// own; `threads`: `None` for every core. `progress` sees (samples done, total).
+/// own; `threads`: `None` for every core; `numerics`: the int8 arithmetic of the target.
+/// `progress` sees (samples done, total).
 pub fn compare(
     pair: &Pair<'_>,
     data: &Path,
     preprocess: Option<Preprocess>,
-    threads: Option<usize>,
+    (threads, numerics): (Option<usize>, Numerics),
     progress: Progress<'_>,
     cancel: &AtomicBool,
 ) -> Result<CompareReport> {
-    let threads = defaults::threads(threads)?;
+    let opts = SessionOptions::threads(defaults::threads(threads)?).with_numerics(numerics);
     let (ds, note) = compare_data(data, pair.float, pair.quant)?;
     let pre = preprocess.unwrap_or_else(|| Preprocess::for_input(pair.float, 0));
     let m = Models {
@@ -92,7 +93,7 @@ pub fn compare(
         progress: Some(progress),
         cancel: Some(cancel),
     };
-    let mut report = eval::compare(&m, &ds, &pre, threads, &hooks)?;
+    let mut report = eval::compare(&m, &ds, &pre, &opts, &hooks)?;
     report.note = note;
     Ok(report)
 }
@@ -103,11 +104,11 @@ pub fn evaluate(
     bytes: usize,
     data: &Path,
     preprocess: Option<Preprocess>,
-    threads: Option<usize>,
+    (threads, numerics): (Option<usize>, Numerics),
     progress: Progress<'_>,
     cancel: &AtomicBool,
 ) -> Result<EvalReport> {
-    let threads = defaults::threads(threads)?;
+    let opts = SessionOptions::threads(defaults::threads(threads)?).with_numerics(numerics);
     let classes = eval::classifier_classes(g)?;
     let ds = dataset(data, &g.meta.labels, classes)?;
     let pre = preprocess.unwrap_or_else(|| Preprocess::for_input(g, 0));
@@ -115,5 +116,5 @@ pub fn evaluate(
         progress: Some(progress),
         cancel: Some(cancel),
     };
-    Ok(eval::evaluate(g, bytes, &ds, &pre, threads, &hooks)?)
+    Ok(eval::evaluate(g, bytes, &ds, &pre, &opts, &hooks)?)
 }

@@ -73,15 +73,9 @@ struct Run {
 }
 
 impl Run {
-    fn new(g: &Graph, classes: usize, threads: usize) -> Result<Run> {
+    fn new(g: &Graph, classes: usize, opts: &SessionOptions) -> Result<Run> {
         Ok(Run {
-            session: Session::new(
-                g,
-                &SessionOptions {
-                    threads,
-                    ..Default::default()
-                },
-            )?,
+            session: Session::new(g, opts)?,
             cls: Classification::new(classes),
             time: 0.0,
         })
@@ -137,11 +131,11 @@ pub fn evaluate(
     model_bytes: usize,
     ds: &Dataset,
     pre: &Preprocess,
-    threads: usize,
+    opts: &SessionOptions,
     hooks: &Hooks<'_>,
 ) -> Result<EvalReport> {
     let classes = classifier_classes(g)?;
-    let mut run = Run::new(g, classes, threads)?;
+    let mut run = Run::new(g, classes, opts)?;
     let t0 = Instant::now();
     let skipped = each_sample(ds, g, pre, hooks, |x, label| {
         let t = Instant::now();
@@ -188,7 +182,7 @@ pub fn compare(
     m: &Models<'_>,
     ds: &Dataset,
     pre: &Preprocess,
-    threads: usize,
+    opts: &SessionOptions,
     hooks: &Hooks<'_>,
 ) -> Result<CompareReport> {
     let (fg, qg, f_bytes, q_bytes) = (m.float, m.quant, m.float_bytes, m.quant_bytes);
@@ -213,8 +207,8 @@ pub fn compare(
     }
     let n_classes = if labelled { classes.unwrap_or(0) } else { 0 };
     let (mut fr, mut qr) = (
-        Run::new(fg, n_classes, threads)?,
-        Run::new(qg, n_classes, threads)?,
+        Run::new(fg, n_classes, opts)?,
+        Run::new(qg, n_classes, opts)?,
     );
     let mut outputs = vec![Agreement::default(); fg.outputs.len()];
     // Quantized tensors with a float twin of the same name and shape.

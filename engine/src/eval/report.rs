@@ -26,6 +26,9 @@ pub struct ModelInfo {
     pub macs: u64,
     /// Estimated peak bytes of intermediate tensors under the execution plan.
     pub peak_activation_bytes: usize,
+    /// The int8 numerics it ran with: `litert` (phone/desktop CPU, LiteRT's default path) or
+    /// `reference` (microcontroller, TFLite Micro).
+    pub numerics: String,
 }
 
 /// Accuracy of one model on one dataset.
@@ -164,6 +167,7 @@ fn model_info(g: &Graph, file_bytes: usize, s: &Session) -> ModelInfo {
         weight_bytes_by_layer: by_layer,
         macs: sum.macs,
         peak_activation_bytes: s.peak_activation_bytes(),
+        numerics: s.numerics().name().to_string(),
     }
 }
 
@@ -287,7 +291,7 @@ impl EvalReport {
             &dir.join("per_class.png"),
         )?;
         let mut md = format!(
-            "# {title}\n\n| metric | value |\n|---|---|\n| top-1 | {} |\n| top-5 | {} |\n| samples | {} (skipped {}) |\n| latency | {:.3} ms |\n| throughput | {:.1} images/s |\n| file | {} |\n| MACs | {} |\n| peak activations | {} |\n\n![per class](per_class.png)\n\n![confusion](confusion.png)\n",
+            "# {title}\n\n| metric | value |\n|---|---|\n| top-1 | {} |\n| top-5 | {} |\n| samples | {} (skipped {}) |\n| latency | {:.3} ms |\n| throughput | {:.1} images/s |\n| file | {} |\n| MACs | {} |\n| peak activations | {} |\n| int8 numerics | {} |\n\n![per class](per_class.png)\n\n![confusion](confusion.png)\n",
             pct(self.top1),
             pct(self.top5),
             self.samples,
@@ -296,7 +300,8 @@ impl EvalReport {
             self.images_per_second,
             mib(self.model.file_bytes),
             self.model.macs,
-            mib(self.model.peak_activation_bytes)
+            mib(self.model.peak_activation_bytes),
+            self.model.numerics
         );
         md.push_str("\n```json\n");
         md.push_str(&serde_json::to_string_pretty(&self.preprocess).unwrap_or_default());
@@ -374,7 +379,7 @@ impl CompareReport {
                 pct(q.top5)
             ));
         }
-        md.push_str(&format!("| file size | {} | {} ({:.2}x) |\n| latency (ours) | {:.3} ms | {:.3} ms |\n| MACs | {} | {} |\n| peak activations | {} | {} |\n", mib(f.model.file_bytes), mib(q.model.file_bytes), self.size_ratio, f.latency_ms, q.latency_ms, f.model.macs, q.model.macs, mib(f.model.peak_activation_bytes), mib(q.model.peak_activation_bytes)));
+        md.push_str(&format!("| file size | {} | {} ({:.2}x) |\n| latency (ours) | {:.3} ms | {:.3} ms |\n| MACs | {} | {} |\n| peak activations | {} | {} |\n| int8 numerics | {} | {} |\n", mib(f.model.file_bytes), mib(q.model.file_bytes), self.size_ratio, f.latency_ms, q.latency_ms, f.model.macs, q.model.macs, mib(f.model.peak_activation_bytes), mib(q.model.peak_activation_bytes), f.model.numerics, q.model.numerics));
         md.push_str("\n## Outputs\n\n| output | shape | SQNR dB | cosine | max abs error | mean abs error | float RMS |\n|---|---|---|---|---|---|---|\n");
         for o in &self.outputs {
             md.push_str(&format!(

@@ -91,6 +91,7 @@ pub fn panel(
                             doc.report.as_ref(),
                             have_quant,
                             busy.is_some(),
+                            &mut doc.numerics,
                         ));
                     }
                     SideTab::Inspect => match doc.selected {

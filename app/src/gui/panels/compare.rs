@@ -29,9 +29,19 @@ impl ComparePanel {
         report: Option<&CompareReport>,
         have_quant: bool,
         busy: bool,
+        numerics: &mut pocket_engine::Numerics,
     ) -> Vec<Command> {
         let mut out = Vec::new();
         ui.heading("Compare");
+        ui.horizontal(|ui| {
+            super::numerics_picker(ui, "compare-numerics", numerics);
+        });
+        if let Some(r) = report.filter(|r| r.quant.model.numerics != numerics.name()) {
+            ui.weak(format!(
+                "The report below was measured with the {} numerics: press Compare to measure with this target.",
+                r.quant.model.numerics
+            ));
+        }
         ui.horizontal(|ui| {
             ui.label("Images")
                 .on_hover_text("Any folder of images or .npy arrays. With one sub-folder per class (or a labels.csv) matching a classifier's labels, accuracy is measured too.");

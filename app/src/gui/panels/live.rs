@@ -205,6 +205,7 @@ impl LivePanel {
         running: Option<(&Status, &Stats)>,
         result: Option<&LiveResult>,
         names: &[String],
+        numerics: &mut pocket_engine::Numerics,
     ) -> Vec<Command> {
         let mut out = Vec::new();
         self.poll_cameras();
@@ -236,6 +237,11 @@ impl LivePanel {
                 if let Some(p) = self.edited_pre() {
                     out.push(Command::LivePreprocess(p));
                 }
+                out.push(Command::LiveStart(self.spec()));
+            }
+            ui.separator();
+            // A new target applies from the next start: restart a running view with it.
+            if super::numerics_picker(ui, "live-numerics", numerics) && running.is_some() {
                 out.push(Command::LiveStart(self.spec()));
             }
             if matches!(&self.cameras, Some(Ok(v)) if v.is_empty()) {

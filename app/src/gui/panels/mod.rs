@@ -77,3 +77,19 @@ pub fn sample_root() -> PathBuf {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-models");
     p.canonicalize().unwrap_or(p)
 }
+
+/// The target picker: which int8 arithmetic compare and live compute.
+pub fn numerics_picker(ui: &mut egui::Ui, id: &str, n: &mut pocket_engine::Numerics) -> bool {
+    let before = *n;
+    ui.label("Target").on_hover_text(
+        "The int8 arithmetic to compute: a phone, laptop or Raspberry Pi runs LiteRT's default CPU path (XNNPACK); a microcontroller runs TFLite Micro, whose arithmetic is LiteRT's reference kernels. The exported recipe records it.",
+    );
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(n.describe())
+        .show_ui(ui, |ui| {
+            for c in pocket_engine::Numerics::ALL {
+                ui.selectable_value(n, c, c.describe());
+            }
+        });
+    *n != before
+}
