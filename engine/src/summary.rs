@@ -101,6 +101,8 @@ pub struct KeptNode {
     pub op: String,
     /// Attributes, readable (`hidden_size = 128`).
     pub attrs: Vec<(String, String)>,
+    /// The session runs it (control flow, resource variables, CALL_ONCE); else nothing can.
+    pub runs: bool,
 }
 
 fn subgraph_infos(g: &Graph) -> Vec<SubgraphInfo> {
@@ -174,6 +176,7 @@ fn kept_nodes(g: &Graph) -> Vec<KeptNode> {
                         .iter()
                         .map(|(k, v)| (k.clone(), v.to_string()))
                         .collect(),
+                    runs: crate::runtime::runs_kept_op(&n.op),
                 });
             }
         }
@@ -248,6 +251,8 @@ pub fn summarize(g: &Graph) -> Summary {
         let reason = match &n.op {
             Op::Dequantize if const_in(n.input(0)) => None,
             Op::Densify if n.input(0).is_some_and(|t| g.tensors[t].sparsity.is_some()) => None,
+            // Control flow and state run in the session itself.
+            op @ Op::Custom { .. } if crate::runtime::runs_kept_op(op) => None,
             op => ops::unsupported_reason(op, &dts).or_else(|| {
                 let odd = n
                     .inputs

@@ -73,7 +73,10 @@ fn print_kept(s: &Summary) {
     for k in &s.kept {
         by_op.entry(&k.op).or_default().push(k);
     }
-    println!("Kept ops without a kernel ({} nodes):", s.kept.len());
+    println!(
+        "Kept ops ({} nodes; control flow and state run in the session, the others have no kernel):",
+        s.kept.len()
+    );
     for (op, nodes) in by_op {
         let first = nodes[0];
         let mut attrs: String = first
@@ -87,11 +90,12 @@ fn print_kept(s: &Summary) {
         }
         let n = nodes.len();
         println!(
-            "  {op} ({n} node{}, first: subgraph {} node {} '{}') {attrs}",
+            "  {op} ({n} node{}, first: subgraph {} node {} '{}'){} {attrs}",
             if n == 1 { "" } else { "s" },
             first.subgraph,
             first.node,
-            first.name
+            first.name,
+            if first.runs { ", runs" } else { "" }
         );
     }
 }

@@ -19,6 +19,12 @@ mod body;
 mod control;
 mod fuse;
 
+/// Whether a session runs this kept op itself (control flow, resource variables, CALL_ONCE)
+/// although no kernel computes it.
+pub fn runs_kept_op(op: &crate::ir::Op) -> bool {
+    Control::of(op).is_some()
+}
+
 /// Options of a session.
 #[derive(Debug, Clone)]
 pub struct SessionOptions {

@@ -33,9 +33,6 @@ impl ComparePanel {
     ) -> Vec<Command> {
         let mut out = Vec::new();
         ui.heading("Compare");
-        ui.horizontal(|ui| {
-            super::numerics_picker(ui, "compare-numerics", numerics);
-        });
         if let Some(r) = report.filter(|r| r.quant.model.numerics != numerics.name()) {
             ui.weak(format!(
                 "The report below was measured with the {} numerics: press Compare to measure with this target.",
@@ -60,6 +57,9 @@ impl ComparePanel {
             {
                 out.push(Command::Compare(self.data.trim().into()));
             }
+        });
+        ui.horizontal(|ui| {
+            super::numerics_picker(ui, "compare-numerics", numerics);
         });
         if !have_quant {
             ui.weak("Quantize the model first.");
