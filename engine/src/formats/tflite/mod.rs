@@ -5,7 +5,7 @@ pub mod builder;
 pub mod fb;
 pub mod flexbuf;
 pub mod metadata;
-mod options;
+pub(crate) mod options;
 mod options_table;
 mod read;
 pub mod schema;

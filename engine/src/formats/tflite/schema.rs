@@ -199,36 +199,6 @@ pub fn builtin_name(c: i32) -> String {
         .map_or_else(|| format!("BUILTIN_{c}"), |(_, n)| n.to_string())
 }
 
-/// The attributes that make an `Op::Custom` named after a builtin the IR keeps (`IF`,
-/// `WHILE`, `CALL_ONCE`, ...) write back as that builtin: its code and, when the schema has an
-/// options table named after it (`IfOptions`), that table's union tag. The options fields
-/// themselves are the caller's attributes. `None` for a name the schema does not define.
-pub fn kept_builtin_attrs(name: &str) -> Option<Vec<(String, crate::ir::AttrValue)>> {
-    use crate::ir::AttrValue;
-    let code = decoded()
-        .chain(super::options_table::BUILTIN_NAMES)
-        .find(|(_, n)| *n == name)?
-        .0;
-    let camel: String = name
-        .split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next().map_or_else(String::new, |f| {
-                f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase()
-            })
-        })
-        .collect();
-    let table = format!("{camel}Options");
-    let mut attrs = vec![("builtin_code".to_string(), AttrValue::Int(code.into()))];
-    if let Some(t) = super::options_table::OPTIONS
-        .iter()
-        .find(|t| t.name == table)
-    {
-        attrs.push(("options_tag".into(), AttrValue::Int(t.tag.into())));
-    }
-    Some(attrs)
-}
-
 fn padding(v: i8) -> Result<Padding> {
     match v {
         0 => Ok(Padding::Same),

@@ -185,7 +185,7 @@ fn call(
             op: Op::Custom {
                 name: op.into(),
                 // Written back as the TFLite builtin (code and options union tag).
-                attrs: crate::formats::tflite::schema::kept_builtin_attrs(op)
+                attrs: crate::formats::tflite::options::kept_builtin_attrs(op)
                     .unwrap_or_default()
                     .into_iter()
                     .chain(attrs)
