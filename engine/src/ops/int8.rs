@@ -319,7 +319,16 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             // Alpha broadcasts to the input's shape (shape inference checked it).
             let shape = ew::broadcast_shape(&x.shape, &a.shape).unwrap_or_else(|| x.shape.clone());
             let mut v = crate::arena::take::<i8>(shape.iter().product());
-            ew::prelu(xs, &x.shape, al, &a.shape, &p, &mut v);
+            let c = x.shape.last().copied().unwrap_or(1);
+            let build = || Prepared::Int8Prelu(ew::PreluTable::new(al, &a.shape, &x.shape, &p));
+            let done = v.len() == xs.len()
+                && ctx.prepared(build, |prep| match prep {
+                    Prepared::Int8Prelu(Some(t)) => t.apply(xs, c, &mut v),
+                    _ => false,
+                });
+            if !done {
+                ew::prelu(xs, &x.shape, al, &a.shape, &p, &mut v);
+            }
             out(x.shape.clone(), v)
         })(),
         Op::Softmax { beta } => (|| {

@@ -120,6 +120,8 @@ pub enum Prepared {
     Int8Conv(Box<dyn crate::kernels::QConv>),
     /// A float convolution's packed weights.
     F32Conv(Box<dyn crate::kernels::F32Conv>),
+    /// An int8 PRELU's per-channel output tables (`None`: alpha is not per-channel).
+    Int8Prelu(Option<crate::kernels::int8::elementwise::PreluTable>),
 }
 
 impl<'a> EvalCtx<'a> {

@@ -147,6 +147,12 @@ impl ComparePanel {
             .height(110.0)
             .allow_scroll(false)
             .y_axis_label("file size (KiB)")
+            // The two bars at x = 0 and 1 are named on the axis; no other x marks.
+            .x_axis_formatter(|m, _| match m.value {
+                v if v == 0.0 => "float".into(),
+                v if v == 1.0 => "quantized".into(),
+                _ => String::new(),
+            })
             .show(ui, |p| p.bar_chart(BarChart::new("size KiB", sizes)));
         ui.label("Per-layer SQNR (dB, higher is better) — click a point to select the layer");
         let pts: Vec<[f64; 2]> = r

@@ -381,8 +381,112 @@ impl PreluParams {
     }
 }
 
-/// `reference_ops::BroadcastPrelu4DSlow` / `Prelu` (int8); alpha broadcasts to the input shape.
+impl PreluParams {
+    /// One output element: `reference_ops::Prelu`'s arithmetic for input `v` and alpha `a`.
+    #[inline]
+    pub fn one(&self, v: i8, a: i8) -> i8 {
+        let input_value = self.input_offset + v as i32;
+        let out = if input_value >= 0 {
+            multiply_by_quantized_multiplier(
+                input_value,
+                self.output_multiplier_1,
+                self.output_shift_1,
+            )
+        } else {
+            let alpha_value = self.alpha_offset + a as i32;
+            multiply_by_quantized_multiplier(
+                input_value.wrapping_mul(alpha_value),
+                self.output_multiplier_2,
+                self.output_shift_2,
+            )
+        };
+        clamp_i8(
+            out.wrapping_add(self.output_offset),
+            i8::MIN as i32,
+            i8::MAX as i32,
+        )
+    }
+}
+
+/// The 256 outputs of int8 PRELU for each channel of a per-channel alpha (one value per
+/// element of the input's last axis, or a single value — what converters write), built with
+/// [`PreluParams::one`]: applying it gives the numbers of [`prelu_reference`] without a
+/// multiply per element. A session builds it once per node when alpha is a constant.
+#[derive(Debug, Clone)]
+pub struct PreluTable(Vec<[i8; 256]>);
+
+impl PreluTable {
+    /// The table for `alpha` against inputs of `x_shape`, or `None` when alpha is not
+    /// per-channel for that shape.
+    pub fn new(
+        alpha: &[i8],
+        alpha_shape: &[usize],
+        x_shape: &[usize],
+        p: &PreluParams,
+    ) -> Option<Self> {
+        let c = x_shape.last().copied().unwrap_or(1);
+        let per_channel = c > 0
+            && (alpha.len() == c || alpha.len() == 1)
+            && alpha_shape.len() <= x_shape.len()
+            && alpha_shape.iter().rev().skip(1).all(|&d| d == 1);
+        // Indexed by the input's bits offset by 128, so that lookups need no bounds checks.
+        per_channel.then(|| {
+            PreluTable(
+                alpha
+                    .iter()
+                    .map(|&a| std::array::from_fn(|i| p.one((i as u8 ^ 0x80) as i8, a)))
+                    .collect(),
+            )
+        })
+    }
+
+    /// Apply to `x`, whose last axis has `c` elements; `false` (nothing written) when the
+    /// table is for another channel count.
+    pub fn apply(&self, x: &[i8], c: usize, out: &mut [i8]) -> bool {
+        let at = |v: i8| (v as u8 ^ 0x80) as usize;
+        match self.0.as_slice() {
+            [t] => {
+                for (o, &v) in out.iter_mut().zip(x) {
+                    *o = t[at(v)];
+                }
+            }
+            lut if lut.len() == c && c > 0 => {
+                for (xr, or) in x.chunks_exact(c).zip(out.chunks_exact_mut(c)) {
+                    for ((o, &v), t) in or.iter_mut().zip(xr).zip(lut) {
+                        *o = t[at(v)];
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// Int8 PRELU; alpha broadcasts to the input shape. Per-channel alphas go through a
+/// [`PreluTable`] when the input has enough rows to pay for building it, others through
+/// [`prelu_reference`].
 pub fn prelu(
+    x: &[i8],
+    x_shape: &[usize],
+    alpha: &[i8],
+    alpha_shape: &[usize],
+    p: &PreluParams,
+    out: &mut [i8],
+) {
+    let c = x_shape.last().copied().unwrap_or(1);
+    if x.len() >= 4 * 256 * alpha.len() && out.len() == x.len() {
+        if let Some(t) = PreluTable::new(alpha, alpha_shape, x_shape, p) {
+            if t.apply(x, c, out) {
+                return;
+            }
+        }
+    }
+    prelu_reference(x, x_shape, alpha, alpha_shape, p, out)
+}
+
+/// `reference_ops::BroadcastPrelu4DSlow` / `Prelu` (int8): the reference twin of [`prelu`].
+pub fn prelu_reference(
     x: &[i8],
     x_shape: &[usize],
     alpha: &[i8],
@@ -397,28 +501,7 @@ pub fn prelu(
         alpha,
         alpha_shape,
         &out_shape,
-        |v, a| {
-            let input_value = p.input_offset + v as i32;
-            let out = if input_value >= 0 {
-                multiply_by_quantized_multiplier(
-                    input_value,
-                    p.output_multiplier_1,
-                    p.output_shift_1,
-                )
-            } else {
-                let alpha_value = p.alpha_offset + a as i32;
-                multiply_by_quantized_multiplier(
-                    input_value.wrapping_mul(alpha_value),
-                    p.output_multiplier_2,
-                    p.output_shift_2,
-                )
-            };
-            clamp_i8(
-                out.wrapping_add(p.output_offset),
-                i8::MIN as i32,
-                i8::MAX as i32,
-            )
-        },
+        |v, a| p.one(v, a),
         out,
     )
 }
@@ -559,6 +642,41 @@ mod tests {
             squared_difference(&[3, -1], &[2], &[1], &[1], &[2], &p),
             vec![4, 4]
         );
+    }
+
+    #[test]
+    fn prelu_table_equals_the_reference() {
+        let p = PreluParams::new((0.05, -3), (0.01, 7), (0.04, 2));
+        for (x_shape, a_shape) in [
+            (vec![1, 32, 32, 16], vec![16]),
+            (vec![1, 32, 33, 16], vec![1, 1, 16]),
+            (vec![2, 32, 32, 3], vec![1, 1, 1, 3]),
+            (vec![1, 40, 40, 1], vec![1]),
+            (vec![1, 8, 8, 4], vec![8, 8, 4]),
+            (vec![1, 2, 2, 16], vec![16]),
+        ] {
+            let n: usize = x_shape.iter().product();
+            let x: Vec<i8> = (0..n).map(|i| (i * 37 % 256) as u8 as i8).collect();
+            let na: usize = a_shape.iter().product();
+            let al: Vec<i8> = (0..na).map(|i| (i * 91 % 256) as u8 as i8).collect();
+            let mut fast = stale(n);
+            super::prelu(&x, &x_shape, &al, &a_shape, &p, &mut fast);
+            let mut slow = stale(n);
+            super::prelu_reference(&x, &x_shape, &al, &a_shape, &p, &mut slow);
+            assert_eq!(fast, slow, "{x_shape:?} {a_shape:?}");
+            // The session's prepared table, whatever the input's size.
+            if let Some(t) = PreluTable::new(&al, &a_shape, &x_shape, &p) {
+                let mut prepared = stale(n);
+                assert!(t.apply(&x, x_shape[3], &mut prepared));
+                assert_eq!(prepared, slow, "{x_shape:?} {a_shape:?} (prepared)");
+            } else {
+                assert_eq!(
+                    a_shape,
+                    [8, 8, 4],
+                    "only the per-element alpha has no table"
+                );
+            }
+        }
     }
 
     #[test]
