@@ -33,6 +33,8 @@ pub trait F32Conv: Send + Sync + fmt::Debug {
 
 /// Prepares an int8 convolution: `(w, bias, geometry, requantization)`.
 pub type PrepareQConv = fn(&[i8], Option<&[i32]>, &ConvGeom, &ConvQuant) -> Box<dyn QConv>;
+/// `litert` int8 broadcast binary op: `(a, a_shape, b, b_shape, out_shape, params, out)`.
+pub type XBinary<P> = fn(&[i8], &[usize], &[i8], &[usize], &[usize], &P, &mut [i8]);
 /// Float depthwise convolution: `(x, w [1, kh, kw, oc], bias, geometry, act, out)`.
 pub type F32Depthwise = fn(&[f32], &[f32], Option<&[f32]>, &ConvGeom, Act, &mut [f32]);
 /// The rescale of an int8 FULLY_CONNECTED accumulator, one scale per unit.
@@ -71,6 +73,10 @@ pub struct Kernels {
     pub q_depthwise: PrepareQConv,
     /// Int8 ADD (`false`) or SUB (`true`) of same-shape inputs: `(a, b, params, sub, out)`.
     pub q_add: fn(&[i8], &[i8], &AddParams, bool, &mut [i8]),
+    /// `litert` int8 ADD / SUB with broadcasting (XNNPACK's arithmetic).
+    pub x_add: XBinary<crate::xnn::params::AddParams>,
+    /// `litert` int8 MUL with broadcasting (XNNPACK's arithmetic).
+    pub x_mul: XBinary<crate::xnn::params::MulParams>,
     /// Per-channel int8 FULLY_CONNECTED (LiteRT 2.3's double rescale).
     pub q_fully_connected: QFullyConnected,
     /// f32 → int8 QUANTIZE: `(x, scale, zero point, out)`.
@@ -99,6 +105,8 @@ pub fn generic() -> Kernels {
         q_conv: |w, bias, _, q| Box::new(RefQConv::new(w, bias, q, false)),
         q_depthwise: |w, bias, _, q| Box::new(RefQConv::new(w, bias, q, true)),
         q_add: int8::elementwise::add_same_shape,
+        x_add: crate::xnn::elementwise::add,
+        x_mul: crate::xnn::elementwise::mul,
         q_fully_connected: |(x, w, bias, dims), io, scales, oo, range, out| match scales {
             FcScales::Double(s) => int8::conv::fully_connected_per_channel_double(
                 x, w, bias, dims, io, s, oo, range, out,

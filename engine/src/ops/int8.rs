@@ -223,11 +223,11 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 _ => Ok(None),
             };
             if let Some(p) = xadd()? {
-                xnn::elementwise::add(a, xs, c, ys, &shape, &p, &mut v);
+                (table().x_add)(a, xs, c, ys, &shape, &p, &mut v);
                 return out(shape, v);
             }
             if let Some(p) = xmul()? {
-                xnn::elementwise::mul(a, xs, c, ys, &shape, &p, &mut v);
+                (table().x_mul)(a, xs, c, ys, &shape, &p, &mut v);
                 return out(shape, v);
             }
             match b.kind {

@@ -15,18 +15,29 @@ enum Row<'a> {
 
 /// The rows of a broadcast binary op: `(a row, b row, output range)` for each output row.
 /// Shapes are right-aligned; `out_shape` is the broadcast shape (shape inference checked it).
-fn for_rows<'a>(
+/// An iterator rather than a callback, so that the row loops inline into the SIMD builds.
+struct Rows<'a> {
+    a: &'a [i8],
+    b: &'a [i8],
+    out_shape: &'a [usize],
+    inner: usize,
+    bc: (bool, bool),
+    strides: (Vec<usize>, Vec<usize>),
+    idx: Vec<usize>,
+    at: (usize, usize),
+    row: usize,
+    rows: usize,
+}
+
+#[inline(always)]
+fn rows<'a>(
     a: &'a [i8],
     a_shape: &[usize],
     b: &'a [i8],
     b_shape: &[usize],
-    out_shape: &[usize],
-    mut f: impl FnMut(Row<'a>, Row<'a>, std::ops::Range<usize>),
-) {
+    out_shape: &'a [usize],
+) -> Rows<'a> {
     let n: usize = out_shape.iter().product();
-    if n == 0 {
-        return;
-    }
     let r = out_shape.len();
     let dim = |s: &[usize], d: usize| {
         if d + s.len() >= r {
@@ -62,7 +73,6 @@ fn for_rows<'a>(
         inner *= out_shape[d];
         k -= 1;
     }
-    let (a_bc, b_bc) = pattern.unwrap_or((false, false));
     // Strides of the outer dims 0..k for each input (0 where broadcast).
     let strides = |s: &[usize]| {
         let mut st = vec![0usize; r];
@@ -74,33 +84,55 @@ fn for_rows<'a>(
         }
         st
     };
-    let (sa, sb) = (strides(a_shape), strides(b_shape));
-    let mut idx = vec![0usize; k];
-    let (mut ia, mut ib) = (0usize, 0usize);
-    let rows = n / inner;
-    for row in 0..rows {
-        let ra = if a_bc {
-            Row::Splat(a[ia])
+    Rows {
+        a,
+        b,
+        out_shape,
+        inner,
+        bc: pattern.unwrap_or((false, false)),
+        strides: (strides(a_shape), strides(b_shape)),
+        idx: vec![0; k],
+        at: (0, 0),
+        row: 0,
+        rows: if n == 0 { 0 } else { n / inner },
+    }
+}
+
+impl<'a> Iterator for Rows<'a> {
+    type Item = (Row<'a>, Row<'a>, std::ops::Range<usize>);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.row >= self.rows {
+            return None;
+        }
+        let (ia, ib) = self.at;
+        let inner = self.inner;
+        let ra = if self.bc.0 {
+            Row::Splat(self.a[ia])
         } else {
-            Row::Run(&a[ia..ia + inner])
+            Row::Run(&self.a[ia..ia + inner])
         };
-        let rb = if b_bc {
-            Row::Splat(b[ib])
+        let rb = if self.bc.1 {
+            Row::Splat(self.b[ib])
         } else {
-            Row::Run(&b[ib..ib + inner])
+            Row::Run(&self.b[ib..ib + inner])
         };
-        f(ra, rb, row * inner..(row + 1) * inner);
-        for d in (0..k).rev() {
-            idx[d] += 1;
-            ia += sa[d];
-            ib += sb[d];
-            if idx[d] < out_shape[d] {
+        let range = self.row * inner..(self.row + 1) * inner;
+        self.row += 1;
+        let (sa, sb) = &self.strides;
+        for d in (0..self.idx.len()).rev() {
+            self.idx[d] += 1;
+            self.at.0 += sa[d];
+            self.at.1 += sb[d];
+            if self.idx[d] < self.out_shape[d] {
                 break;
             }
-            ia -= sa[d] * idx[d];
-            ib -= sb[d] * idx[d];
-            idx[d] = 0;
+            self.at.0 -= sa[d] * self.idx[d];
+            self.at.1 -= sb[d] * self.idx[d];
+            self.idx[d] = 0;
         }
+        Some((ra, rb, range))
     }
 }
 
@@ -129,6 +161,7 @@ fn row_op(a: Row<'_>, b: Row<'_>, out: &mut [i8], f: impl Fn(i8, i8) -> i8) {
 }
 
 /// XNNPACK qs8 ADD / SUB (SUB is ADD with a negated `b` multiplier in [`AddParams`]).
+#[inline(always)]
 pub fn add(
     a: &[i8],
     a_shape: &[usize],
@@ -139,12 +172,13 @@ pub fn add(
     out: &mut [i8],
 ) {
     debug_assert_eq!(out.len(), out_shape.iter().product::<usize>());
-    for_rows(a, a_shape, b, b_shape, out_shape, |ra, rb, o| {
+    for (ra, rb, o) in rows(a, a_shape, b, b_shape, out_shape) {
         row_op(ra, rb, &mut out[o], |x, y| p.apply(x, y))
-    });
+    }
 }
 
 /// XNNPACK qs8 MUL (fp32 requantization).
+#[inline(always)]
 pub fn mul(
     a: &[i8],
     a_shape: &[usize],
@@ -155,9 +189,9 @@ pub fn mul(
     out: &mut [i8],
 ) {
     debug_assert_eq!(out.len(), out_shape.iter().product::<usize>());
-    for_rows(a, a_shape, b, b_shape, out_shape, |ra, rb, o| {
+    for (ra, rb, o) in rows(a, a_shape, b, b_shape, out_shape) {
         row_op(ra, rb, &mut out[o], |x, y| p.apply(x, y))
-    });
+    }
 }
 
 #[cfg(test)]
