@@ -343,7 +343,7 @@ def has_numerics():
 
 
 def mib(b):
-    return f"{b / (1 << 20):.0f}"
+    return "–" if b is None else f"{b / (1 << 20):.0f}"
 
 
 def fmt(v, nd=2):

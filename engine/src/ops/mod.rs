@@ -11,7 +11,7 @@ mod movement;
 mod movement_reduce;
 mod pool;
 mod postprocess;
-mod reinfer;
+pub(crate) mod reinfer;
 mod sequence;
 mod sequence_bidir;
 mod shape;
@@ -557,7 +557,11 @@ pub(crate) fn norm_axis(axis: i64, r: usize) -> std::result::Result<usize, OpErr
 }
 
 /// Facts of a node's inputs in `g`; small integer constants carry their values.
-fn facts<'a>(g: &'a Graph, node: &Node, consts: &'a [(TensorId, Value)]) -> Vec<Option<Fact<'a>>> {
+pub(crate) fn facts<'a>(
+    g: &'a Graph,
+    node: &Node,
+    consts: &'a [(TensorId, Value)],
+) -> Vec<Option<Fact<'a>>> {
     node.inputs
         .iter()
         .map(|i| {
@@ -580,7 +584,22 @@ impl Graph {
     /// Add a node whose output tensors already exist (importers). Runs shape inference and
     /// checks the result against the declared output shapes (dynamic dims excepted).
     pub fn add_node(&mut self, node: Node) -> Result<usize> {
+        self.add_node_settling(node, &Default::default(), false)
+            .map(|(idx, _)| idx)
+    }
+
+    /// [`Graph::add_node`] for a file whose stored shapes may be placeholders for shapes its
+    /// SHAPE chains compute at run time: `known` holds values computed from shapes (used as
+    /// constants), and with `settle` the inferred shapes replace the declared ones. Returns the
+    /// node's index and the outputs whose shape changed.
+    pub(crate) fn add_node_settling(
+        &mut self,
+        node: Node,
+        known: &std::collections::HashMap<TensorId, Value>,
+        settle: bool,
+    ) -> Result<(usize, Vec<TensorId>)> {
         let idx = self.nodes.len();
+        let mut changed = Vec::new();
         let label = || {
             if node.name.is_empty() {
                 format!("#{idx}")
@@ -597,7 +616,13 @@ impl Graph {
                 });
             }
         }
-        let consts = self.small_consts(&node);
+        let mut consts = self.small_consts(&node);
+        for t in node.inputs.iter().flatten() {
+            if let Some(v) = known.get(t) {
+                consts.retain(|(id, _)| id != t);
+                consts.push((*t, v.clone()));
+            }
+        }
         let ins = facts(self, &node, &consts);
         let out_dtypes: Vec<DType> = node
             .outputs
@@ -633,7 +658,11 @@ impl Graph {
                                 .zip(&shape)
                                 .all(|((&sg, a), b)| sg < 0 || a == b)
                         }));
-                if !same && !t.shape.is_empty() {
+                if settle && t.shape != shape {
+                    // A placeholder (dynamic dims included): the computed shape replaces it.
+                    t.shape = shape.clone();
+                    changed.push(o);
+                } else if !same && !t.shape.is_empty() {
                     return Err(Error::Shape {
                         node: label(),
                         op: node.op.name(),
@@ -661,7 +690,7 @@ impl Graph {
             }
         }
         self.nodes.push(node);
-        Ok(idx)
+        Ok((idx, changed))
     }
 
     /// Add a node, creating its output tensors from shape inference (builders, passes).
@@ -716,7 +745,7 @@ impl Graph {
         Ok(ids)
     }
 
-    fn small_consts(&self, node: &Node) -> Vec<(TensorId, Value)> {
+    pub(crate) fn small_consts(&self, node: &Node) -> Vec<(TensorId, Value)> {
         node.inputs
             .iter()
             .flatten()

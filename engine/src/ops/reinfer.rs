@@ -69,7 +69,9 @@ impl Graph {
                 source,
             };
             let inferred = infer(&node.op, &ins, &out_dtypes).map_err(shape_err)?;
-            let values = if input_changed {
+            // SHAPE always gives its value: a converter may store a placeholder shape (`[1, 1]`)
+            // for a RESHAPE whose target a SHAPE chain computes at run time.
+            let values = if input_changed || matches!(node.op, Op::Shape { .. }) {
                 propagate(self, &node, &ins)
             } else {
                 None
@@ -117,7 +119,11 @@ impl Graph {
 
 /// The values of a node's outputs when they follow from known small inputs (shape
 /// arithmetic); `None` otherwise.
-fn propagate(g: &Graph, node: &crate::ir::Node, ins: &[Option<Fact<'_>>]) -> Option<Vec<Value>> {
+pub(crate) fn propagate(
+    g: &Graph,
+    node: &crate::ir::Node,
+    ins: &[Option<Fact<'_>>],
+) -> Option<Vec<Value>> {
     if let Op::Shape { output_type } = node.op {
         let x = ins.first().copied().flatten()?;
         let d: Vec<i64> = x.shape.iter().map(|&v| v as i64).collect();
@@ -215,5 +221,79 @@ mod tests {
         // A width that does not fit the reshape names the node.
         let e = g.reinfer(&[vec![3, 9]]).unwrap_err();
         assert!(e.chain().contains("'r' (RESHAPE)"), "{}", e.chain());
+    }
+
+    /// A converter's placeholder shape (`[1, 1]`) behind a RESHAPE that a SHAPE chain feeds
+    /// is replaced with the computed one when the file is read, downstream shapes too.
+    #[test]
+    fn placeholder_shapes_behind_shape_chains_settle_on_read() {
+        let mut g = Graph::default();
+        let x = g.add_tensor(Tensor::new("x", DType::F32, vec![1, 4, 8]));
+        g.inputs.push(x);
+        let s = g
+            .push_node(
+                "s",
+                Op::Shape {
+                    output_type: DType::I32,
+                },
+                vec![Some(x)],
+                &[],
+            )
+            .unwrap()[0];
+        let (b, e, st) = (
+            ints(&mut g, "b", &[1]),
+            ints(&mut g, "e", &[2]),
+            ints(&mut g, "st", &[1]),
+        );
+        let n = g
+            .push_node(
+                "n",
+                Op::StridedSlice(StridedSlice::default()),
+                vec![Some(s), Some(b), Some(e), Some(st)],
+                &[],
+            )
+            .unwrap()[0];
+        let rest = ints(&mut g, "rest", &[8]);
+        let shape = g
+            .push_node(
+                "c",
+                Op::Concatenation {
+                    axis: 0,
+                    act: Activation::None,
+                },
+                vec![Some(n), Some(rest)],
+                &[],
+            )
+            .unwrap()[0];
+        let y = g.add_tensor(Tensor::new("y", DType::F32, vec![1, 1]));
+        g.add_node(Node {
+            name: "r".into(),
+            op: Op::Reshape { new_shape: None },
+            inputs: vec![Some(x), Some(shape)],
+            outputs: vec![y],
+            version: None,
+        })
+        .unwrap();
+        let z = g.add_tensor(Tensor::new("z", DType::F32, vec![1, 1]));
+        g.add_node(Node {
+            name: "sq".into(),
+            op: Op::Math(MathKind::Square),
+            inputs: vec![Some(y)],
+            outputs: vec![z],
+            version: None,
+        })
+        .unwrap();
+        g.outputs.push(z);
+        let back =
+            crate::formats::tflite::read_bytes(crate::formats::tflite::to_bytes(&g).unwrap())
+                .unwrap();
+        assert_eq!(back.tensors[y].shape, vec![4, 8]);
+        assert_eq!(back.tensors[z].shape, vec![4, 8]);
+        let x = Value::f32(vec![1, 4, 8], (0..32).map(|v| v as f32).collect());
+        let out = crate::Session::new(&back, &Default::default())
+            .unwrap()
+            .run(vec![x])
+            .unwrap();
+        assert_eq!(out[0].shape, vec![4, 8]);
     }
 }

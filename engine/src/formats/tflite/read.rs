@@ -1,5 +1,6 @@
 //! .tflite -> IR. Validates everything it reads: indices, sizes, types, operator order.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::fb::{Table, Vector};
@@ -361,6 +362,11 @@ fn read_operators(sg: &Table<'_>, opcodes: &[OpCode], g: &mut Graph) -> Result<(
     for &i in &g.inputs {
         produced[i] = true;
     }
+    // Shapes computed at run time by SHAPE chains (a converter stores placeholders such as
+    // `[1, 1]` for the RESHAPE they feed, as LiteRT resizes it when it prepares the model): the
+    // chain's values, and the tensors whose stored shape they replaced.
+    let mut known: HashMap<usize, Value> = HashMap::new();
+    let mut settled: HashSet<usize> = HashSet::new();
     for i in 0..v.len() {
         let t = v.table(i)?;
         let oi = t.get::<u32>(0, 0)? as usize;
@@ -446,7 +452,27 @@ fn read_operators(sg: &Table<'_>, opcodes: &[OpCode], g: &mut Graph) -> Result<(
                 })?;
             }
         } else {
-            g.add_node(node)?;
+            let settle = node
+                .inputs
+                .iter()
+                .flatten()
+                .any(|t| known.contains_key(t) || settled.contains(t));
+            let (idx, changed) = g.add_node_settling(node, &known, settle)?;
+            settled.extend(changed);
+            let n = &g.nodes[idx];
+            if settle || matches!(n.op, Op::Shape { .. }) {
+                let mut vals = g.small_consts(n);
+                for t in n.inputs.iter().flatten() {
+                    if let Some(v) = known.get(t) {
+                        vals.retain(|(id, _)| id != t);
+                        vals.push((*t, v.clone()));
+                    }
+                }
+                let ins = crate::ops::facts(g, n, &vals);
+                if let Some(outs) = crate::ops::reinfer::propagate(g, n, &ins) {
+                    known.extend(n.outputs.iter().copied().zip(outs));
+                }
+            }
         }
     }
     Ok(())
