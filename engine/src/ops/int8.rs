@@ -262,6 +262,17 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             let xs = i8s(x, "input")?;
             let ((si, zi), (so, zo)) = (iq(0)?, oq()?);
             let (i, o) = ((si, zi), (so, zo));
+            if *u == UnaryKind::Rsqrt {
+                // LiteRT's builtin kernel on both paths (XNNPACK does not take int8 RSQRT).
+                let t = unary::rsqrt_table(i, o);
+                let mut v = crate::arena::take::<i8>(xs.len());
+                for (o, &q) in v.iter_mut().zip(xs) {
+                    *o = t[(q as i16 + 128) as usize].ok_or_else(|| {
+                        OpError::Invalid("RSQRT is only defined for positive values".into())
+                    })?;
+                }
+                return out(x.shape.clone(), v);
+            }
             let relu = match u {
                 UnaryKind::Relu => Some(unary::ReluParams::relu(i, o)),
                 UnaryKind::Relu6 => Some(unary::ReluParams::relu6(i, o)),

@@ -369,8 +369,12 @@ pub fn unsupported_reason(op: &Op, in_dtypes: &[Option<DType>]) -> Option<String
                 )),
             }
         }
+        Op::Unary(UnaryKind::Rsqrt) => match first {
+            Some(DType::F32 | DType::I8) | None => None,
+            Some(t) => named(t),
+        },
         Op::BatchMatMul(_)
-        | Op::Unary(UnaryKind::Rsqrt | UnaryKind::Sqrt | UnaryKind::Exp)
+        | Op::Unary(UnaryKind::Sqrt | UnaryKind::Exp)
         | Op::Binary(Binary {
             kind: BinaryKind::Div,
             ..
