@@ -298,6 +298,27 @@ xnn_binary! {
     xnn_mul_avx512, crate::xnn::elementwise::mul, crate::xnn::params::MulParams, "avx512f,avx512bw,avx512dq,avx512vl";
 }
 
+/// Float LOGISTIC ([`crate::act::logistic_slice`]) compiled for AVX2 and AVX-512 (16 lanes of
+/// the polynomial `exp` instead of 4); same code, same numbers.
+macro_rules! f32_map {
+    ($($name:ident, $features:literal;)*) => {$(
+        #[cfg(target_arch = "x86_64")]
+        pub(crate) fn $name(v: &mut [f32]) {
+            #[target_feature(enable = $features)]
+            fn go(v: &mut [f32]) {
+                crate::act::logistic_slice(v)
+            }
+            // SAFETY: the table holds this entry only when the CPU reports these features.
+            unsafe { go(v) }
+        }
+    )*};
+}
+
+f32_map! {
+    logistic_avx2, "avx2,fma";
+    logistic_avx512, "avx512f,avx512bw,avx512dq,avx512vl";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,6 +452,19 @@ mod tests {
                     assert_eq!(got, want, "mul {lv:?} case {k}");
                 }
             }
+        }
+    }
+
+    /// The float LOGISTIC entries at every level give the reference's numbers.
+    #[test]
+    fn logistic_matches_the_reference_at_every_level() {
+        let x: Vec<f32> = (0..4099).map(|i| (i as f32 - 2049.0) * 0.0437).collect();
+        let mut want = x.clone();
+        crate::act::logistic_slice(&mut want);
+        for lv in crate::cpu::supported() {
+            let mut got = x.clone();
+            (crate::table::for_level(lv).f32_logistic)(&mut got);
+            assert_eq!(got, want, "{lv:?}");
         }
     }
 
