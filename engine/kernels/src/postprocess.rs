@@ -141,29 +141,66 @@ pub fn nms_single_class(
     selected
 }
 
+/// Why `TFLite_Detection_PostProcess` cannot run on its inputs and options.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PostProcessError {
+    /// The score tensor has neither `classes` nor `classes + 1` columns.
+    ScoreColumns {
+        /// Columns of the score tensor.
+        columns: usize,
+        /// `num_classes` of the options.
+        classes: usize,
+    },
+    /// `nms_iou_threshold` outside (0, 1].
+    IouThreshold(f32),
+    /// A decoded box with ymin > ymax or xmin > xmax.
+    InvertedBox,
+    /// `detections_per_class` is 0 (regular NMS).
+    NoDetectionsPerClass,
+    /// `max_classes_per_detection` is 0 (fast NMS).
+    NoClassesPerDetection,
+}
+
+impl std::fmt::Display for PostProcessError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::ScoreColumns { columns, classes } => write!(
+                f,
+                "{columns} score columns for {classes} classes (expected {classes} or {})",
+                classes + 1
+            ),
+            Self::IouThreshold(t) => write!(f, "nms_iou_threshold {t} must be in (0, 1]"),
+            Self::InvertedBox => f.write_str("a decoded box has ymin > ymax or xmin > xmax"),
+            Self::NoDetectionsPerClass => f.write_str("detections_per_class must be positive"),
+            Self::NoClassesPerDetection => {
+                f.write_str("max_classes_per_detection must be positive")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PostProcessError {}
+
 /// Run the post-process on decoded `boxes` and `scores` (`[boxes, classes_with_background]`).
 pub fn post_process(
     p: &PostParams,
     boxes: &[Corners],
     scores: &[f32],
     classes_with_background: usize,
-) -> Result<Detections, String> {
+) -> Result<Detections, PostProcessError> {
     let nc = p.num_classes;
     let ncb = classes_with_background;
     if ncb < nc || ncb - nc > 1 {
-        return Err(format!(
-            "{ncb} score columns for {nc} classes (expected {nc} or {})",
-            nc + 1
-        ));
+        return Err(PostProcessError::ScoreColumns {
+            columns: ncb,
+            classes: nc,
+        });
     }
     if !(p.iou_threshold > 0.0 && p.iou_threshold <= 1.0) {
-        return Err(format!(
-            "nms_iou_threshold {} must be in (0, 1]",
-            p.iou_threshold
-        ));
+        return Err(PostProcessError::IouThreshold(p.iou_threshold));
     }
     if boxes.iter().any(|b| !(b[0] <= b[2] && b[1] <= b[3])) {
-        return Err("a decoded box has ymin > ymax or xmin > xmax".into());
+        return Err(PostProcessError::InvertedBox);
     }
     let offset = ncb - nc;
     let m = p.max_detections * p.max_classes_per_detection;
@@ -184,7 +221,7 @@ pub fn post_process(
     if p.regular {
         let per_class = p.detections_per_class.min(p.max_detections);
         if per_class == 0 {
-            return Err("detections_per_class must be positive".into());
+            return Err(PostProcessError::NoDetectionsPerClass);
         }
         // (score, flat index anchor * ncb + column), best first, across classes so far.
         let mut best: Vec<(f32, usize)> = Vec::new();
@@ -222,7 +259,7 @@ pub fn post_process(
         d.count = best.len();
     } else {
         if p.max_classes_per_detection == 0 {
-            return Err("max_classes_per_detection must be positive".into());
+            return Err(PostProcessError::NoClassesPerDetection);
         }
         let per_anchor = p.max_classes_per_detection.min(nc);
         let top: Vec<Vec<usize>> = (0..boxes.len())

@@ -45,13 +45,7 @@ impl Graph {
                 });
             }
         }
-        let mut consts = self.small_consts(&node);
-        for t in node.inputs.iter().flatten() {
-            if let Some(v) = known.get(t) {
-                consts.retain(|(id, _)| id != t);
-                consts.push((*t, v.clone()));
-            }
-        }
+        let consts = self.known_values(&node, known);
         let ins = facts(self, &node, &consts);
         let out_dtypes: Vec<DType> = node
             .outputs
@@ -172,6 +166,23 @@ impl Graph {
             ..node
         });
         Ok(ids)
+    }
+
+    /// The small constants of `node`'s inputs, with the values in `known` (computed from
+    /// shapes) taking precedence.
+    pub(crate) fn known_values(
+        &self,
+        node: &Node,
+        known: &std::collections::HashMap<TensorId, Value>,
+    ) -> Vec<(TensorId, Value)> {
+        let mut vals = self.small_consts(node);
+        for t in node.inputs.iter().flatten() {
+            if let Some(v) = known.get(t) {
+                vals.retain(|(id, _)| id != t);
+                vals.push((*t, v.clone()));
+            }
+        }
+        vals
     }
 
     pub(crate) fn small_consts(&self, node: &Node) -> Vec<(TensorId, Value)> {

@@ -563,11 +563,7 @@ pub(crate) fn norm_axis(axis: i64, r: usize) -> std::result::Result<usize, OpErr
 }
 
 /// Facts of a node's inputs in `g`; small integer constants carry their values.
-pub(crate) fn facts<'a>(
-    g: &'a Graph,
-    node: &Node,
-    consts: &'a [(TensorId, Value)],
-) -> Vec<Option<Fact<'a>>> {
+fn facts<'a>(g: &'a Graph, node: &Node, consts: &'a [(TensorId, Value)]) -> Vec<Option<Fact<'a>>> {
     node.inputs
         .iter()
         .map(|i| {

@@ -118,7 +118,8 @@ pub(super) fn eval_post(p: &PostProcess, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> R<
         scale: p.scale,
         regular: p.use_regular_nms,
     };
-    let d = post_process(&params, &boxes, &scores, ncb).map_err(OpError::Invalid)?;
+    let d =
+        post_process(&params, &boxes, &scores, ncb).map_err(|e| OpError::Invalid(e.to_string()))?;
     let m = d.classes.len();
     Ok(vec![
         Value::f32(vec![1, m, 4], d.boxes),

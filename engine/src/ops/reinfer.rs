@@ -49,13 +49,7 @@ impl Graph {
                     format!("#{idx} '{}'", node.name)
                 }
             };
-            let mut vals = self.small_consts(&node);
-            for t in node.inputs.iter().flatten() {
-                if let Some(v) = known.get(t) {
-                    vals.retain(|(id, _)| id != t);
-                    vals.push((*t, v.clone()));
-                }
-            }
+            let vals = self.known_values(&node, &known);
             let ins = facts(self, &node, &vals);
             let out_dtypes: Vec<DType> = node
                 .outputs
@@ -115,6 +109,16 @@ impl Graph {
         }
         Ok(())
     }
+}
+
+/// [`propagate`] for node `n` of `g`, its inputs' values from `known` and the constants.
+pub(crate) fn propagate_known(
+    g: &Graph,
+    n: &crate::ir::Node,
+    known: &HashMap<TensorId, Value>,
+) -> Option<Vec<Value>> {
+    let vals = g.known_values(n, known);
+    propagate(g, n, &facts(g, n, &vals))
 }
 
 /// The values of a node's outputs when they follow from known small inputs (shape

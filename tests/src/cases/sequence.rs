@@ -207,18 +207,21 @@ pub(super) fn sequence_cases(c: &mut Cases) {
 /// BIDIRECTIONAL_SEQUENCE_LSTM / _RNN: merged and separate outputs, time- and batch-major;
 /// the RNN's directions differ in size (LiteRT's LSTM requires equal cell counts).
 fn bidirectional_cases(c: &mut Cases) {
-    for (i, (merge, tm, v)) in [
-        (true, true, (false, false, false, false)),
-        (false, true, (false, true, false, false)),
-        // CIFG with projection, batch-major, is left out: there LiteRT's second batch row
-        // differs from ours by ~1e-3 relative (the first is exact); not understood yet.
-        (true, false, (true, false, false, false)),
-        (false, false, (false, false, false, false)),
+    // CIFG batch-major runs with one batch row only: with two, LiteRT 2.3 (both resolvers)
+    // returns a different second row on 37-40 of 40 fresh interpreters of the same file and
+    // input (it reads memory it never wrote); its first row is stable and equals ours.
+    // CIFG with two rows is checked time-major, where LiteRT is stable.
+    for (i, (merge, tm, v, batch)) in [
+        (true, true, (false, false, false, false), 2),
+        (false, true, (false, true, false, false), 2),
+        (true, false, (true, false, false, false), 1),
+        (false, false, (false, false, false, false), 2),
+        (false, true, (true, false, false, false), 2),
     ]
     .into_iter()
     .enumerate()
     {
-        let (t, batch, n_in) = (4, 2, 3);
+        let (t, n_in) = (4, 3);
         let shape = if tm {
             [t, batch, n_in]
         } else {

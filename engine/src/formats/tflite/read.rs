@@ -461,15 +461,7 @@ fn read_operators(sg: &Table<'_>, opcodes: &[OpCode], g: &mut Graph) -> Result<(
             settled.extend(changed);
             let n = &g.nodes[idx];
             if settle || matches!(n.op, Op::Shape { .. }) {
-                let mut vals = g.small_consts(n);
-                for t in n.inputs.iter().flatten() {
-                    if let Some(v) = known.get(t) {
-                        vals.retain(|(id, _)| id != t);
-                        vals.push((*t, v.clone()));
-                    }
-                }
-                let ins = crate::ops::facts(g, n, &vals);
-                if let Some(outs) = crate::ops::reinfer::propagate(g, n, &ins) {
+                if let Some(outs) = crate::ops::reinfer::propagate_known(g, n, &known) {
                     known.extend(n.outputs.iter().copied().zip(outs));
                 }
             }
