@@ -54,8 +54,14 @@ fn fixtures(python: &Path) -> PathBuf {
 fn node_tests(python: &Path) -> PathBuf {
     let dir = root().join("data/onnx_node");
     let _g = GEN.lock().unwrap_or_else(|e| e.into_inner());
-    if !dir.join("index.json").exists() {
+    // The export is redone whenever the script that makes it (its op list) changes.
+    let script = std::fs::read(root().join("oracle/onnx_node_tests.py")).expect("script");
+    let stamp = dir.join("made_by.py");
+    let fresh = std::fs::read(&stamp).is_ok_and(|s| s == script);
+    if !fresh || !dir.join("index.json").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
         py(python, "onnx_node_tests.py", &[dir.to_str().expect("utf8")]).expect("node test export");
+        std::fs::write(&stamp, &script).expect("stamp");
     }
     dir
 }
@@ -316,11 +322,30 @@ fn param_slots(op: &str) -> &'static [usize] {
         "Pad" | "Slice" | "Resize" => &[1, 2, 3, 4],
         "Reshape" | "Expand" | "Squeeze" | "Unsqueeze" | "Upsample" | "Split" | "Gather"
         | "ReduceMean" | "ReduceMax" | "ReduceSum" | "Pow" => &[1],
+        "ReduceMin" | "ReduceProd" | "ReduceL1" | "ReduceL2" | "ReduceLogSum"
+        | "ReduceLogSumExp" | "ReduceSumSquare" | "Tile" | "TopK" | "Trilu" | "CumSum" => &[1],
+        "InstanceNormalization" | "GroupNormalization" | "OneHot" => &[1, 2],
+        "Range" => &[0, 1, 2],
+        "NonMaxSuppression" => &[2, 3, 4],
         "ConstantOfShape" => &[0],
         "LSTM" => &[1, 2, 3, 4, 7],
         "GRU" | "RNN" => &[1, 2, 3, 4],
         _ => &[],
     }
+}
+
+/// True when value `name` reaches an input of a Range node of `graph` through any nodes.
+fn feeds_range(graph: &onnx::proto::GraphProto, name: &str) -> bool {
+    let mut reached = std::collections::HashSet::from([name.to_string()]);
+    for n in &graph.node {
+        if n.input.iter().any(|t| reached.contains(t)) {
+            if n.op_type.as_deref() == Some("Range") {
+                return true;
+            }
+            reached.extend(n.output.iter().cloned());
+        }
+    }
+    false
 }
 
 fn tensor_proto(name: &str, v: &Value) -> onnx::proto::TensorProto {
@@ -356,13 +381,30 @@ fn run_node_test(dir: &Path) -> Result<(), String> {
         let name = vi.name.clone().unwrap_or_default();
         let v = npy::read(&dir.join(format!("input_{i}.npy"))).map_err(|e| e.chain())?;
         let frozen = graph.node.iter().any(|n| {
-            let slots = param_slots(n.op_type.as_deref().unwrap_or(""));
+            let op = n.op_type.as_deref().unwrap_or("");
+            // ScatterND's mul/max/min translate for indices fixed in the file (as a model's
+            // are); replace and add also take run-time indices, and are tested so.
+            let reduces = n.attribute.iter().any(|a| {
+                a.name.as_deref() == Some("reduction")
+                    && a.s.as_deref().is_some_and(|s| s != b"none" && s != b"add")
+            });
+            let slots = if op == "ScatterND" && reduces {
+                &[1][..]
+            } else {
+                param_slots(op)
+            };
             n.input
                 .iter()
                 .enumerate()
                 .any(|(k, t)| *t == name && slots.contains(&k))
         });
-        if frozen {
+        // A scalar integer that a Range's bounds are computed from (the window functions'
+        // length) is a size the user fixes: a Range's length must be known when the model is
+        // read.
+        let size = v.shape.is_empty()
+            && matches!(v.data, Data::I64(_) | Data::I32(_))
+            && feeds_range(graph, &name);
+        if frozen || size {
             graph.initializer.push(tensor_proto(&name, &v));
         } else {
             graph.input.push(vi);

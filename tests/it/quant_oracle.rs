@@ -263,36 +263,6 @@ const NOT_QUANTIZABLE: &[(&str, &str)] = &[
     // An empty input has no range to calibrate (the int8 rewrite refuses it, by name).
     ("abs_empty", "was never observed during calibration"),
     ("greater_empty", "was never observed during calibration"),
-    // Recurrent state held in variable tensors: the int8 rewrite of the sequence ops (LiteRT's
-    // integer LSTM / RNN / SVDF forms) is not written yet; the quantizer refuses them by name.
-    ("unidirectional_sequence_lstm_plain", "has no value"),
-    ("unidirectional_sequence_lstm_batch_major", "has no value"),
-    ("unidirectional_sequence_lstm_cifg_peephole", "has no value"),
-    (
-        "unidirectional_sequence_lstm_peephole_proj_clip",
-        "has no value",
-    ),
-    ("unidirectional_sequence_lstm_layer_norm", "has no value"),
-    (
-        "unidirectional_sequence_lstm_cifg_layer_norm_proj",
-        "has no value",
-    ),
-    ("lstm_plain", "has no value"),
-    ("lstm_peephole_proj", "has no value"),
-    ("unidirectional_sequence_rnn_0", "has no value"),
-    ("unidirectional_sequence_rnn_1", "has no value"),
-    ("rnn_2", "has no value"),
-    ("rnn_3", "has no value"),
-    ("svdf_0_rank1", "has no value"),
-    ("svdf_1_rank2", "has no value"),
-    ("bidirectional_sequence_lstm_0", "has no value"),
-    ("bidirectional_sequence_lstm_1", "has no value"),
-    ("bidirectional_sequence_lstm_2", "has no value"),
-    ("bidirectional_sequence_lstm_3", "has no value"),
-    ("bidirectional_sequence_rnn_0", "has no value"),
-    ("bidirectional_sequence_rnn_1", "has no value"),
-    ("bidirectional_sequence_rnn_2", "has no value"),
-    ("bidirectional_sequence_rnn_3", "has no value"),
 ];
 
 /// Cases whose int8 graph keeps an op in float between DEQUANTIZE and QUANTIZE, where the float

@@ -66,6 +66,13 @@ DEFAULT_OPS += (
 )
 # Control flow (engine/src/formats/onnx/ops/control.rs, unroll.rs).
 DEFAULT_OPS += ",If,Loop,Scan"
+# Shape, index, reduction and normalization ops real models use (the ONNX-ops issue's list).
+DEFAULT_OPS += (
+    ",CumSum,Einsum,Size,Range,Tile,NonZero,TopK,ArgMin,ReduceMin,ReduceProd,ReduceL1,ReduceL2,"
+    "ReduceLogSum,ReduceLogSumExp,ReduceSumSquare,InstanceNormalization,GroupNormalization,"
+    "LpNormalization,DepthToSpace,SpaceToDepth,GatherElements,GatherND,ScatterND,OneHot,Trilu,"
+    "NonMaxSuppression"
+)
 
 # Tensor element types Pocket Studio's test harness reads from .npy.
 ALLOWED_TYPES = {

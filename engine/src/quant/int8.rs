@@ -374,7 +374,11 @@ impl Rewriter<'_> {
         for t in &n.inputs {
             ins.push(match t {
                 None => None,
-                Some(t) if self.src.tensors[*t].is_const() => Some(self.copy_const(*t)),
+                // Constants and the state variables of sequence ops (kept in float) are
+                // carried over as they are.
+                Some(t) if self.src.tensors[*t].is_const() || self.src.tensors[*t].is_variable => {
+                    Some(self.copy_const(*t))
+                }
                 Some(t) => Some(self.float(*t)?),
             });
         }

@@ -680,15 +680,20 @@ mod tests {
         );
         let e = err(&model(13, vec![node("c", "Conv", &["x", ""], &["y"])], "y"));
         assert!(full(&e).contains("input 1 is missing"), "{e}");
-        let mut am = node("am", "ArgMax", &["x"], &["y"]);
-        am.attribute.push(AttributeProto {
-            name: Some("select_last_index".into()),
+        let mut bn = node(
+            "bn",
+            "BatchNormalization",
+            &["x", "x", "x", "x", "x"],
+            &["y"],
+        );
+        bn.attribute.push(AttributeProto {
+            name: Some("training_mode".into()),
             i: Some(1),
             ..Default::default()
         });
-        let e = err(&model(13, vec![am], "y"));
+        let e = err(&model(15, vec![bn], "y"));
         assert!(
-            full(&e).starts_with("node 'am' (ArgMax): attribute 'select_last_index'"),
+            full(&e).starts_with("node 'bn' (BatchNormalization): attribute 'training_mode'"),
             "{e}"
         );
         // A wrongly typed attribute is named, not replaced by its default.

@@ -25,6 +25,7 @@ mod elementwise;
 mod logic;
 mod movement;
 mod movement2;
+mod norm;
 mod pool;
 mod pool_taps;
 mod qop;
@@ -32,6 +33,7 @@ mod quant;
 mod reduce;
 mod resize;
 mod resize_exact;
+mod scatter;
 mod sequence;
 mod shape;
 mod unroll;
@@ -106,14 +108,6 @@ pub(crate) const fn only_int(name: &'static str, v: i64) -> AttrSpec {
         only: true,
     }
 }
-/// A string attribute accepted only at its default.
-pub(crate) const fn only_str(name: &'static str, v: &'static str) -> AttrSpec {
-    AttrSpec {
-        name,
-        default: AttrDefault::Str(v),
-        only: true,
-    }
-}
 
 /// Any number of inputs or outputs from `n` on.
 pub(crate) const MANY: usize = usize::MAX;
@@ -168,6 +162,8 @@ const FAMILIES: &[&[OpSpec]] = &[
     shape::OPS,
     movement::OPS,
     movement2::OPS,
+    norm::OPS,
+    scatter::OPS,
     constant::OPS,
     reduce::OPS,
     resize::OPS,

@@ -1,9 +1,8 @@
-//! ONNX ops of the movement family: Tile, Range, Size, CumSum, GatherND, GatherElements,
-//! ScatterND, OneHot, Trilu, TopK, ArgMin, the extra reductions (ReduceMin, ReduceProd, ReduceL2,
-//! ReduceSumSquare) and the normalizations (LpNormalization p=2, InstanceNormalization).
+//! ONNX ops of the movement family: Tile, Range, Size, CumSum, OneHot, Trilu, TopK and the
+//! extra reductions (ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSum, ReduceLogSumExp).
 
-use super::{OpSpec, float, int, only_int, only_str, opt, spec};
-use crate::formats::onnx::ctx::{Ctx, Node, NodeResult, first};
+use super::{OpSpec, int, opt, spec};
+use crate::formats::onnx::ctx::{Ctx, Node, NodeResult};
 use crate::formats::onnx::error::{NodeError, refuse};
 use crate::ir::*;
 
@@ -26,30 +25,6 @@ pub(super) const OPS: &[OpSpec] = &[
         1..=1,
         &[int("exclusive", 0), int("reverse", 0)],
         import_cumsum,
-    ),
-    spec(
-        "GatherND",
-        11..=28,
-        2..=2,
-        1..=1,
-        &[only_int("batch_dims", 0)],
-        import_gather_nd,
-    ),
-    spec(
-        "GatherElements",
-        11..=28,
-        2..=2,
-        1..=1,
-        &[int("axis", 0)],
-        import_gather_elements,
-    ),
-    spec(
-        "ScatterND",
-        11..=28,
-        3..=3,
-        1..=1,
-        &[only_str("reduction", "none")],
-        import_scatter_nd,
     ),
     spec(
         "OneHot",
@@ -75,45 +50,47 @@ pub(super) const OPS: &[OpSpec] = &[
         &[int("axis", -1), int("largest", 1), int("sorted", 1)],
         import_topk,
     ),
-    spec(
-        "ArgMin",
-        7..=28,
-        1..=1,
-        1..=1,
-        &[
-            int("axis", 0),
-            int("keepdims", 1),
-            only_int("select_last_index", 0),
-        ],
-        import_argmin,
-    ),
     spec("ReduceMin", 7..=28, 1..=2, 1..=1, RED, import_reduce2),
     spec("ReduceProd", 7..=28, 1..=2, 1..=1, RED, import_reduce2),
     spec("ReduceL2", 7..=28, 1..=2, 1..=1, RED, import_reduce2),
     spec("ReduceSumSquare", 7..=28, 1..=2, 1..=1, RED, import_reduce2),
-    spec(
-        "LpNormalization",
-        7..=28,
-        1..=1,
-        1..=1,
-        &[int("axis", -1), only_int("p", 2)],
-        import_lp_norm,
-    ),
-    spec(
-        "InstanceNormalization",
-        7..=28,
-        3..=3,
-        1..=1,
-        &[float("epsilon", 1e-5)],
-        import_instance_norm,
-    ),
+    spec("ReduceL1", 7..=28, 1..=2, 1..=1, RED, import_reduce2),
+    spec("ReduceLogSum", 7..=28, 1..=2, 1..=1, RED, import_reduce2),
+    spec("ReduceLogSumExp", 7..=28, 1..=2, 1..=1, RED, import_reduce2),
 ];
 
 fn mv(c: &mut Ctx<'_>, m: Movement, ins: Vec<Option<TensorId>>) -> NodeResult<TensorId> {
     c.emit1(Op::Movement(m), ins)
 }
 
-fn i64_const(c: &mut Ctx<'_>, what: &str, shape: Vec<usize>, v: Vec<i64>) -> TensorId {
+/// Integer indices with ONNX's negative ones (counted from the end of an axis of `len`)
+/// made non-negative; indices of another type are cast to i64 first.
+pub(super) fn wrap_negative(c: &mut Ctx<'_>, idx: TensorId, len: i64) -> NodeResult<TensorId> {
+    let idx = match c.dtype(idx) {
+        DType::I64 => idx,
+        _ => c.emit_as(Op::Cast, vec![Some(idx)], DType::I64)?,
+    };
+    if c.value(idx)
+        .is_some_and(|v| v.data.to_f64().iter().all(|&i| i >= 0.0))
+    {
+        return Ok(idx);
+    }
+    let zero = i64_const(c, "zero", vec![], vec![0]);
+    let neg = c.emit_as(
+        Op::Compare(CompareKind::Less),
+        vec![Some(idx), Some(zero)],
+        DType::Bool,
+    )?;
+    let l = i64_const(c, "axis_len", vec![], vec![len]);
+    let up = c.binary(BinaryKind::Add, idx, l)?;
+    c.emit_as(
+        Op::Select { v2: true },
+        vec![Some(neg), Some(up), Some(idx)],
+        DType::I64,
+    )
+}
+
+pub(super) fn i64_const(c: &mut Ctx<'_>, what: &str, shape: Vec<usize>, v: Vec<i64>) -> TensorId {
     let n = c.fresh(what);
     c.konst(&n, Value::new(shape, Data::I64(v)))
 }
@@ -153,76 +130,17 @@ fn import_cumsum(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     Ok(vec![mv(c, m, vec![Some(x), Some(at)])?])
 }
 
-fn import_gather_nd(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
-    let (x, i) = (c.need(n, 0)?, c.need(n, 1)?);
-    Ok(vec![mv(c, Movement::GatherNd, vec![Some(x), Some(i)])?])
-}
-
-/// GatherElements as GATHER_ND over index tuples: the coordinate grids of every other axis
-/// packed with the indices.
-fn import_gather_elements(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
-    let (x, i) = (c.need(n, 0)?, c.need(n, 1)?);
-    let ax = c.axis(x, n.i("axis")?)?;
-    let s = c.shape(i);
-    let r = s.len();
-    let i = if c.dtype(i) == DType::I64 {
-        i
-    } else {
-        c.emit_as(Op::Cast, vec![Some(i)], DType::I64)?
-    };
-    let total: usize = s.iter().product();
-    let st = pocket_strides(&s);
-    let mut parts = Vec::new();
-    for d in 0..r {
-        if d == ax {
-            parts.push(Some(i));
-            continue;
-        }
-        let v: Vec<i64> = (0..total).map(|k| ((k / st[d]) % s[d]) as i64).collect();
-        parts.push(Some(i64_const(c, "grid", s.clone(), v)));
-    }
-    let idx = first(c.emit(
-        Op::Pack {
-            values_count: r,
-            axis: r as i32,
-        },
-        parts,
-        &[DType::I64],
-    )?)?;
-    Ok(vec![mv(c, Movement::GatherNd, vec![Some(x), Some(idx)])?])
-}
-
-fn pocket_strides(s: &[usize]) -> Vec<usize> {
-    let mut st = vec![1; s.len()];
-    for d in (0..s.len().saturating_sub(1)).rev() {
-        st[d] = st[d + 1] * s[d + 1];
-    }
-    st
-}
-
-/// ScatterND (replace): `data · (1 - hit) + scatter(updates)`, `hit` the scatter of ones.
-fn import_scatter_nd(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
-    let (x, i, u) = (c.need(n, 0)?, c.need(n, 1)?, c.need(n, 2)?);
-    if c.dtype(x) != DType::F32 {
-        refuse!("ScatterND on {} (float only)", c.dtype(x));
-    }
-    let s: Vec<i64> = c.shape(x).iter().map(|&d| d as i64).collect();
-    let st = c.ints_const("shape", &s);
-    let sc = mv(c, Movement::ScatterNd, vec![Some(i), Some(u), Some(st)])?;
-    let us = c.shape(u);
-    let n1 = c.fresh("ones");
-    let ones = c.konst(&n1, Value::f32(us.clone(), vec![1.0; us.iter().product()]));
-    let hit = mv(c, Movement::ScatterNd, vec![Some(i), Some(ones), Some(st)])?;
-    let one = c.scalar(1.0);
-    let hit = c.binary(BinaryKind::Minimum, hit, one)?;
-    let keep = c.binary(BinaryKind::Sub, one, hit)?;
-    let kept = c.binary(BinaryKind::Mul, x, keep)?;
-    Ok(vec![c.binary(BinaryKind::Add, kept, sc)?])
-}
-
 fn import_one_hot(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let idx = c.need(n, 0)?;
-    let depth = c.const_ints(c.need(n, 1)?, "depth")?;
+    // ONNX allows any numeric type for depth (the node tests use float).
+    let depth: Vec<i64> = c
+        .value(c.need(n, 1)?)
+        .ok_or_else(|| NodeError::NotConstant("depth".into()))?
+        .data
+        .to_f64()
+        .iter()
+        .map(|&d| d as i64)
+        .collect();
     let vals_t = c.need(n, 2)?;
     let vals = c
         .value(vals_t)
@@ -251,6 +169,7 @@ fn import_one_hot(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
             },
         )
     };
+    let idx = wrap_negative(c, idx, d)?;
     let (off, on) = (pick(0), pick(1));
     let (no, nn) = (c.fresh("off"), c.fresh("on"));
     let (off, on) = (c.konst(&no, off), c.konst(&nn, on));
@@ -346,25 +265,6 @@ fn import_topk(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     Ok(vec![v, i])
 }
 
-fn import_argmin(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
-    let x = c.need(n, 0)?;
-    let ax = c.axis(x, n.i("axis")?)?;
-    let t = c.ints_const("axis", &[ax as i64]);
-    let y = c.emit_as(
-        Op::Movement(Movement::ArgMin {
-            output_type: DType::I64,
-        }),
-        vec![Some(x), Some(t)],
-        DType::I64,
-    )?;
-    if n.i("keepdims")? != 0 {
-        let mut s = c.shape(x);
-        s[ax] = 1;
-        return Ok(vec![c.reshape(y, &s)?]);
-    }
-    Ok(vec![y])
-}
-
 fn import_reduce2(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let x = c.need(n, 0)?;
     let Some(axes) = super::reduce::reduce_axes(c, n, x)? else {
@@ -383,7 +283,10 @@ fn import_reduce2(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     };
     Ok(vec![match n.op {
         "ReduceMin" | "ReduceProd" => {
-            let kind = if n.op == "ReduceMin" {
+            let kind = if n.op == "ReduceMin" && c.dtype(x) == DType::Bool {
+                // The minimum of booleans is their and (true over an empty set).
+                Reduce2Kind::All
+            } else if n.op == "ReduceMin" {
                 Reduce2Kind::Min
             } else {
                 Reduce2Kind::Prod
@@ -393,6 +296,21 @@ fn import_reduce2(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
                 Movement::Reduce { kind, keep_dims },
                 vec![Some(x), Some(ax)],
             )?
+        }
+        "ReduceL1" => {
+            let a = c.emit1(Op::Math(MathKind::Abs), vec![Some(x)])?;
+            sum(c, a)?
+        }
+        "ReduceLogSum" => {
+            let s = sum(c, x)?;
+            c.emit1(Op::Math(MathKind::Log), vec![Some(s)])?
+        }
+        "ReduceLogSumExp" => {
+            // log Σ e^x as ONNX defines it (its reference does not shift by the maximum: a
+            // shift would differ from it where e^x overflows).
+            let e = c.unary(UnaryKind::Exp, x)?;
+            let s = sum(c, e)?;
+            c.emit1(Op::Math(MathKind::Log), vec![Some(s)])?
         }
         _ => {
             let sq = c.binary(BinaryKind::Mul, x, x)?;
@@ -404,67 +322,6 @@ fn import_reduce2(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
             }
         }
     }])
-}
-
-fn import_lp_norm(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
-    let x = c.need(n, 0)?;
-    let r = c.rank(x);
-    let ax = c.axis(x, n.i("axis")?)?;
-    let mut perm: Vec<i64> = (0..r as i64).collect();
-    perm.swap(ax, r - 1);
-    let t = if ax + 1 == r {
-        x
-    } else {
-        c.transpose(x, &perm)?
-    };
-    let y = mv(
-        c,
-        Movement::L2Norm {
-            act: Activation::None,
-        },
-        vec![Some(t)],
-    )?;
-    Ok(vec![if ax + 1 == r {
-        y
-    } else {
-        c.transpose(y, &perm)?
-    }])
-}
-
-fn import_instance_norm(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
-    let x = c.need(n, 0)?;
-    let s = c.shape(x);
-    let r = s.len();
-    if r < 3 {
-        refuse!("InstanceNormalization needs rank >= 3");
-    }
-    let axes: Vec<i64> = (2..r as i64).collect();
-    let mean = |c: &mut Ctx<'_>, t: TensorId| {
-        let at = c.ints_const("axes", &axes);
-        c.emit1(
-            Op::Reduce(Reduce {
-                kind: ReduceKind::Mean,
-                keep_dims: true,
-            }),
-            vec![Some(t), Some(at)],
-        )
-    };
-    let m = mean(c, x)?;
-    let d = c.binary(BinaryKind::Sub, x, m)?;
-    let sq = c.binary(BinaryKind::Mul, d, d)?;
-    let var = mean(c, sq)?;
-    let e = c.scalar(n.f("epsilon")?);
-    let ve = c.binary(BinaryKind::Add, var, e)?;
-    let inv = c.unary(UnaryKind::Rsqrt, ve)?;
-    let y = c.binary(BinaryKind::Mul, d, inv)?;
-    let mut cs = vec![s[1]];
-    cs.extend(std::iter::repeat_n(1, r - 2));
-    let sc = c.need(n, 1)?;
-    let sc = c.reshape(sc, &cs)?;
-    let b = c.need(n, 2)?;
-    let b = c.reshape(b, &cs)?;
-    let y = c.binary(BinaryKind::Mul, y, sc)?;
-    Ok(vec![c.binary(BinaryKind::Add, y, b)?])
 }
 
 /// Pad modes other than constant: `reflect` as MIRROR_PAD when every pad fits (< dim), every

@@ -5,7 +5,9 @@
 //! activations expand to full-shape constants and compute as plain float and integer ops
 //! (`(x - z) · s`; `clip(round(x / s) + z)` with ONNX's ties-to-even rounding). Opset 21's
 //! `output_dtype` of QuantizeLinear picks the output type when there is no zero point; opset
-//! 23's `output_dtype` of DequantizeLinear is accepted only as float.
+//! 23's `output_dtype` of DequantizeLinear is accepted only as float. A per-tensor scale or
+//! zero point computed at run time (the expanded DynamicQuantizeLinear) computes the same
+//! formulas in float.
 
 use super::qop::call;
 use super::{AttrSpec, OpSpec, int, opt, spec};
@@ -180,8 +182,55 @@ pub(super) fn params(c: &Ctx<'_>, n: &Node<'_>, x: TensorId) -> NodeResult<Param
     })
 }
 
+/// True when the scale or the zero point of `n` is computed at run time (the expanded
+/// DynamicQuantizeLinear computes both from the data's range).
+fn runtime_params(c: &Ctx<'_>, n: &Node<'_>) -> NodeResult<bool> {
+    let s = c.need(n, 1)?;
+    let z = c.input(n, 2)?;
+    Ok(c.value(s).is_none() || z.is_some_and(|z| c.value(z).is_none()))
+}
+
+/// The per-tensor scale and zero point of `n` as float tensors, either may be computed at run
+/// time; `None` for the zero point when absent.
+fn runtime_scalars(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<(TensorId, Option<TensorId>)> {
+    let s = c.need(n, 1)?;
+    let z = c.input(n, 2)?;
+    for t in std::iter::once(s).chain(z) {
+        if c.shape(t).iter().product::<usize>() != 1 {
+            refuse!(
+                "{} with a per-axis scale or zero point computed at run time",
+                n.op
+            );
+        }
+    }
+    let z = match z {
+        Some(z) => Some(c.emit_as(Op::Cast, vec![Some(z)], DType::F32)?),
+        None => None,
+    };
+    Ok((s, z))
+}
+
 fn import_quantize(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let x = c.need(n, 0)?;
+    if runtime_params(c, n)? {
+        // clip(round(x / s) + z) with ONNX's ties-to-even rounding, in float, then a cast.
+        let zdt = c.input(n, 2)?.map(|z| c.dtype(z));
+        let dt = match (zdt, i32::try_from(n.i("output_dtype")?).unwrap_or(i32::MAX)) {
+            (Some(z), _) => z,
+            (None, dtype::INT8) => DType::I8,
+            _ => DType::U8,
+        };
+        if !matches!(dt, DType::I8 | DType::U8) || c.dtype(x) != DType::F32 {
+            refuse!("QuantizeLinear of {} to {dt} is not supported", c.dtype(x));
+        }
+        let (s, z) = runtime_scalars(c, n)?;
+        let v = c.binary(BinaryKind::Div, x, s)?;
+        let mut v = first(call(c, "Round", &[Some(v)], vec![])?)?;
+        if let Some(z) = z {
+            v = c.binary(BinaryKind::Add, v, z)?;
+        }
+        return Ok(vec![saturate(c, v, dt)?]);
+    }
     let p = params(c, n, x)?;
     let want = match i32::try_from(n.i("output_dtype")?).unwrap_or(i32::MAX) {
         0 => None,
@@ -245,6 +294,15 @@ pub(super) fn saturate(c: &mut Ctx<'_>, v: TensorId, dt: DType) -> NodeResult<Te
 
 fn import_dequantize(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let x = c.need(n, 0)?;
+    if runtime_params(c, n)? {
+        // (x - z) · s with run-time parameters, in float.
+        let (s, z) = runtime_scalars(c, n)?;
+        let mut v = c.emit_as(Op::Cast, vec![Some(x)], DType::F32)?;
+        if let Some(z) = z {
+            v = c.binary(BinaryKind::Sub, v, z)?;
+        }
+        return Ok(vec![c.binary(BinaryKind::Mul, v, s)?]);
+    }
     let p = params(c, n, x)?;
     if !matches!(i32::try_from(n.i("output_dtype")?), Ok(0 | dtype::FLOAT)) {
         refuse!("DequantizeLinear to a type other than float is not supported");

@@ -1,10 +1,10 @@
 //! Reductions and normalizations over axes: ReduceMean/Max/Sum (axes from the attribute or,
-//! in newer opsets, a constant input), ArgMax, Softmax/LogSoftmax (rows by opset: before 13 the
+//! in newer opsets, a constant input), ArgMax/ArgMin (either index of ties), Softmax/LogSoftmax (rows by opset: before 13 the
 //! input is flattened to 2-D at `axis`, default 1; from 13 on one axis, default -1) and
 //! LayerNormalization (decomposed into mean, variance and rsqrt).
 
-use super::{AttrSpec, OpSpec, float, int, only_int, opt, spec};
-use crate::formats::onnx::ctx::{Ctx, Node, NodeResult, first};
+use super::{AttrSpec, OpSpec, float, int, opt, spec};
+use crate::formats::onnx::ctx::{Ctx, Node, NodeResult};
 use crate::formats::onnx::error::NodeError;
 use crate::ir::*;
 
@@ -16,7 +16,7 @@ const REDUCE_ATTRS: &[AttrSpec] = &[
 const ARGMAX_ATTRS: &[AttrSpec] = &[
     int("axis", 0),
     int("keepdims", 1),
-    only_int("select_last_index", 0),
+    int("select_last_index", 0),
 ];
 const LN_ATTRS: &[AttrSpec] = &[int("axis", -1), float("epsilon", 1e-5), opt("stash_type")];
 
@@ -79,6 +79,7 @@ pub(super) const OPS: &[OpSpec] = &[
         import_reduce,
     ),
     spec("ArgMax", 7..=28, 1..=1, 1..=1, ARGMAX_ATTRS, import_argmax),
+    spec("ArgMin", 7..=28, 1..=1, 1..=1, ARGMAX_ATTRS, import_argmax),
     spec(
         "LayerNormalization",
         17..=28,
@@ -127,6 +128,14 @@ fn import_reduce(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
         return Ok(vec![x]);
     };
     let ax = c.ints_const("axes", &axes);
+    if n.op == "ReduceMax" && c.dtype(x) == DType::Bool {
+        // The maximum of booleans is their or (false over an empty set, as ONNX's).
+        let m = Movement::Reduce {
+            kind: Reduce2Kind::Any,
+            keep_dims: n.i("keepdims")? != 0,
+        };
+        return Ok(vec![c.emit1(Op::Movement(m), vec![Some(x), Some(ax)])?]);
+    }
     let kind = match n.op {
         "ReduceMean" => ReduceKind::Mean,
         "ReduceMax" => ReduceKind::Max,
@@ -141,17 +150,33 @@ fn import_reduce(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     )?])
 }
 
+/// ArgMax / ArgMin. `select_last_index` runs on the axis reversed: the first extreme of the
+/// reversed axis is the last one of the original, at `len - 1 - i`.
 fn import_argmax(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
-    let x = c.need(n, 0)?;
+    let mut x = c.need(n, 0)?;
     let ax = c.axis(x, n.i("axis")?)?;
+    let len = c.shape(x).get(ax).copied().unwrap_or(0) as i64;
+    let last = n.i("select_last_index")? != 0;
+    if last {
+        let at = c.ints_const("axis", &[ax as i64]);
+        x = c.emit1(Op::Movement(Movement::ReverseV2), vec![Some(x), Some(at)])?;
+    }
     let t = c.ints_const("axis", &[ax as i64]);
-    let y = first(c.emit(
+    let op = if n.op == "ArgMin" {
+        Op::Movement(Movement::ArgMin {
+            output_type: DType::I64,
+        })
+    } else {
         Op::ArgMax {
             output_type: DType::I64,
-        },
-        vec![Some(x), Some(t)],
-        &[DType::I64],
-    )?)?;
+        }
+    };
+    let mut y = c.emit_as(op, vec![Some(x), Some(t)], DType::I64)?;
+    if last {
+        let tn = c.fresh("last_index");
+        let top = c.konst(&tn, Value::new(vec![], Data::I64(vec![len - 1])));
+        y = c.binary(BinaryKind::Sub, top, y)?;
+    }
     if n.i("keepdims")? != 0 {
         let mut s = c.shape(x);
         let d = s.get_mut(ax).ok_or(NodeError::Axis {

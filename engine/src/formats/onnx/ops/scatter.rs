@@ -1,0 +1,312 @@
+//! ONNX index ops: GatherND (with batch_dims), GatherElements, ScatterND (every reduction) and
+//! NonZero of a tensor known when the model is read.
+//!
+//! TFLite's GATHER_ND has no batch axes and its SCATTER_ND writes into zeros, summing updates
+//! that share an index. The translations below build on those two:
+//! - GatherND with `batch_dims = b` prepends each index tuple with its batch coordinates, a
+//!   constant grid, and gathers from the whole tensor.
+//! - ScatterND `none` replaces: `data · (1 - hit) + scatter(updates)`; `add` is
+//!   `data + scatter(updates)`; `mul`, `max` and `min` with constant indices apply the updates in
+//!   rounds whose indices are unique (the k-th occurrence of an index goes to round k), each
+//!   round a scatter combined with constant masks, which keeps ONNX's in-order semantics.
+
+use super::movement2::{i64_const, wrap_negative};
+use super::{OpSpec, int, spec, string};
+use crate::formats::onnx::ctx::{Ctx, Node, NodeResult, first};
+use crate::formats::onnx::error::{NodeError, refuse};
+use crate::ir::*;
+
+/// The ops of this family.
+pub(super) const OPS: &[OpSpec] = &[
+    spec(
+        "GatherND",
+        11..=28,
+        2..=2,
+        1..=1,
+        &[int("batch_dims", 0)],
+        import_gather_nd,
+    ),
+    spec(
+        "GatherElements",
+        11..=28,
+        2..=2,
+        1..=1,
+        &[int("axis", 0)],
+        import_gather_elements,
+    ),
+    spec(
+        "ScatterND",
+        11..=28,
+        3..=3,
+        1..=1,
+        &[string("reduction", "none")],
+        import_scatter_nd,
+    ),
+    spec("NonZero", 9..=28, 1..=1, 1..=1, &[], import_nonzero),
+];
+
+fn mv(c: &mut Ctx<'_>, m: Movement, ins: Vec<Option<TensorId>>) -> NodeResult<TensorId> {
+    c.emit1(Op::Movement(m), ins)
+}
+
+fn strides(s: &[usize]) -> Vec<usize> {
+    let mut st = vec![1; s.len()];
+    for d in (0..s.len().saturating_sub(1)).rev() {
+        st[d] = st[d + 1] * s[d + 1];
+    }
+    st
+}
+
+/// The coordinate along axis `d` of every element of a tensor of shape `s`.
+fn grid(s: &[usize], d: usize) -> Vec<i64> {
+    let st = strides(s);
+    let total: usize = s.iter().product();
+    (0..total).map(|k| ((k / st[d]) % s[d]) as i64).collect()
+}
+
+fn import_gather_nd(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let (x, i) = (c.need(n, 0)?, c.need(n, 1)?);
+    let b = n.i("batch_dims")?;
+    let (xs, is) = (c.shape(x), c.shape(i));
+    if b < 0 || b as usize >= is.len() || b as usize > xs.len() {
+        refuse!("GatherND batch_dims {b} for indices of rank {}", is.len());
+    }
+    let b = b as usize;
+    if xs[..b] != is[..b] {
+        refuse!(
+            "GatherND batch axes differ: data {:?}, indices {:?}",
+            &xs[..b],
+            &is[..b]
+        );
+    }
+    let k = is[is.len() - 1];
+    if b + k > xs.len() {
+        refuse!(
+            "GatherND index tuples of {k} into rank {} (batch_dims {b})",
+            xs.len()
+        );
+    }
+    // Negative indices count from the end of their axis (per position in the tuple).
+    let i = match c.value(i) {
+        Some(v) if v.data.to_f64().iter().any(|&q| q < 0.0) => {
+            let w: Vec<i64> = v
+                .data
+                .to_f64()
+                .iter()
+                .enumerate()
+                .map(|(p, &q)| {
+                    let len = xs[b + p % k.max(1)] as i64;
+                    if q < 0.0 { q as i64 + len } else { q as i64 }
+                })
+                .collect();
+            i64_const(c, "indices", is.clone(), w)
+        }
+        _ => i,
+    };
+    if b == 0 {
+        return Ok(vec![mv(c, Movement::GatherNd, vec![Some(x), Some(i)])?]);
+    }
+    let i = match c.dtype(i) {
+        DType::I64 => i,
+        _ => c.emit_as(Op::Cast, vec![Some(i)], DType::I64)?,
+    };
+    let mut gs = is.clone();
+    *gs.last_mut().unwrap_or(&mut 0) = 1;
+    let mut parts: Vec<Option<TensorId>> = (0..b)
+        .map(|d| Some(i64_const(c, "batch_grid", gs.clone(), grid(&gs, d))))
+        .collect();
+    parts.push(Some(i));
+    let r = is.len();
+    let idx = c.emit_as(
+        Op::Concatenation {
+            axis: r as i32 - 1,
+            act: Activation::None,
+        },
+        parts,
+        DType::I64,
+    )?;
+    Ok(vec![mv(c, Movement::GatherNd, vec![Some(x), Some(idx)])?])
+}
+
+/// GatherElements as GATHER_ND over index tuples: the coordinate grids of every other axis
+/// packed with the indices.
+fn import_gather_elements(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let (x, i) = (c.need(n, 0)?, c.need(n, 1)?);
+    let ax = c.axis(x, n.i("axis")?)?;
+    let s = c.shape(i);
+    let r = s.len();
+    let len = c.shape(x).get(ax).copied().unwrap_or(0) as i64;
+    let i = wrap_negative(c, i, len)?;
+    let mut parts = Vec::new();
+    for d in 0..r {
+        if d == ax {
+            parts.push(Some(i));
+            continue;
+        }
+        parts.push(Some(i64_const(c, "grid", s.clone(), grid(&s, d))));
+    }
+    let idx = first(c.emit(
+        Op::Pack {
+            values_count: r,
+            axis: r as i32,
+        },
+        parts,
+        &[DType::I64],
+    )?)?;
+    Ok(vec![mv(c, Movement::GatherNd, vec![Some(x), Some(idx)])?])
+}
+
+fn f32_const(c: &mut Ctx<'_>, what: &str, shape: Vec<usize>, v: Vec<f32>) -> TensorId {
+    let n = c.fresh(what);
+    c.konst(&n, Value::f32(shape, v))
+}
+
+fn import_scatter_nd(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let (x, i, u) = (c.need(n, 0)?, c.need(n, 1)?, c.need(n, 2)?);
+    if c.dtype(x) != DType::F32 {
+        refuse!("ScatterND on {} (float only)", c.dtype(x));
+    }
+    let red = n.s("reduction")?;
+    let xs = c.shape(x);
+    let s: Vec<i64> = xs.iter().map(|&d| d as i64).collect();
+    let st = c.ints_const("shape", &s);
+    let scatter =
+        |c: &mut Ctx<'_>, i, u| mv(c, Movement::ScatterNd, vec![Some(i), Some(u), Some(st)]);
+    match red.as_str() {
+        "none" => {
+            let sc = scatter(c, i, u)?;
+            let us = c.shape(u);
+            let ones = f32_const(c, "ones", us.clone(), vec![1.0; us.iter().product()]);
+            let hit = scatter(c, i, ones)?;
+            let one = c.scalar(1.0);
+            let hit = c.binary(BinaryKind::Minimum, hit, one)?;
+            let keep = c.binary(BinaryKind::Sub, one, hit)?;
+            let kept = c.binary(BinaryKind::Mul, x, keep)?;
+            Ok(vec![c.binary(BinaryKind::Add, kept, sc)?])
+        }
+        "add" => {
+            let sc = scatter(c, i, u)?;
+            Ok(vec![c.binary(BinaryKind::Add, x, sc)?])
+        }
+        "mul" | "max" | "min" => {
+            let Some(iv) = c.value(i) else {
+                refuse!("ScatterND reduction '{red}' with indices known only at run time");
+            };
+            scatter_rounds(c, x, &iv, u, &red)
+        }
+        other => refuse!("ScatterND reduction '{other}'"),
+    }
+}
+
+/// `mul`/`max`/`min` ScatterND with constant indices: one round per repeat of an index.
+fn scatter_rounds(
+    c: &mut Ctx<'_>,
+    x: TensorId,
+    iv: &Value,
+    u: TensorId,
+    red: &str,
+) -> NodeResult<Vec<TensorId>> {
+    let xs = c.shape(x);
+    let is = iv.shape.clone();
+    let k = *is
+        .last()
+        .ok_or(NodeError::Invalid("ScatterND indices of rank 0".into()))?;
+    if k == 0 || k > xs.len() {
+        refuse!("ScatterND index tuples of {k} into rank {}", xs.len());
+    }
+    let rows = iv.numel() / k;
+    let slice: Vec<usize> = xs[k..].to_vec();
+    let slice_n: usize = slice.iter().product();
+    let xst = strides(&xs);
+    // Flat offset of each row's target slice, with negative indices wrapped.
+    let mut offs = Vec::with_capacity(rows);
+    let raw = iv.data.to_f64();
+    for r in 0..rows {
+        let mut off = 0usize;
+        for p in 0..k {
+            let len = xs[p] as i64;
+            let mut q = raw[r * k + p] as i64;
+            if q < 0 {
+                q += len;
+            }
+            if !(0..len).contains(&q) {
+                refuse!("ScatterND index {q} out of range for an axis of {len}");
+            }
+            off += q as usize * xst[p];
+        }
+        offs.push(off);
+    }
+    // Round of each row: how many earlier rows hit the same slice.
+    let mut round = vec![0usize; rows];
+    for r in 0..rows {
+        round[r] = offs[..r].iter().filter(|&&o| o == offs[r]).count();
+    }
+    let rounds = round.iter().copied().max().map_or(0, |m| m + 1);
+    let mut us = vec![rows];
+    us.extend(&slice);
+    let uf = c.reshape(u, &us)?;
+    let total: usize = xs.iter().product();
+    let s: Vec<i64> = xs.iter().map(|&d| d as i64).collect();
+    let st = c.ints_const("shape", &s);
+    let mut y = x;
+    for k_round in 0..rounds {
+        let sel: Vec<usize> = (0..rows).filter(|&r| round[r] == k_round).collect();
+        let pick: Vec<i64> = sel.iter().map(|&r| r as i64).collect();
+        let pick = c.ints_const("round_rows", &pick);
+        let part = c.emit1(
+            Op::Gather {
+                axis: 0,
+                batch_dims: 0,
+            },
+            vec![Some(uf), Some(pick)],
+        )?;
+        let idx: Vec<i64> = sel
+            .iter()
+            .flat_map(|&r| (0..k).map(move |p| (r, p)))
+            .map(|(r, p)| {
+                let len = xs[p] as i64;
+                let q = raw[r * k + p] as i64;
+                if q < 0 { q + len } else { q }
+            })
+            .collect();
+        let idx = i64_const(c, "round_indices", vec![sel.len(), k], idx);
+        let sc = mv(
+            c,
+            Movement::ScatterNd,
+            vec![Some(idx), Some(part), Some(st)],
+        )?;
+        // Elements this round leaves alone get the op's identity added to the scatter's zero.
+        let mut fill = vec![
+            match red {
+                "mul" => 1.0,
+                "max" => f32::NEG_INFINITY,
+                _ => f32::INFINITY,
+            };
+            total
+        ];
+        for &r in &sel {
+            fill[offs[r]..offs[r] + slice_n].fill(0.0);
+        }
+        let fill = f32_const(c, "identity", xs.clone(), fill);
+        let v = c.binary(BinaryKind::Add, sc, fill)?;
+        let kind = match red {
+            "mul" => BinaryKind::Mul,
+            "max" => BinaryKind::Maximum,
+            _ => BinaryKind::Minimum,
+        };
+        y = c.binary(kind, y, v)?;
+    }
+    Ok(vec![y])
+}
+
+/// NonZero: WHERE's `[n, rank]` coordinates, transposed to ONNX's `[rank, n]`. Its length
+/// depends on the data, so only a tensor known when the model is read (shape arithmetic,
+/// constants) translates; the engine's graphs have static shapes.
+fn import_nonzero(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let x = c.need(n, 0)?;
+    if c.value(x).is_none() {
+        refuse!("NonZero of a tensor computed at run time (its output length depends on the data)");
+    }
+    let w = c.emit_as(Op::Detect(DetOp::Where), vec![Some(x)], DType::I64)?;
+    Ok(vec![c.transpose(w, &[1, 0])?])
+}
