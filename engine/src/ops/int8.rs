@@ -350,7 +350,13 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 activations::SoftmaxParams::new(iq(0)?.0, *beta),
             );
             let mut v = crate::arena::take::<i8>(xs.len());
-            activations::softmax(xs, d, &p, &mut v);
+            if litert {
+                let (s_out, z_out) = oq()?;
+                let s_in = iq(0)?.0;
+                activations::softmax_float_table(xs, d, s_in, *beta, s_out, z_out, &mut v);
+            } else {
+                activations::softmax(xs, d, &p, &mut v);
+            }
             out(x.shape.clone(), v)
         })(),
         Op::LogSoftmax => (|| {

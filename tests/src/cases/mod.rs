@@ -84,6 +84,28 @@ impl Cases {
     }
 }
 
+impl Cases {
+    /// [`Cases::add`] with random numbers from a stream seeded by the case's name, leaving the
+    /// shared stream untouched: a case added this way does not change the inputs of the cases
+    /// after it (the shared stream makes every later case's inputs depend on every earlier
+    /// one; new cases should come in this way).
+    fn add_isolated(
+        &mut self,
+        name: String,
+        lo: f32,
+        hi: f32,
+        build: impl FnOnce(&mut Builder, &mut Rng, &[TensorId]) -> Vec<TensorId>,
+        inputs: &[&[usize]],
+    ) {
+        let seed = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+        });
+        let shared = std::mem::replace(&mut self.rng, Rng::new(seed));
+        self.add(name, lo, hi, build, inputs);
+        self.rng = shared;
+    }
+}
+
 /// Every case of the suite, deterministic.
 pub fn all() -> Vec<Case> {
     let mut c = Cases {

@@ -79,11 +79,15 @@ pub fn softmax(x: &[i8], depth: usize, p: &SoftmaxParams, out: &mut [i8]) {
         }
         let (shifted_scale, num_bits_over_unit) =
             get_reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS);
+        // Rows whose exponentials sum to 512 or more (near-equal logits over hundreds of
+        // classes) give an exponent above 31, where gemmlowp's RoundingDivideByPOT asserts
+        // (LiteRT's BUILTIN_REF aborts the process): the division is then done as intended,
+        // in 64 bits.
         let exponent = num_bits_over_unit + 31 - 8;
         for (&v, o) in row.iter().zip(orow.iter_mut()) {
             *o = match scaled_exp(v) {
                 Some(e) => {
-                    let unsat = rounding_divide_by_pot(
+                    let unsat = rounding_divide_by_pot_wide(
                         saturating_rounding_doubling_high_mul(shifted_scale, e),
                         exponent,
                     );
@@ -91,6 +95,59 @@ pub fn softmax(x: &[i8], depth: usize, p: &SoftmaxParams, out: &mut [i8]) {
                 }
                 None => i8::MIN,
             };
+        }
+    }
+}
+
+/// gemmlowp's `RoundingDivideByPOT` (round half away from zero) for any exponent ≥ 0.
+fn rounding_divide_by_pot_wide(x: i32, exponent: i32) -> i32 {
+    if exponent <= 31 {
+        return rounding_divide_by_pot(x, exponent);
+    }
+    let e = exponent.min(62);
+    let x = x as i64;
+    let mask = (1i64 << e) - 1;
+    let threshold = (mask >> 1) + i64::from(x < 0);
+    ((x >> e) + i64::from((x & mask) > threshold)) as i32
+}
+
+/// Int8 SOFTMAX as LiteRT's default CPU path runs it (`optimized_ops::Softmax` with the float
+/// table of `PopulateSoftmaxLookupTable`; XNNPACK does not take int8 softmax): `table[255 - d] =
+/// expf(-s_in · beta · d)` for a difference `d` to the row max, the row's sum of table entries in
+/// f32 (in order), and each output `round(e / (sum · s_out)) + zp`, clamped. It differs from
+/// [`softmax`] where probabilities sit near a rounding boundary (a 1000-class row of near-equal
+/// logits: the fixed point gives −127 where this gives −128).
+pub fn softmax_float_table(
+    x: &[i8],
+    depth: usize,
+    input_scale: f32,
+    beta: f32,
+    output_scale: f32,
+    output_zero_point: i32,
+    out: &mut [i8],
+) {
+    debug_assert_eq!(out.len(), x.len());
+    if depth == 0 {
+        out.fill(0);
+        return;
+    }
+    let scale = -input_scale * beta;
+    let mut table = [0f32; 256];
+    for d in 0..=255i32 {
+        table[(255 - d) as usize] = (scale * d as f32).exp();
+    }
+    for (row, orow) in x.chunks(depth).zip(out.chunks_mut(depth)) {
+        let max = row.iter().copied().max().unwrap_or(i8::MIN) as i32;
+        // Entry of element v: table[255 - max + v] (LiteRT offsets the table by the max).
+        let at = |v: i8| table[(255 - max + v as i32) as usize];
+        let mut sum = 0f32;
+        for &v in row {
+            sum += at(v);
+        }
+        let inv = 1.0 / (sum * output_scale);
+        for (&v, o) in row.iter().zip(orow.iter_mut()) {
+            let q = (at(v) * inv).round() as i32 + output_zero_point;
+            *o = q.clamp(i8::MIN as i32, i8::MAX as i32) as i8;
         }
     }
 }
@@ -355,6 +412,26 @@ mod tests {
         let mut out = stale(x.len());
         super::tanh_fixed_point(x, p, &mut out);
         out
+    }
+
+    /// A 1000-class row of equal logits: each probability is 1/1000, 0.256 of the output's
+    /// 1/256 step, so both forms give −128 everywhere (the fixed point's exponent is 33 there,
+    /// beyond gemmlowp's 31; clamping it to 31 gave −127). The float-table form puts a row
+    /// with one dominant logit at 127.
+    #[test]
+    fn wide_rows_divide_as_intended() {
+        let x = vec![3i8; 1000];
+        let p = SoftmaxParams::new(0.005, 1.0);
+        assert!(softmax(&x, 1000, &p).iter().all(|&v| v == -128));
+        let mut out = stale(1000);
+        softmax_float_table(&x, 1000, 0.005, 1.0, 1.0 / 256.0, -128, &mut out);
+        assert!(out.iter().all(|&v| v == -128));
+        let mut y = vec![-128i8; 10];
+        y[4] = 127;
+        let mut out = stale(10);
+        softmax_float_table(&y, 10, 0.5, 1.0, 1.0 / 256.0, -128, &mut out);
+        assert_eq!(out[4], 127);
+        assert!(out.iter().enumerate().all(|(i, &v)| i == 4 || v == -128));
     }
 
     /// Empty inputs and zero-size rows.
