@@ -44,9 +44,12 @@ pub fn quantize_asymmetric(x: &[f32]) -> (Vec<i8>, f32, i32) {
     };
     let scale = scale as f32;
     let inv = 1.0 / scale;
+    // Rounded, then offset (as LiteRT 2.3 on x86-64 computes it: measured on the TF converter's
+    // dynamic-range MobileNet v1, where `zp + x/s` lands on k + 0.5 after the f32 addition
+    // but `x/s` does not, and adding before rounding gave a code one off).
     let q = x
         .iter()
-        .map(|&v| (zp as f32 + v * inv).round().clamp(-128.0, 127.0) as i8)
+        .map(|&v| ((v * inv).round() + zp as f32).clamp(-128.0, 127.0) as i8)
         .collect();
     (q, scale, zp)
 }
@@ -118,7 +121,13 @@ pub fn conv2d(
                     } else {
                         w_scale[c]
                     };
-                    let mut v = acc as f32 * ws * s;
+                    // LiteRT's reference hybrid conv scales `(acc · w_scale) · s`; its
+                    // depthwise `acc · (w_scale · s)` (the product of scales first).
+                    let mut v = if depthwise {
+                        acc as f32 * (ws * s)
+                    } else {
+                        acc as f32 * ws * s
+                    };
                     if let Some(bv) = bias {
                         v += bv[c];
                     }

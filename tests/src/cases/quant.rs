@@ -115,6 +115,35 @@ pub fn hybrid() -> Vec<Case> {
         },
         &[&[1, 12, 12, 16]],
     );
+    // Input codes on a rounding tie: with max 6 and min 0 (scale 6/255, zero point -128),
+    // 0.6/scale = 25.500002 but -128 + 25.500002 is -102.5 in f32; LiteRT rounds before adding
+    // the zero point (-102), rounding after gives -103 and a 1e-3 error on every output.
+    c.add_isolated(
+        "hybrid_conv_1x1_rounding_tie".into(),
+        0.0,
+        1.0,
+        |b, r, x| {
+            let w = b.f32("w", &[96, 1, 1, 16], &r.normals(96 * 16, 0.3));
+            let bs = b.f32("b", &[96], &[0.0; 96]);
+            vec![b.op(
+                "conv",
+                Op::Conv2d(Conv2d {
+                    padding: Padding::Valid,
+                    stride: [1, 1],
+                    dilation: [1, 1],
+                    act: Activation::None,
+                }),
+                &[Some(x[0]), Some(w), Some(bs)],
+            )]
+        },
+        &[&[1, 2, 2, 16]],
+    );
+    if let Some(case) = c.out.last_mut() {
+        let mut v = vec![0.6f32; 64];
+        v[0] = 6.0;
+        v[1] = 0.0;
+        case.inputs = vec![Value::f32(vec![1, 2, 2, 16], v)];
+    }
     c.add(
         "hybrid_depthwise".into(),
         -1.0,
