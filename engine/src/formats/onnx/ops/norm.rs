@@ -142,7 +142,8 @@ fn import_instance_norm(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorI
     let axes: Vec<i64> = (2..r as i64).collect();
     let y = standardize(c, x, &axes, n.f("epsilon")?)?;
     let (sc, b) = (c.need(n, 1)?, c.need(n, 2)?);
-    Ok(vec![affine(c, y, sc, b, s[1], r)?])
+    let ch = s.get(1).copied().unwrap_or(1);
+    Ok(vec![affine(c, y, sc, b, ch, r)?])
 }
 
 /// GroupNormalization: the channels split into `num_groups` groups, each standardized over its

@@ -49,6 +49,10 @@ fn mv(c: &mut Ctx<'_>, m: Movement, ins: Vec<Option<TensorId>>) -> NodeResult<Te
     c.emit1(Op::Movement(m), ins)
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "d + 1 < s.len() = st.len() in the loop"
+)]
 fn strides(s: &[usize]) -> Vec<usize> {
     let mut st = vec![1; s.len()];
     for d in (0..s.len().saturating_sub(1)).rev() {
@@ -61,9 +65,17 @@ fn strides(s: &[usize]) -> Vec<usize> {
 fn grid(s: &[usize], d: usize) -> Vec<i64> {
     let st = strides(s);
     let total: usize = s.iter().product();
-    (0..total).map(|k| ((k / st[d]) % s[d]) as i64).collect()
+    let (sd, std) = (
+        s.get(d).copied().unwrap_or(1).max(1),
+        st.get(d).copied().unwrap_or(1).max(1),
+    );
+    (0..total).map(|k| ((k / std) % sd) as i64).collect()
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "b < is.len() and b <= xs.len() are checked first, then b + k <= xs.len(); p % k < k"
+)]
 fn import_gather_nd(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let (x, i) = (c.need(n, 0)?, c.need(n, 1)?);
     let b = n.i("batch_dims")?;
@@ -199,6 +211,11 @@ fn import_scatter_nd(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>>
 }
 
 /// `mul`/`max`/`min` ScatterND with constant indices: one round per repeat of an index.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "k <= xs.len() is checked; raw holds rows · k values; every index is checked in \
+              range, so each offset plus the slice size stays within the data"
+)]
 fn scatter_rounds(
     c: &mut Ctx<'_>,
     x: TensorId,
