@@ -162,10 +162,12 @@ fn import_one_hot(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
         Value::new(
             vec![],
             match &vals.data {
-                Data::F32(v) => Data::F32(vec![v[k]]),
-                Data::I64(v) => Data::I64(vec![v[k]]),
-                Data::I32(v) => Data::I32(vec![v[k]]),
-                other => Data::F32(vec![other.to_f64()[k] as f32]),
+                Data::F32(v) => Data::F32(vec![v.get(k).copied().unwrap_or_default()]),
+                Data::I64(v) => Data::I64(vec![v.get(k).copied().unwrap_or_default()]),
+                Data::I32(v) => Data::I32(vec![v.get(k).copied().unwrap_or_default()]),
+                other => Data::F32(vec![
+                    other.to_f64().get(k).copied().unwrap_or_default() as f32
+                ]),
             },
         )
     };
@@ -195,10 +197,9 @@ fn import_trilu(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
         None => 0,
     };
     let s = c.shape(x);
-    if s.len() < 2 {
+    let &[.., h, w] = s.as_slice() else {
         refuse!("Trilu needs rank >= 2");
-    }
-    let (h, w) = (s[s.len() - 2], s[s.len() - 1]);
+    };
     let upper = n.i("upper")? != 0;
     let m: Vec<f32> = (0..h * w)
         .map(|p| {
@@ -252,7 +253,9 @@ fn import_topk(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
         vec![Some(t), Some(kt)],
         &[dt, DType::I32],
     )?;
-    let (mut v, i) = (outs[0], outs[1]);
+    let &[mut v, i] = outs.as_slice() else {
+        return Err(NodeError::Invalid("TOPK_V2 gives two outputs".into()));
+    };
     if !largest {
         let m = c.scalar(-1.0);
         v = c.binary(BinaryKind::Mul, v, m)?;
@@ -333,10 +336,14 @@ pub(super) fn pad_mode(
     mode: &str,
 ) -> NodeResult<TensorId> {
     let s = c.shape(x);
+    if pads.len() != 2 * s.len() {
+        refuse!("Pad with {} pads for rank {}", pads.len(), s.len());
+    }
+    let pad = |i: usize| pads.get(i).copied().unwrap_or(0);
     let fits = s
         .iter()
         .enumerate()
-        .all(|(d, &n)| (pads[2 * d] as usize) < n.max(1) && (pads[2 * d + 1] as usize) < n.max(1));
+        .all(|(d, &n)| (pad(2 * d) as usize) < n.max(1) && (pad(2 * d + 1) as usize) < n.max(1));
     if mode == "reflect" && fits {
         let nm = c.fresh("paddings");
         let pt = c.konst(&nm, Value::new(vec![s.len(), 2], Data::I32(pads.to_vec())));
@@ -348,7 +355,7 @@ pub(super) fn pad_mode(
     }
     let mut y = x;
     for (d, &n) in s.iter().enumerate() {
-        let (b, a) = (pads[2 * d] as i64, pads[2 * d + 1] as i64);
+        let (b, a) = (pad(2 * d) as i64, pad(2 * d + 1) as i64);
         if b == 0 && a == 0 {
             continue;
         }
