@@ -102,7 +102,9 @@ impl Recorder {
     /// An initializer.
     pub(crate) fn initializer(&mut self, t: &TensorProto) {
         let i = self.value(t.name.as_deref().unwrap_or(""));
-        let v = &mut self.sg.values[i];
+        let Some(v) = self.sg.values.get_mut(i) else {
+            return;
+        };
         v.dtype = elem(t.data_type);
         v.dims = Some(
             t.dims
@@ -122,7 +124,9 @@ impl Recorder {
     pub(crate) fn input(&mut self, vi: &ValueInfoProto) {
         let i = self.value(vi.name.as_deref().unwrap_or(""));
         let (dtype, dims) = declared_dims(vi);
-        let v = &mut self.sg.values[i];
+        let Some(v) = self.sg.values.get_mut(i) else {
+            return;
+        };
         v.is_const = false;
         v.numel = 0;
         v.dtype = dtype;

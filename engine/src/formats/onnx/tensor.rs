@@ -371,12 +371,12 @@ impl Release {
         if self.pending.last().is_none_or(|&(last, _)| last >= k) {
             return;
         }
-        for n in &g.nodes[self.scanned.min(g.nodes.len())..] {
+        for n in g.nodes.get(self.scanned..).unwrap_or_default() {
             self.read.extend(n.inputs.iter().flatten().copied());
         }
         self.scanned = g.nodes.len();
         let done = k.min(nodes.len());
-        for n in &nodes[self.named.min(done)..done] {
+        for n in nodes.get(self.named.min(done)..done).unwrap_or_default() {
             self.read
                 .extend(n.output.iter().filter_map(|o| names.get(o).copied()));
         }

@@ -580,7 +580,7 @@ fn import_loop(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>>
     if types != want {
         refuse!(
             "a loop-carried value changes type or shape in the body ({:?} in, {:?} out)",
-            &want[3..],
+            want.get(3..).unwrap_or_default(),
             types.get(3..).unwrap_or_default()
         );
     }

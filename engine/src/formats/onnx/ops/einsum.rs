@@ -24,7 +24,7 @@ fn letters(term: &str, what: &str) -> NodeResult<Vec<char>> {
         refuse!("Einsum {what} '{term}' (only letters; no ellipsis)");
     }
     for (i, c) in v.iter().enumerate() {
-        if v[..i].contains(c) {
+        if v.iter().take(i).any(|x| x == c) {
             refuse!("Einsum with index '{c}' repeated in '{term}' (a diagonal)");
         }
     }
@@ -93,7 +93,12 @@ fn import_einsum(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
             }
         }
     }
-    let dims = |v: &[char]| -> Vec<usize> { v.iter().map(|ch| size[ch]).collect() };
+    // Every letter of the output and operands was entered in `size` above (or refused).
+    let dims = |v: &[char]| -> Vec<usize> {
+        v.iter()
+            .map(|ch| size.get(ch).copied().unwrap_or(1))
+            .collect()
+    };
     match (terms.as_slice(), ins.as_slice()) {
         ([a], [x]) => {
             if a.len() != out.len() || out.iter().any(|ch| !a.contains(ch)) {
