@@ -241,8 +241,9 @@ fn erf(c: &mut Ctx<'_>, x: TensorId) -> NodeResult<TensorId> {
     let x = bin(c, BinaryKind::Minimum, x, hi)?;
     let x2 = bin(c, BinaryKind::Mul, x, x)?;
     let horner = |c: &mut Ctx<'_>, k: &[f32]| -> NodeResult<TensorId> {
-        let mut acc = c.scalar(k[0]);
-        for &a in &k[1..] {
+        let (&k0, rest) = k.split_first().unwrap_or((&0.0, &[]));
+        let mut acc = c.scalar(k0);
+        for &a in rest {
             let m = bin(c, BinaryKind::Mul, acc, x2)?;
             let a = c.scalar(a);
             acc = bin(c, BinaryKind::Add, m, a)?;
@@ -366,7 +367,7 @@ fn import_sum_mean(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
         c.emit1(Op::AddN, xs.iter().map(|&t| Some(t)).collect())?
     } else {
         let mut y = first;
-        for &t in &xs[1..] {
+        for &t in xs.iter().skip(1) {
             y = bin(c, BinaryKind::Add, y, t)?;
         }
         y
@@ -422,6 +423,10 @@ fn near(v: Option<f64>, want: f64) -> bool {
 /// The GELU patterns PyTorch exports, `x·0.5·(1 + erf(x/√2))` in its three groupings, each
 /// replaced by one `Gelu` node (approximate="none") when its intermediate values have no other
 /// reader and are not graph outputs. Returns the graph's nodes, rewritten.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "every node index comes from `position` over `nodes` or from `enumerate`, and `drop` has one entry per node"
+)]
 pub(crate) fn fuse_gelu(g: &GraphProto) -> std::borrow::Cow<'_, [NodeProto]> {
     use std::borrow::Cow;
     let nodes = &g.node;

@@ -332,6 +332,10 @@ struct Dir<'a> {
 
 /// Unroll one direction over `x` `[seq, batch, input]`: `(Y [seq, 1, batch, h], Y_h, Y_c)`
 /// with the final states as `[1, batch, h]`.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "import_recurrent checked W, R, B and P against their expected sizes (weights()), activations() returned one function per gate activation and direction, and ys has one slot per step"
+)]
 fn unroll(
     c: &mut Ctx<'_>,
     s: &Setup,
@@ -612,7 +616,7 @@ fn import_recurrent(c: &mut Ctx<'_>, n: &Node<'_>, cell: Cell) -> NodeResult<Vec
         let d = Dir {
             k,
             reverse,
-            acts: &acts[k * per..(k + 1) * per],
+            acts: acts.get(k * per..(k + 1) * per).unwrap_or_default(),
             w: &wv,
             r: &rv,
             b: bv.as_deref(),
