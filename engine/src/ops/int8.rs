@@ -345,16 +345,13 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
         Op::Softmax { beta } => (|| {
             let x = arg(ins, 0)?;
             let d = x.shape.last().copied().unwrap_or(1);
-            let (xs, p) = (
-                i8s(x, "input")?,
-                activations::SoftmaxParams::new(iq(0)?.0, *beta),
-            );
+            let (xs, s_in) = (i8s(x, "input")?, iq(0)?.0);
             let mut v = crate::arena::take::<i8>(xs.len());
             if litert {
                 let (s_out, z_out) = oq()?;
-                let s_in = iq(0)?.0;
                 activations::softmax_float_table(xs, d, s_in, *beta, s_out, z_out, &mut v);
             } else {
+                let p = activations::SoftmaxParams::new(s_in, *beta);
                 activations::softmax(xs, d, &p, &mut v);
             }
             out(x.shape.clone(), v)

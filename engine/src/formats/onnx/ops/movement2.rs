@@ -59,7 +59,7 @@ pub(super) const OPS: &[OpSpec] = &[
     spec("ReduceLogSumExp", 7..=28, 1..=2, 1..=1, RED, import_reduce2),
 ];
 
-fn mv(c: &mut Ctx<'_>, m: Movement, ins: Vec<Option<TensorId>>) -> NodeResult<TensorId> {
+pub(super) fn mv(c: &mut Ctx<'_>, m: Movement, ins: Vec<Option<TensorId>>) -> NodeResult<TensorId> {
     c.emit1(Op::Movement(m), ins)
 }
 

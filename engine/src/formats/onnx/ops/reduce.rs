@@ -1,6 +1,7 @@
 //! Reductions and normalizations over axes: ReduceMean/Max/Sum (axes from the attribute or,
-//! in newer opsets, a constant input), ArgMax/ArgMin (either index of ties), Softmax/LogSoftmax (rows by opset: before 13 the
-//! input is flattened to 2-D at `axis`, default 1; from 13 on one axis, default -1) and
+//! in newer opsets, a constant input), ArgMax/ArgMin (either index of ties),
+//! Softmax/LogSoftmax (rows by opset: before 13 the input is flattened to 2-D at `axis`,
+//! default 1; from 13 on one axis, default -1) and
 //! LayerNormalization (decomposed into mean, variance and rsqrt).
 
 use super::{AttrSpec, OpSpec, float, int, opt, spec};
@@ -157,11 +158,10 @@ fn import_argmax(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let ax = c.axis(x, n.i("axis")?)?;
     let len = c.shape(x).get(ax).copied().unwrap_or(0) as i64;
     let last = n.i("select_last_index")? != 0;
-    if last {
-        let at = c.ints_const("axis", &[ax as i64]);
-        x = c.emit1(Op::Movement(Movement::ReverseV2), vec![Some(x), Some(at)])?;
-    }
     let t = c.ints_const("axis", &[ax as i64]);
+    if last {
+        x = c.emit1(Op::Movement(Movement::ReverseV2), vec![Some(x), Some(t)])?;
+    }
     let op = if n.op == "ArgMin" {
         Op::Movement(Movement::ArgMin {
             output_type: DType::I64,

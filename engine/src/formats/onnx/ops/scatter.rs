@@ -10,11 +10,12 @@
 //!   rounds whose indices are unique (the k-th occurrence of an index goes to round k), each
 //!   round a scatter combined with constant masks, which keeps ONNX's in-order semantics.
 
-use super::movement2::{i64_const, wrap_negative};
+use super::movement2::{i64_const, mv, wrap_negative};
 use super::{OpSpec, int, spec, string};
 use crate::formats::onnx::ctx::{Ctx, Node, NodeResult, first};
 use crate::formats::onnx::error::{NodeError, refuse};
 use crate::ir::*;
+use crate::kernels::strides;
 
 /// The ops of this family.
 pub(super) const OPS: &[OpSpec] = &[
@@ -44,22 +45,6 @@ pub(super) const OPS: &[OpSpec] = &[
     ),
     spec("NonZero", 9..=28, 1..=1, 1..=1, &[], import_nonzero),
 ];
-
-fn mv(c: &mut Ctx<'_>, m: Movement, ins: Vec<Option<TensorId>>) -> NodeResult<TensorId> {
-    c.emit1(Op::Movement(m), ins)
-}
-
-#[expect(
-    clippy::indexing_slicing,
-    reason = "d + 1 < s.len() = st.len() in the loop"
-)]
-fn strides(s: &[usize]) -> Vec<usize> {
-    let mut st = vec![1; s.len()];
-    for d in (0..s.len().saturating_sub(1)).rev() {
-        st[d] = st[d + 1] * s[d + 1];
-    }
-    st
-}
 
 /// The coordinate along axis `d` of every element of a tensor of shape `s`.
 fn grid(s: &[usize], d: usize) -> Vec<i64> {
@@ -235,9 +220,10 @@ fn scatter_rounds(
     let slice: Vec<usize> = xs[k..].to_vec();
     let slice_n: usize = slice.iter().product();
     let xst = strides(&xs);
-    // Flat offset of each row's target slice, with negative indices wrapped.
-    let mut offs = Vec::with_capacity(rows);
+    // Each row's index tuple with negative indices wrapped, and the flat offset of its slice.
     let raw = iv.data.to_f64();
+    let mut wrapped = Vec::with_capacity(rows * k);
+    let mut offs = Vec::with_capacity(rows);
     for r in 0..rows {
         let mut off = 0usize;
         for p in 0..k {
@@ -249,15 +235,21 @@ fn scatter_rounds(
             if !(0..len).contains(&q) {
                 refuse!("ScatterND index {q} out of range for an axis of {len}");
             }
+            wrapped.push(q);
             off += q as usize * xst[p];
         }
         offs.push(off);
     }
     // Round of each row: how many earlier rows hit the same slice.
-    let mut round = vec![0usize; rows];
-    for r in 0..rows {
-        round[r] = offs[..r].iter().filter(|&&o| o == offs[r]).count();
-    }
+    let mut seen = std::collections::HashMap::new();
+    let round: Vec<usize> = offs
+        .iter()
+        .map(|&o| {
+            let n = seen.entry(o).or_insert(0usize);
+            *n += 1;
+            *n - 1
+        })
+        .collect();
     let rounds = round.iter().copied().max().map_or(0, |m| m + 1);
     let mut us = vec![rows];
     us.extend(&slice);
@@ -279,12 +271,7 @@ fn scatter_rounds(
         )?;
         let idx: Vec<i64> = sel
             .iter()
-            .flat_map(|&r| (0..k).map(move |p| (r, p)))
-            .map(|(r, p)| {
-                let len = xs[p] as i64;
-                let q = raw[r * k + p] as i64;
-                if q < 0 { q + len } else { q }
-            })
+            .flat_map(|&r| wrapped[r * k..(r + 1) * k].iter().copied())
             .collect();
         let idx = i64_const(c, "round_indices", vec![sel.len(), k], idx);
         let sc = mv(
