@@ -228,6 +228,48 @@ fn commands_that_run_refuse_unsized_free_dims_and_bad_sizes_are_named() {
 }
 
 #[test]
+fn int8_conversion_calibrates_at_the_size_of_the_calibration_images() {
+    let d = scratch("calib-size");
+    let m = d.join("free.onnx");
+    std::fs::write(&m, onnx_free_model()).expect("write model");
+    let calib = d.join("calib");
+    std::fs::create_dir_all(&calib).expect("calib dir");
+    for (i, v) in [30u8, 200].into_iter().enumerate() {
+        image::RgbImage::from_pixel(20, 12, image::Rgb([v, 255 - v, v / 2]))
+            .save(calib.join(format!("{i}.png")))
+            .expect("png");
+    }
+    let input_shape = |p: &Path| {
+        let g = tflite::read_file(p).expect("read export");
+        g.tensors[g.inputs[0]].shape.clone()
+    };
+    // Without --input-shape: H and W from the images (12 x 20), batch 1.
+    let q = d.join("q.tflite");
+    let o = pocket(&["convert", s(&m), "--mode", "int8", "--calib", s(&calib), "-o", s(&q)]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("sized from the first sample"), "{t}");
+    assert_eq!(input_shape(&q), [1, 3, 12, 20], "{t}");
+    // --input-shape wins over the images, by dimension name.
+    let q2 = d.join("q2.tflite");
+    let o = pocket(&[
+        "convert", s(&m), "--mode", "int8", "--calib", s(&calib), "-o", s(&q2),
+        "--input-shape", "H=16",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(input_shape(&q2), [1, 3, 16, 20]);
+    // Compare sizes both models from the same data (float free, export as written).
+    let o = pocket(&["compare", s(&m), s(&q), "--data", s(&calib), "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // A folder with no images sizes nothing: the refusal names the free dimensions.
+    let empty = d.join("empty");
+    std::fs::create_dir_all(&empty).expect("empty dir");
+    let o = pocket(&["convert", s(&m), "--mode", "int8", "--calib", s(&empty), "-o", s(&q)]);
+    let t = text(&o);
+    assert!(!o.status.success() && t.contains("--input-shape H=D"), "{t}");
+}
+
+#[test]
 fn tflite_signature_dims_resize_at_two_sizes_like_litert() {
     let Some(_py) = oracle::require(oracle::LITERT) else {
         return;

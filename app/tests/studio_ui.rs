@@ -388,6 +388,32 @@ fn a_model_with_free_dimensions_asks_for_its_size_and_re_infers() {
 }
 
 #[test]
+fn the_size_form_is_prefilled_from_the_calibration_images() {
+    let d = tmp("free-calib");
+    let p = d.join("free.onnx");
+    std::fs::write(&p, pocket_tests::free_dims::onnx_free_model()).expect("write");
+    let calib = d.join("calib");
+    std::fs::create_dir_all(&calib).expect("calib dir");
+    image::RgbImage::new(24, 40)
+        .save(calib.join("a.png"))
+        .expect("png");
+    let mut h = harness();
+    drop_file(&mut h, &p);
+    step_until(&mut h, "the model to load", |a| a.model().is_some());
+    drop_file(&mut h, &calib);
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "1 Model").click();
+    h.run_steps(2);
+    h.get_by_label_contains("its first image, 40×24");
+    h.get_by_role_and_label(Role::Button, "Apply size").click();
+    step_until(&mut h, "the calibration size to apply", |a| {
+        a.model()
+            .is_some_and(|g| g.tensors[g.inputs[0]].shape == [1, 3, 40, 24])
+    });
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
 fn folders_belong_to_the_model_and_compare_runs_without_labels() {
     // A flat folder of images (no class sub-folders): calibration data, and comparison data
     // without labels.

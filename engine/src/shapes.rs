@@ -96,6 +96,56 @@ pub fn input_dims(g: &Graph) -> Vec<InputDims> {
         .collect()
 }
 
+/// The sizes of one sample of the user's data (the first of a calibration or evaluation
+/// folder), which size a model's free dimensions the user left open.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SampleShape {
+    /// An image: it sizes the height and width of the model's first image input (and 1 its
+    /// batch).
+    Image {
+        /// Height in pixels.
+        height: usize,
+        /// Width in pixels.
+        width: usize,
+    },
+    /// One array per model input, in input order.
+    Arrays(Vec<Vec<usize>>),
+}
+
+impl InputDims {
+    /// The (height, width) axes of an image input: four axes with a fixed channel count of 1,
+    /// 3 or 4 last (NHWC) or second (NCHW); `None` for any other input.
+    pub fn image_axes(&self) -> Option<(usize, usize)> {
+        let channels = |a: usize| matches!(self.dims.get(a), Some(Dim::Fixed(1 | 3 | 4)));
+        match self.dims.len() {
+            4 if channels(3) => Some((1, 2)),
+            4 if channels(1) => Some((2, 3)),
+            _ => None,
+        }
+    }
+
+    /// The size `sample` gives each axis of this input (`None`: it gives none).
+    fn sample_sizes(&self, index: usize, sample: &SampleShape) -> Vec<Option<usize>> {
+        match sample {
+            SampleShape::Image { height, width } => match self.image_axes() {
+                Some((h, w)) => (0..self.dims.len())
+                    .map(|axis| match axis {
+                        _ if axis == h => Some(*height),
+                        _ if axis == w => Some(*width),
+                        0 => Some(1),
+                        _ => None,
+                    })
+                    .collect(),
+                None => vec![None; self.dims.len()],
+            },
+            SampleShape::Arrays(arrays) => match arrays.get(index) {
+                Some(a) if a.len() == self.dims.len() => a.iter().map(|&d| Some(d)).collect(),
+                _ => vec![None; self.dims.len()],
+            },
+        }
+    }
+}
+
 /// A free dimension of a model and where it appears.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FreeDim {
@@ -260,6 +310,51 @@ impl InputShapes {
     /// Give input `index` the shape `dims` ahead of everything else (an array given to run).
     pub fn prefer_input(&mut self, index: usize, dims: Vec<usize>) {
         self.specs.insert(0, (index.to_string(), dims));
+    }
+
+    /// This choice with the free dimensions it leaves to the file (its stored shape or
+    /// metadata, or nothing) sized by `sample`: an image sizes the first image input's height
+    /// and width (batch 1), arrays every axis of their input. Sizes asked for win; so does the
+    /// first sample where two disagree (every other sample is resized or refused as usual).
+    pub fn with_sample(&self, inputs: &[InputDims], sample: &SampleShape) -> InputShapes {
+        let mut s = self.clone();
+        let asked = self.resolve_asked(inputs);
+        let first_image = inputs.iter().position(|i| i.image_axes().is_some());
+        for (i, inp) in inputs.iter().enumerate() {
+            if matches!(sample, SampleShape::Image { .. }) && Some(i) != first_image {
+                continue;
+            }
+            for (axis, (d, size)) in inp.dims.iter().zip(inp.sample_sizes(i, sample)).enumerate() {
+                let (Dim::Free { name, .. }, Some(size)) = (d, size) else {
+                    continue;
+                };
+                let taken = asked.contains(&(i, axis)) || s.specs.iter().any(|(k, _)| k == name);
+                if !taken && size > 0 {
+                    s.specs.push((name.clone(), vec![size]));
+                }
+            }
+        }
+        s
+    }
+
+    /// `(input, axis)` of every axis the asked-for sizes name (a full input shape or a free
+    /// dimension's name).
+    fn resolve_asked(&self, inputs: &[InputDims]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (i, inp) in inputs.iter().enumerate() {
+            let whole = self
+                .specs
+                .iter()
+                .any(|(k, _)| k == &inp.name || k.parse::<usize>().ok() == Some(i));
+            for (axis, d) in inp.dims.iter().enumerate() {
+                let named = matches!(d, Dim::Free { name, .. }
+                    if self.specs.iter().any(|(k, _)| k == name));
+                if whole || named {
+                    out.push((i, axis));
+                }
+            }
+        }
+        out
     }
 
     /// True when nothing is asked for.
@@ -480,6 +575,52 @@ mod tests {
         let mut s = InputShapes::parse(&["0=1,3,32,32"]).unwrap();
         s.prefer_input(0, vec![1, 3, 64, 64]);
         assert_eq!(s.resolve_all(&det()).unwrap(), vec![vec![1, 3, 64, 64]]);
+    }
+
+    #[test]
+    fn a_sample_sizes_only_what_the_user_left_open() {
+        let image = SampleShape::Image {
+            height: 48,
+            width: 192,
+        };
+        let none = InputShapes::default();
+        assert_eq!(
+            none.with_sample(&det(), &image).resolve_all(&det()).unwrap(),
+            vec![vec![1, 3, 48, 192]]
+        );
+        // The user's sizes win, by dimension name or whole input.
+        let h = InputShapes::parse(&["H=32"]).unwrap();
+        assert_eq!(
+            h.with_sample(&det(), &image).resolve_all(&det()).unwrap(),
+            vec![vec![1, 3, 32, 192]]
+        );
+        let whole = InputShapes::parse(&["x=2,3,8,8"]).unwrap();
+        assert_eq!(
+            whole.with_sample(&det(), &image).resolve_all(&det()).unwrap(),
+            vec![vec![2, 3, 8, 8]]
+        );
+        // NHWC: height and width are axes 1 and 2; arrays size every free axis.
+        let nhwc = vec![InputDims {
+            name: "img".into(),
+            dims: vec![
+                Dim::Free { name: "b".into(), default: Some(1) },
+                Dim::Free { name: "h".into(), default: Some(1) },
+                Dim::Free { name: "w".into(), default: Some(1) },
+                Dim::Fixed(3),
+            ],
+        }];
+        assert_eq!(
+            none.with_sample(&nhwc, &image).resolve_all(&nhwc).unwrap(),
+            vec![vec![1, 48, 192, 3]]
+        );
+        let arrays = SampleShape::Arrays(vec![vec![2, 20, 30, 3]]);
+        assert_eq!(
+            none.with_sample(&nhwc, &arrays).resolve_all(&nhwc).unwrap(),
+            vec![vec![2, 20, 30, 3]]
+        );
+        // An array of another rank sizes nothing.
+        let flat = SampleShape::Arrays(vec![vec![600]]);
+        assert_eq!(none.with_sample(&nhwc, &flat), none);
     }
 
     #[test]

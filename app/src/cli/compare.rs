@@ -42,11 +42,16 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let shapes = a.shape.shapes()?;
     // The signature names an entry point of the .tflite model(s).
     let sig = |p: &std::path::Path| a.shape.signature().filter(|_| !tasks::open::is_onnx(p));
-    let fg = tasks::open::read_sized(&a.float, false, &shapes, sig(&a.float))?;
-    let qg = tasks::open::read_sized(&a.quant, false, &shapes, sig(&a.quant))?;
+    // Free input sizes follow the data, in each model (an export may be fixed where the float
+    // model is free, and its free dimensions may be named otherwise).
+    let read = |p: &std::path::Path| -> Result<pocket_engine::Graph> {
+        let shapes = a.shape.shapes_for_data(p, &a.data)?;
+        tasks::open::read_sized(p, false, &shapes, sig(p))
+    };
+    let fg = read(&a.float)?;
+    let qg = read(&a.quant)?;
     let pre = a.pre.apply(Preprocess::for_input(&fg, 0))?;
     let bar = super::progress_bar("comparing", 0);
     let progress = |d: usize, t: usize| {

@@ -144,26 +144,12 @@ fn load(a: &Args) -> Result<pocket_engine::Graph> {
     if a.nhwc_input && !tasks::open::is_onnx(&a.model) {
         bail!("--nhwc-input applies to .onnx models (TFLite inputs are NHWC already)");
     }
-    let mut shapes = a.shape.shapes()?;
-    if shapes.is_empty()
-        && let Some(dims) = a.calib.as_deref().and_then(calib_size)
-    {
-        // Int8 calibrates at the size of the calibration arrays (--input-shape wins).
-        shapes.prefer_input(0, dims);
-    }
+    let shapes = match &a.calib {
+        // Int8 calibrates at the size of the calibration data (--input-shape wins).
+        Some(dir) => a.shape.shapes_for_data(&a.model, dir)?,
+        None => a.shape.shapes()?,
+    };
     tasks::open::read_for_export(&a.model, a.nhwc_input, &shapes, a.shape.signature())
-}
-
-/// The shape of the first .npy array (by name) of a calibration folder, if it has one.
-fn calib_size(dir: &std::path::Path) -> Option<Vec<usize>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")))
-        .collect();
-    files.sort();
-    let v = pocket_engine::formats::npy::read(files.first()?).ok()?;
-    Some(v.shape)
 }
 
 pub fn run(a: Args) -> Result<()> {

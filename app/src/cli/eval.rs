@@ -38,7 +38,8 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let g = a.shape.load(&a.model, false)?;
+    let shapes = a.shape.shapes_for_data(&a.model, &a.data)?;
+    let g = super::load_model_nhwc(&a.model, false, &shapes, a.shape.signature())?;
     let pre = a.pre.apply(Preprocess::for_input(&g, 0))?;
     let bar = super::progress_bar("evaluating", 0);
     let progress = |d: usize, t: usize| {

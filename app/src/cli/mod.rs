@@ -114,6 +114,35 @@ impl ShapeArgs {
         self.signature.as_deref()
     }
 
+    /// The sizes asked for, with the free dimensions they leave open sized by the first sample
+    /// of `data` (a calibration or evaluation folder: an image's height and width, or arrays'
+    /// shapes), so a model with free input sizes runs at the size of the user's data. Says
+    /// on stderr what it sized.
+    pub fn shapes_for_data(&self, model: &Path, data: &Path) -> Result<InputShapes> {
+        let shapes = self.shapes()?;
+        let sig = self.signature().filter(|_| !crate::tasks::open::is_onnx(model));
+        let inputs = crate::tasks::open::declared_inputs(model, sig)?;
+        if !inputs.iter().any(|i| i.has_free()) {
+            return Ok(shapes);
+        }
+        let Some(sample) = pocket_engine::data::folder::first_sample_shape(data, inputs.len())
+        else {
+            return Ok(shapes);
+        };
+        let sized = shapes.with_sample(&inputs, &sample);
+        let (before, after) = (shapes.to_string(), sized.to_string());
+        if let Some(added) = after.strip_prefix(before.as_str()).map(str::trim)
+            && !added.is_empty()
+        {
+            eprintln!(
+                "note: free dimensions sized from the first sample of {}: {added} \
+                 (--input-shape chooses others)",
+                data.display()
+            );
+        }
+        Ok(sized)
+    }
+
     /// Read `path` to run it at these sizes and signature (`nhwc_input`: `--nhwc-input`).
     pub fn load(&self, path: &Path, nhwc_input: bool) -> Result<Graph> {
         load_model_nhwc(path, nhwc_input, &self.shapes()?, self.signature())

@@ -10,6 +10,7 @@ use super::{IMAGE_EXT, ext, sorted};
 use crate::error::{Error, Result};
 use crate::formats::npy;
 use crate::ir::{Graph, Value};
+use crate::shapes::SampleShape;
 
 /// One sample on disk.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +62,26 @@ pub fn list(dir: &Path, n_inputs: usize) -> Result<Vec<Item>> {
         )));
     }
     Ok(items)
+}
+
+/// The sizes of the first sample of `dir` (see [`list`]): an image's height and width, read
+/// from its header, or its arrays' shapes, read from their headers. `None` when the folder
+/// holds no sample or its first cannot be read (loading it later says why).
+pub fn first_sample_shape(dir: &Path, n_inputs: usize) -> Option<SampleShape> {
+    match list(dir, n_inputs).ok()?.into_iter().next()? {
+        Item::Image(p, _) => {
+            let (width, height) = ::image::image_dimensions(&p).ok()?;
+            Some(SampleShape::Image {
+                height: height as usize,
+                width: width as usize,
+            })
+        }
+        Item::Arrays(paths) => paths
+            .iter()
+            .map(|p| npy::read(p).ok().map(|v| v.shape))
+            .collect::<Option<Vec<_>>>()
+            .map(SampleShape::Arrays),
+    }
 }
 
 /// Load one sample as model inputs.

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use pocket_engine::shapes::FreeDim;
+use pocket_engine::shapes::{FreeDim, InputShapes, SampleShape};
 
 use super::Command;
 use crate::gui::worker::Loaded;
@@ -16,6 +16,8 @@ use crate::tasks::open::Opened;
 pub struct SizesPanel {
     model: Option<Arc<Opened>>,
     values: Vec<usize>,
+    /// The calibration folder the values were last prefilled from, and what it gave.
+    prefill: Option<(String, Option<String>)>,
 }
 
 impl SizesPanel {
@@ -34,6 +36,30 @@ impl SizesPanel {
             .collect()
     }
 
+    /// Sizes for `free` from the first sample of the calibration folder `dir` (an image's
+    /// height and width, or arrays' shapes), and that sample in words; `None` when it gives
+    /// none.
+    fn from_calib(l: &Loaded, free: &[FreeDim], dir: &str) -> Option<(Vec<usize>, String)> {
+        let inputs = &l.opened.inputs;
+        let dir = std::path::Path::new(dir.trim());
+        let sample = pocket_engine::data::folder::first_sample_shape(dir, inputs.len())?;
+        let sized = InputShapes::default().with_sample(inputs, &sample);
+        let resolved = sized.resolve(inputs).ok()?;
+        let values: Option<Vec<usize>> = free
+            .iter()
+            .map(|f| {
+                f.uses
+                    .iter()
+                    .find_map(|&(i, axis)| *resolved.get(i)?.get(axis)?)
+            })
+            .collect();
+        let what = match &sample {
+            SampleShape::Image { height, width } => format!("its first image, {height}×{width}"),
+            SampleShape::Arrays(a) => format!("its first arrays, {a:?}"),
+        };
+        values.map(|v| (v, what))
+    }
+
     /// The chosen sizes as `--input-shape` takes them (`name=size` per free dimension).
     pub fn args(free: &[FreeDim], values: &[usize]) -> Vec<String> {
         free.iter()
@@ -44,7 +70,15 @@ impl SizesPanel {
 
     /// Draw the form for the open model; returns the resize asked for, if any. Draws nothing
     /// for a model without free dimensions.
-    pub fn ui(&mut self, ui: &mut egui::Ui, l: &Loaded, busy: bool) -> Option<Command> {
+    /// While only a placeholder sizes the model, the fields are prefilled from the first
+    /// sample of the calibration folder `calib` (when set).
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        l: &Loaded,
+        calib: &str,
+        busy: bool,
+    ) -> Option<Command> {
         let free = l.opened.free_dims();
         if free.is_empty() {
             return None;
@@ -56,6 +90,17 @@ impl SizesPanel {
         {
             self.model = Some(l.opened.clone());
             self.values = Self::current(l, &free);
+            self.prefill = None;
+        }
+        if l.opened.placeholder.is_some()
+            && !calib.trim().is_empty()
+            && self.prefill.as_ref().is_none_or(|(d, _)| d != calib)
+        {
+            let found = Self::from_calib(l, &free, calib);
+            if let Some((v, _)) = &found {
+                self.values.clone_from(v);
+            }
+            self.prefill = Some((calib.to_string(), found.map(|(_, w)| w)));
         }
         let mut out = None;
         ui.heading("Input size");
@@ -90,6 +135,9 @@ impl SizesPanel {
                 ui.end_row();
             }
         });
+        if let Some((dir, Some(what))) = &self.prefill {
+            ui.weak(format!("Prefilled from the calibration folder {dir}: {what}"));
+        }
         let changed = self.values != Self::current(l, &free) || l.opened.placeholder.is_some();
         let apply = ui
             .add_enabled(!busy && changed, egui::Button::new("Apply size"))
