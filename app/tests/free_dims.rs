@@ -245,7 +245,16 @@ fn int8_conversion_calibrates_at_the_size_of_the_calibration_images() {
     };
     // Without --input-shape: H and W from the images (12 x 20), batch 1.
     let q = d.join("q.tflite");
-    let o = pocket(&["convert", s(&m), "--mode", "int8", "--calib", s(&calib), "-o", s(&q)]);
+    let o = pocket(&[
+        "convert",
+        s(&m),
+        "--mode",
+        "int8",
+        "--calib",
+        s(&calib),
+        "-o",
+        s(&q),
+    ]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     assert!(t.contains("sized from the first sample"), "{t}");
@@ -253,8 +262,16 @@ fn int8_conversion_calibrates_at_the_size_of_the_calibration_images() {
     // --input-shape wins over the images, by dimension name.
     let q2 = d.join("q2.tflite");
     let o = pocket(&[
-        "convert", s(&m), "--mode", "int8", "--calib", s(&calib), "-o", s(&q2),
-        "--input-shape", "H=16",
+        "convert",
+        s(&m),
+        "--mode",
+        "int8",
+        "--calib",
+        s(&calib),
+        "-o",
+        s(&q2),
+        "--input-shape",
+        "H=16",
     ]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(input_shape(&q2), [1, 3, 16, 20]);
@@ -264,9 +281,21 @@ fn int8_conversion_calibrates_at_the_size_of_the_calibration_images() {
     // A folder with no images sizes nothing: the refusal names the free dimensions.
     let empty = d.join("empty");
     std::fs::create_dir_all(&empty).expect("empty dir");
-    let o = pocket(&["convert", s(&m), "--mode", "int8", "--calib", s(&empty), "-o", s(&q)]);
+    let o = pocket(&[
+        "convert",
+        s(&m),
+        "--mode",
+        "int8",
+        "--calib",
+        s(&empty),
+        "-o",
+        s(&q),
+    ]);
     let t = text(&o);
-    assert!(!o.status.success() && t.contains("--input-shape H=D"), "{t}");
+    assert!(
+        !o.status.success() && t.contains("--input-shape H=D"),
+        "{t}"
+    );
 }
 
 #[test]

@@ -97,12 +97,17 @@ fn concat(b: &mut Builder, name: &str, x: &[TensorId]) -> TensorId {
 /// 8x8 cells x 6) and scores [1, 896, 1]. Every box is 24 px square on its anchor with a
 /// keypoint 4 px right of it; scores follow the red channel, so bright cells win.
 fn detector() -> Graph {
+    detector_shifted(0.0)
+}
+
+/// [`detector`] with every box moved `dx` px right.
+fn detector_shifted(dx: f32) -> Graph {
     let mut b = Builder::new();
     let x = b.input("image", DType::F32, &[1, 128, 128, 3]);
     let head = |b: &mut Builder, tag: &str, s: usize, anchors: usize, n: i32| {
         let mut bias = Vec::new();
         for _ in 0..anchors {
-            bias.extend([0.0, 0.0, 24.0, 24.0, 4.0, 0.0]);
+            bias.extend([dx, 0.0, 24.0, 24.0, 4.0, 0.0]);
             bias.extend([0.0; 10]);
         }
         let boxes = conv(
@@ -140,9 +145,14 @@ fn landmarks() -> Graph {
 
 /// A 32x32 mask from the green channel, and a scalar [1, 1, 1, 1].
 fn mask() -> Graph {
+    mask_scaled(1.0)
+}
+
+/// [`mask`] with the mask scaled by `gain`.
+fn mask_scaled(gain: f32) -> Graph {
     let mut b = Builder::new();
     let x = b.input("image", DType::F32, &[1, 32, 32, 3]);
-    let m = conv(&mut b, "mask", x, 1, &[0.0, 1.0, 0.0], &[0.0]);
+    let m = conv(&mut b, "mask", x, 1, &[0.0, gain, 0.0], &[0.0]);
     let s = conv(&mut b, "score", x, 32, &[0.1, 0.1, 0.1], &[0.5]);
     b.finish(&[m, s])
 }
@@ -250,4 +260,69 @@ fn landmarks_become_points_and_masks_overlay_the_frame() {
     h.get_by_label_contains("mask (score)");
     h.get_by_label_contains("raw output 1x1");
     stop(&mut h);
+}
+
+/// Compare decodes both models' boxes and masks: a detector whose boxes sit 3 px right of the
+/// float one's (24 px squares: IoU 21/27) and a mask scaled by 0.8 (foreground from 0.625
+/// instead of 0.5 on a left-to-right green ramp: 12 of 16 columns).
+#[test]
+fn compare_reports_box_agreement_and_mask_iou() {
+    use pocket_studio::tasks::compare::{Pair, compare};
+    let run = |float: &Graph, quant: &Graph, data: &Path| {
+        let pair = Pair {
+            float,
+            float_bytes: 1,
+            quant,
+            quant_bytes: 1,
+        };
+        compare(
+            &pair,
+            data,
+            None,
+            (Some(1), pocket_engine::Numerics::default()),
+            &pocket_studio::tasks::no_progress,
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+        .expect("compare")
+    };
+    let dir = std::env::temp_dir().join(format!("pocket-agree-{}", std::process::id()));
+    let (faces, ramps) = (dir.join("faces"), dir.join("ramps"));
+    for d in [&faces, &ramps] {
+        std::fs::create_dir_all(d).expect("data dir");
+    }
+    for (i, at) in [20u32, 60].into_iter().enumerate() {
+        image::RgbImage::from_fn(128, 128, |x, y| {
+            let inside = (at..at + 40).contains(&x) && (at..at + 40).contains(&y);
+            image::Rgb([if inside { 255 } else { 0 }, 0, 0])
+        })
+        .save(faces.join(format!("{i}.png")))
+        .expect("png");
+    }
+    image::RgbImage::from_fn(32, 32, |x, _| image::Rgb([0, (x * 255 / 31) as u8, 0]))
+        .save(ramps.join("ramp.png"))
+        .expect("png");
+
+    let r = run(&detector(), &detector_shifted(3.0), &faces);
+    assert_eq!(r.tasks.len(), 1, "{:?}", r.tasks);
+    let t = &r.tasks[0];
+    assert_eq!(t.kind, "boxes");
+    assert!((t.matched - 1.0).abs() < 1e-9, "{t:?}");
+    assert!((t.mean_iou - 21.0 / 27.0).abs() < 1e-3, "{t:?}");
+    // The same model matches itself exactly.
+    let same = run(&detector(), &detector(), &faces);
+    assert!(
+        (same.tasks[0].mean_iou - 1.0).abs() < 1e-6,
+        "{:?}",
+        same.tasks
+    );
+
+    let r = run(&mask(), &mask_scaled(0.8), &ramps);
+    let t = r
+        .tasks
+        .iter()
+        .find(|t| t.kind == "mask")
+        .expect("mask task");
+    assert!((t.mean_iou - 0.75).abs() < 1e-9, "{t:?}");
+    assert!((t.matched - 28.0 / 32.0).abs() < 1e-9, "{t:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -585,7 +585,9 @@ mod tests {
         };
         let none = InputShapes::default();
         assert_eq!(
-            none.with_sample(&det(), &image).resolve_all(&det()).unwrap(),
+            none.with_sample(&det(), &image)
+                .resolve_all(&det())
+                .unwrap(),
             vec![vec![1, 3, 48, 192]]
         );
         // The user's sizes win, by dimension name or whole input.
@@ -596,16 +598,28 @@ mod tests {
         );
         let whole = InputShapes::parse(&["x=2,3,8,8"]).unwrap();
         assert_eq!(
-            whole.with_sample(&det(), &image).resolve_all(&det()).unwrap(),
+            whole
+                .with_sample(&det(), &image)
+                .resolve_all(&det())
+                .unwrap(),
             vec![vec![2, 3, 8, 8]]
         );
         // NHWC: height and width are axes 1 and 2; arrays size every free axis.
         let nhwc = vec![InputDims {
             name: "img".into(),
             dims: vec![
-                Dim::Free { name: "b".into(), default: Some(1) },
-                Dim::Free { name: "h".into(), default: Some(1) },
-                Dim::Free { name: "w".into(), default: Some(1) },
+                Dim::Free {
+                    name: "b".into(),
+                    default: Some(1),
+                },
+                Dim::Free {
+                    name: "h".into(),
+                    default: Some(1),
+                },
+                Dim::Free {
+                    name: "w".into(),
+                    default: Some(1),
+                },
                 Dim::Fixed(3),
             ],
         }];

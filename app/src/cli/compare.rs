@@ -136,6 +136,19 @@ pub fn run(a: Args) -> Result<()> {
             o.float_rms
         );
     }
+    if !r.tasks.is_empty() {
+        println!("boxes and masks (decoded from both models):");
+        for t in &r.tasks {
+            println!(
+                "  {:<28} {:<6} mean IoU {:.3}  matched {:.1}%  {}",
+                t.outputs,
+                t.kind,
+                t.mean_iou,
+                100.0 * t.matched,
+                t.detail
+            );
+        }
+    }
     println!("layers that lost the most precision:");
     for &i in &r.worst {
         let l = &r.layers[i];

@@ -120,7 +120,9 @@ impl ShapeArgs {
     /// on stderr what it sized.
     pub fn shapes_for_data(&self, model: &Path, data: &Path) -> Result<InputShapes> {
         let shapes = self.shapes()?;
-        let sig = self.signature().filter(|_| !crate::tasks::open::is_onnx(model));
+        let sig = self
+            .signature()
+            .filter(|_| !crate::tasks::open::is_onnx(model));
         let inputs = crate::tasks::open::declared_inputs(model, sig)?;
         if !inputs.iter().any(|i| i.has_free()) {
             return Ok(shapes);

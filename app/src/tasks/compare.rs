@@ -11,6 +11,7 @@ use pocket_engine::data::image::Preprocess;
 use pocket_engine::eval::{self, CompareReport, EvalReport, Hooks, Models};
 use pocket_engine::{Graph, Numerics, SessionOptions};
 
+use super::agreement::Agreement;
 use super::{Progress, defaults};
 
 /// The class names of a float/quantized pair: the float model's, else the quantized one's
@@ -89,12 +90,17 @@ pub fn compare(
         quant: pair.quant,
         quant_bytes: pair.quant_bytes,
     };
+    // Detector boxes and masks, decoded from both models' outputs as the live view does.
+    let agreement = Agreement::new(pair.float, pre.input_size(pair.float, 0).unwrap_or((1, 1)));
+    let see = |f: &[Vec<f32>], q: &[Vec<f32>]| agreement.add(f, q);
     let hooks = Hooks {
         progress: Some(progress),
         cancel: Some(cancel),
+        outputs: Some(&see),
     };
     let mut report = eval::compare(&m, &ds, &pre, &opts, &hooks)?;
     report.note = note;
+    report.tasks = agreement.finish();
     Ok(report)
 }
 
@@ -115,6 +121,7 @@ pub fn evaluate(
     let hooks = Hooks {
         progress: Some(progress),
         cancel: Some(cancel),
+        ..Default::default()
     };
     Ok(eval::evaluate(g, bytes, &ds, &pre, &opts, &hooks)?)
 }

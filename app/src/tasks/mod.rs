@@ -4,6 +4,7 @@
 //! Long tasks take a [`Progress`] callback and an `AtomicBool` cancel token. Defaults live in
 //! [`defaults`], once.
 
+pub mod agreement;
 pub mod bench;
 pub mod compare;
 pub mod defaults;

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::ir::{DType, Data, Graph, Node, Value};
 use crate::runtime::{RunHooks, Session, SessionOptions};
 use metrics::{Agreement, Classification};
-pub use report::{CompareReport, EvalReport, LayerError, ModelInfo, OutputError};
+pub use report::{CompareReport, EvalReport, LayerError, ModelInfo, OutputError, TaskAgreement};
 
 /// Progress and cancellation.
 #[derive(Default)]
@@ -27,6 +27,9 @@ pub struct Hooks<'a> {
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
     /// Checked between chunks of samples.
     pub cancel: Option<&'a AtomicBool>,
+    /// [`compare`]: called once per sample with the float and the quantized model's outputs
+    /// (dequantized, in output order), for measures that decode them (boxes, masks).
+    pub outputs: Option<&'a (dyn Fn(&[Vec<f32>], &[Vec<f32>]) + Sync)>,
 }
 
 /// Samples decoded in parallel at a time.
@@ -282,6 +285,7 @@ pub fn compare(
             },
         )?;
         qr.time += t.elapsed().as_secs_f64();
+        let (mut all_f, mut all_q) = (Vec::new(), Vec::new());
         for (o, (fv, qv)) in fo.iter().zip(&qo).enumerate() {
             let (a, b) = (output_f32(fv, fg, o), output_f32(qv, qg, o));
             if a.len() != b.len() {
@@ -293,6 +297,13 @@ pub fn compare(
                 )));
             }
             outputs[o].add(&a, &b, 1.0);
+            if hooks.outputs.is_some() {
+                all_f.push(a);
+                all_q.push(b);
+            }
+        }
+        if let Some(see) = hooks.outputs {
+            see(&all_f, &all_q);
         }
         if classes.is_some() {
             let (fs, qs) = (scores(&fo[0], fg), scores(&qo[0], qg));

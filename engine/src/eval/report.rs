@@ -110,6 +110,24 @@ impl OutputError {
     }
 }
 
+/// How far the quantized model's decoded outputs (a detector's boxes, a segmenter's mask)
+/// agree with the float model's, over every sample.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskAgreement {
+    /// The outputs decoded (names, joined with " + ").
+    pub outputs: String,
+    /// `boxes` or `mask`.
+    pub kind: String,
+    /// Boxes: mean IoU of the matched box pairs; mask: mean over classes of the IoU of the two
+    /// masks (foreground for a score map), pixels summed over samples.
+    pub mean_iou: f64,
+    /// Boxes: fraction of the float model's boxes a quantized box matches (same class, IoU at
+    /// least 0.5); mask: fraction of pixels given the same class.
+    pub matched: f64,
+    /// The counts behind the figures, in words.
+    pub detail: String,
+}
+
 /// Float vs quantized on the same samples.
 #[derive(Debug, Clone, Serialize)]
 pub struct CompareReport {
@@ -139,6 +157,9 @@ pub struct CompareReport {
     pub worst: Vec<usize>,
     /// Samples compared per second (both models, decode included).
     pub images_per_second: f64,
+    /// Detector boxes and masks, decoded from both models' outputs and matched (filled by the
+    /// caller that knows how to decode them; empty for other models).
+    pub tasks: Vec<TaskAgreement>,
 }
 
 fn model_info(g: &Graph, file_bytes: usize, s: &Session) -> ModelInfo {
@@ -249,6 +270,7 @@ pub(super) fn compare_report(float: EvalReport, quant: EvalReport, m: Measured) 
         layers,
         worst: order,
         images_per_second: n as f64 / wall.max(1e-9),
+        tasks: Vec::new(),
     }
 }
 
@@ -392,6 +414,19 @@ impl CompareReport {
                 o.mean_abs_error,
                 o.float_rms
             ));
+        }
+        if !self.tasks.is_empty() {
+            md.push_str("\n## Boxes and masks\n\n| outputs | kind | mean IoU | matched | counts |\n|---|---|---|---|---|\n");
+            for t in &self.tasks {
+                md.push_str(&format!(
+                    "| {} | {} | {:.3} | {} | {} |\n",
+                    t.outputs,
+                    t.kind,
+                    t.mean_iou,
+                    pct(t.matched),
+                    t.detail
+                ));
+            }
         }
         if self.agreement.is_finite() {
             md.push_str(&format!(

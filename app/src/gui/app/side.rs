@@ -80,7 +80,10 @@ pub fn panel(
                 .show(ui, |ui| match *p.tab {
                     SideTab::Model => {
                         model(ui, doc, busy.is_some(), cmds);
-                        cmds.extend(p.sizes.ui(ui, &doc.loaded, &p.quantize.calib, busy.is_some()));
+                        cmds.extend(
+                            p.sizes
+                                .ui(ui, &doc.loaded, &p.quantize.calib, busy.is_some()),
+                        );
                     }
                     SideTab::Quantize => {
                         cmds.extend(p.quantize.ui(ui, busy, &doc.keep_float));

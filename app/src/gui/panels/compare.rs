@@ -139,6 +139,29 @@ impl ComparePanel {
                 ui.end_row();
             }
         });
+        if !r.tasks.is_empty() {
+            ui.label("Boxes and masks (decoded from both models)")
+                .on_hover_text(
+                    "Each sample's outputs decoded as the live view decodes them, float and \
+                     quantized matched: boxes of one class at IoU ≥ 0.5, masks pixel by pixel",
+                );
+            egui::Grid::new("cmp_tasks").striped(true).show(ui, |ui| {
+                for h in ["outputs", "kind", "mean IoU", "matched"] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for t in &r.tasks {
+                    ui.add(egui::Label::new(&t.outputs).truncate())
+                        .on_hover_text(&t.outputs);
+                    ui.label(&t.kind);
+                    ui.label(format!("{:.3}", t.mean_iou))
+                        .on_hover_text(&t.detail);
+                    ui.label(format!("{:.1}%", 100.0 * t.matched))
+                        .on_hover_text(&t.detail);
+                    ui.end_row();
+                }
+            });
+        }
         let sizes = vec![
             Bar::new(0.0, r.float.model.file_bytes as f64 / 1024.0).name("float"),
             Bar::new(1.0, r.quant.model.file_bytes as f64 / 1024.0).name("quantized"),

@@ -136,7 +136,9 @@ impl SizesPanel {
             }
         });
         if let Some((dir, Some(what))) = &self.prefill {
-            ui.weak(format!("Prefilled from the calibration folder {dir}: {what}"));
+            ui.weak(format!(
+                "Prefilled from the calibration folder {dir}: {what}"
+            ));
         }
         let changed = self.values != Self::current(l, &free) || l.opened.placeholder.is_some();
         let apply = ui
