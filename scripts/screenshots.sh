@@ -2,7 +2,8 @@
 # Start the real `pocket-studio` under Xvfb, open a sample model, walk the panels (quantize,
 # compare, inspect a node before and after quantizing, the float / quantized switch, the live
 # view on the image-folder source), then real MediaPipe models (pose landmark full at Fit, the
-# face landmark model compared without labels), and save PNG screenshots into docs/. Needs
+# face landmark model compared without labels, BlazeFace compared and live, selfie segmentation
+# live, PaddleOCR's ONNX detector sized in the Input size form), and save PNG screenshots into docs/. Needs
 # xvfb, xdotool and imagemagick (installed when root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +21,36 @@ mkdir -p docs
 # real-model tests fill, fetched here when missing.
 real=${POCKET_REAL_MODELS:-$HOME/.cache/pocket-studio/real-models/models}
 py=${POCKET_PYTHON:-.venv/bin/python}
-for m in mediapipe_pose_landmark_full mediapipe_face_landmark; do
-  [[ -f $real/$m.tflite ]] || "$py" tests/oracle/real_models.py target/release/pocket --only "$m" >/dev/null || true
+for m in mediapipe_pose_landmark_full mediapipe_face_landmark mediapipe_face_detection_short_range \
+  mediapipe_selfie_segmentation rapidocr_ch_pp-ocrv4_det_infer; do
+  ls "$real/$m".* >/dev/null 2>&1 || "$py" tests/oracle/real_models.py target/release/pocket --only "$m" >/dev/null || true
 done
+# Pictures with faces for the detector and the segmenter: 20 crops and mirrors of
+# scikit-image's astronaut and cameraman (from its PyPI wheel, cached beside the real models).
+faces=${real%/models}/faces
+if [[ ! -f $faces/019.png ]]; then
+  mkdir -p "$faces"
+  wheel=$(mktemp -d)
+  "$py" -m pip download -q --no-deps --only-binary=:all: scikit-image==0.25.2 -d "$wheel"
+  "$py" - "$wheel" "$faces" <<'PY'
+import glob, io, sys, zipfile
+from PIL import Image, ImageOps
+wheel, out = sys.argv[1], sys.argv[2]
+z = zipfile.ZipFile(glob.glob(wheel + "/scikit_image-*.whl")[0])
+i = 0
+for name in ["astronaut", "camera"]:
+    s = Image.open(io.BytesIO(z.read(f"skimage/data/{name}.png"))).convert("RGB")
+    w, h = s.size
+    for box in [(0, 0, w, h), (w // 8, 0, w * 7 // 8, h * 3 // 4), (0, h // 8, w * 3 // 4, h * 7 // 8),
+                (w // 4, 0, w, h * 3 // 4), (w // 6, h // 10, w * 5 // 6, h * 2 // 3)]:
+        for flip in (False, True):
+            im = s.crop(box)
+            im = ImageOps.mirror(im) if flip else im
+            im.resize((256, 256)).save(f"{out}/{i:03d}.png")
+            i += 1
+PY
+  rm -rf "$wheel"
+fi
 export XDG_RUNTIME_DIR=$(mktemp -d) HOME=$(mktemp -d)   # fresh settings: no recent files
 chmod 700 "$XDG_RUNTIME_DIR"
 Xvfb :77 -screen 0 1280x800x24 >/dev/null 2>&1 &
@@ -78,5 +106,47 @@ xdotool mousemove 1195 93 click 1            # Compare
 shot compare-landmark 25
 xdotool mousemove 152 255 click 1            # a 1x1 CONV_2D (fp16 weights): the quantized inspector
 shot inspector-landmark 2
+kill $app; wait $app 2>/dev/null || true
+# A detector (BlazeFace, raw SSD heads): int8 calibrated and compared on the face pictures
+# (box agreement), then live on one of them: float and int8 boxes on the frame.
+target/release/pocket-studio "$real/mediapipe_face_detection_short_range.tflite" & app=$!
+sleep 5
+type_at 1100 185 "$faces"
+xdotool mousemove 895 208 click 1            # Quantize
+sleep 10
+type_at 1035 93 "$faces"
+xdotool mousemove 1195 93 click 1            # Compare: box agreement under the outputs
+shot compare-detector 10
+xdotool mousemove 86 43 click 1              # Live
+sleep 1
+xdotool mousemove 174 66 click 1             # image folder source
+type_at 150 103 "$faces/000.png"
+xdotool mousemove 358 66 click 1             # Start
+shot live-detector 6
+kill $app; wait $app 2>/dev/null || true
+# A segmenter: the mask of float and int8 on the frame.
+target/release/pocket-studio "$real/mediapipe_selfie_segmentation.tflite" & app=$!
+sleep 5
+type_at 1100 185 "$faces"
+xdotool mousemove 895 208 click 1            # Quantize
+sleep 10
+xdotool mousemove 86 43 click 1              # Live
+sleep 1
+xdotool mousemove 174 66 click 1             # image folder source
+type_at 150 103 "$faces/000.png"
+xdotool mousemove 358 66 click 1             # Start
+shot live-mask 6
+kill $app; wait $app 2>/dev/null || true
+# An ONNX model with free dimensions (PaddleOCR's detector, [N, 3, H, W]): the Input size form,
+# 640x640 applied, the ONNX graph at Fit.
+target/release/pocket-studio "$real/rapidocr_ch_pp-ocrv4_det_infer.onnx" & app=$!
+sleep 6
+type_at 1043 269 640; xdotool key Return
+type_at 1043 292 640; xdotool key Return
+sleep 0.5
+xdotool mousemove 905 315 click 1            # Apply size
+sleep 6
+xdotool mousemove 886 37 click 1             # back to the Model tab: the sizes and MACs
+shot input-size 2
 kill $app; wait $app 2>/dev/null || true
 app=

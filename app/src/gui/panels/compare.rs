@@ -146,17 +146,17 @@ impl ComparePanel {
                      quantized matched: boxes of one class at IoU ≥ 0.5, masks pixel by pixel",
                 );
             egui::Grid::new("cmp_tasks").striped(true).show(ui, |ui| {
-                for h in ["outputs", "kind", "mean IoU", "matched"] {
+                for h in ["kind", "mean IoU", "matched", "outputs"] {
                     ui.strong(h);
                 }
                 ui.end_row();
                 for t in &r.tasks {
-                    ui.add(egui::Label::new(&t.outputs).truncate())
-                        .on_hover_text(&t.outputs);
                     ui.label(&t.kind);
                     ui.label(format!("{:.3}", t.mean_iou))
                         .on_hover_text(&t.detail);
                     ui.label(format!("{:.1}%", 100.0 * t.matched))
+                        .on_hover_text(&t.detail);
+                    ui.add(egui::Label::new(&t.outputs).wrap())
                         .on_hover_text(&t.detail);
                     ui.end_row();
                 }
