@@ -456,6 +456,11 @@ impl StudioApp {
                 } => {
                     self.running = None;
                     self.side = SideTab::Compare;
+                    // No comparison folder chosen for this model: compare on the calibration
+                    // images (the user may pick others).
+                    if self.compare.data.trim().is_empty() {
+                        self.compare.data = self.quantize.calib.clone();
+                    }
                     let ratio = bytes.len() as f64
                         / self.doc.as_ref().map_or(1, |d| d.loaded.bytes.max(1)) as f64;
                     self.notify(

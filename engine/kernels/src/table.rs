@@ -75,6 +75,8 @@ pub struct Kernels {
     pub q_add: fn(&[i8], &[i8], &AddParams, bool, &mut [i8]),
     /// Float LOGISTIC in place ([`crate::act::logistic`] over a slice).
     pub f32_logistic: fn(&mut [f32]),
+    /// Float GELU `(x, out, approximate)` ([`crate::act::gelu_slice`]).
+    pub f32_gelu: fn(&[f32], &mut [f32], bool),
     /// `litert` int8 ADD / SUB with broadcasting (XNNPACK's arithmetic).
     pub x_add: XBinary<crate::xnn::params::AddParams>,
     /// `litert` int8 MUL with broadcasting (XNNPACK's arithmetic).
@@ -108,6 +110,7 @@ pub fn generic() -> Kernels {
         q_depthwise: |w, bias, _, q| Box::new(RefQConv::new(w, bias, q, true)),
         q_add: int8::elementwise::add_same_shape,
         f32_logistic: crate::act::logistic_slice,
+        f32_gelu: crate::act::gelu_slice,
         x_add: crate::xnn::elementwise::add,
         x_mul: crate::xnn::elementwise::mul,
         q_fully_connected: |(x, w, bias, dims), io, scales, oo, range, out| match scales {

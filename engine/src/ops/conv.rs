@@ -264,6 +264,9 @@ pub(super) fn infer(op: &Op, ins: &[Option<Fact<'_>>]) -> InferResult {
     }
 }
 
+/// Rows from which a float FULLY_CONNECTED with constant weights runs the packed GEMM.
+const FC_PACKED_ROWS: usize = 4;
+
 fn bias<'b>(ins: &'b Ins<'_>, i: usize) -> Result<Option<&'b [f32]>, OpError> {
     match ins.get(i) {
         Some(Some(b)) => b
@@ -351,6 +354,28 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
             let (x, w) = (arg(&ins, 0)?, arg(&ins, 1)?);
             let (rows, shape) = fc_out(&x.shape, &w.shape, f.keep_num_dims)?;
             let (o, i) = (w.shape[0], w.shape[1]);
+            // Many rows with constant weights (a Tensordot over pixels, a transformer's
+            // tokens): the table's packed GEMM as a 1×1 convolution over `rows` pixels, its
+            // weights packed once per session ([o, i] is the [o, 1, 1, i] filter's layout).
+            if rows >= FC_PACKED_ROWS && ctx.cache.is_some() {
+                let g = ConvGeom {
+                    n: 1,
+                    in_hwc: [rows, 1, i],
+                    out_hwc: [rows, 1, o],
+                    k: [1, 1],
+                    stride: [1, 1],
+                    dilation: [1, 1],
+                    pad: [0, 0],
+                };
+                let (xs, ws, b) = (f32_arg(&ins, 0)?, f32_arg(&ins, 1)?, bias(&ins, 2)?);
+                let mut out = crate::arena::take::<f32>(rows * o);
+                let build = || super::Prepared::F32Conv((table().f32_conv)(ws, o, i));
+                ctx.prepared(build, |prep| match prep {
+                    super::Prepared::F32Conv(k) => k.run(xs, b, &g, act(f.act), &mut out),
+                    _ => conv::conv2d(xs, ws, b, &g, act(f.act), &mut out),
+                });
+                return Ok(vec![Value::f32(shape, out)]);
+            }
             let mut out = vec![0.0f32; rows * o];
             if let Some(b) = bias(&ins, 2)? {
                 out.chunks_exact_mut(o).for_each(|r| r.copy_from_slice(b));

@@ -217,9 +217,13 @@ fn eval_math(k: MathKind, x: &Value, ctx: &EvalCtx<'_>) -> R {
     let no = || OpError::NoKernel(format!("{} on {}", Op::Math(k).name(), x.dtype()));
     let data = match &x.data {
         Data::F32(v) => {
-            let f = unary_f32(k).ok_or_else(no)?;
             let mut o = crate::arena::take::<f32>(n);
-            math::map(v, &mut o, f);
+            if let MathKind::Gelu { approximate } = k {
+                // Vectorized, within 1e-6 of the f64 form (see `act::gelu_lanes`).
+                (crate::kernels::kernels().f32_gelu)(v, &mut o, approximate);
+            } else {
+                math::map(v, &mut o, unary_f32(k).ok_or_else(no)?);
+            }
             Data::F32(o)
         }
         Data::I32(v) => {

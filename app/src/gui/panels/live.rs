@@ -435,6 +435,8 @@ impl LivePanel {
         }
         let fw = r.frame.width().max(1) as f32;
         let fh = r.frame.height().max(1) as f32;
+        // The counters go beside the pictures when there is room, else under them.
+        let narrow = ui.available_width() < 240.0 * fw / fh + 160.0 + 240.0;
         ui.horizontal(|ui| {
             if let Some(t) = &self.frame_tex {
                 let h = 240.0_f32;
@@ -459,17 +461,13 @@ impl LivePanel {
                     ));
                 });
             }
-            if let Some(st) = stats {
-                ui.vertical(|ui| {
-                    ui.heading(format!("{:.1} FPS", st.fps));
-                    ui.label(format!("end to end {:.1} ms", r.e2e_ms));
-                    ui.label(format!(
-                        "frames {} captured, {} shown, {} stale dropped",
-                        st.captured, st.processed, st.dropped
-                    ));
-                });
+            if let Some(st) = stats.filter(|_| !narrow) {
+                ui.vertical(|ui| counters(ui, st, r.e2e_ms));
             }
         });
+        if let Some(st) = stats.filter(|_| narrow) {
+            ui.horizontal_wrapped(|ui| counters(ui, st, r.e2e_ms));
+        }
         if r.disagree {
             ui.colored_label(
                 theme::DISAGREE,
@@ -539,4 +537,14 @@ impl LivePanel {
             }
         });
     }
+}
+
+/// Frame rate, latency and frame counts of the running view.
+fn counters(ui: &mut egui::Ui, st: &Stats, e2e_ms: f64) {
+    ui.heading(format!("{:.1} FPS", st.fps));
+    ui.label(format!("end to end {e2e_ms:.1} ms"));
+    ui.label(format!(
+        "frames {} captured, {} shown, {} stale dropped",
+        st.captured, st.processed, st.dropped
+    ));
 }

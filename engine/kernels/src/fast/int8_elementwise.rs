@@ -319,6 +319,27 @@ f32_map! {
     logistic_avx512, "avx512f,avx512bw,avx512dq,avx512vl";
 }
 
+/// Float GELU ([`crate::act::gelu_slice`]) compiled for AVX2 and AVX-512; same code, same
+/// numbers.
+macro_rules! f32_gelu {
+    ($($name:ident, $features:literal;)*) => {$(
+        #[cfg(target_arch = "x86_64")]
+        pub(crate) fn $name(x: &[f32], out: &mut [f32], approximate: bool) {
+            #[target_feature(enable = $features)]
+            fn go(x: &[f32], out: &mut [f32], approximate: bool) {
+                crate::act::gelu_slice(x, out, approximate)
+            }
+            // SAFETY: the table holds this entry only when the CPU reports these features.
+            unsafe { go(x, out, approximate) }
+        }
+    )*};
+}
+
+f32_gelu! {
+    gelu_avx2, "avx2,fma";
+    gelu_avx512, "avx512f,avx512bw,avx512dq,avx512vl";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,6 +472,21 @@ mod tests {
                     (crate::table::for_level(lv).x_mul)(&a, sa, &b, sb, so, &p, &mut got);
                     assert_eq!(got, want, "mul {lv:?} case {k}");
                 }
+            }
+        }
+    }
+
+    /// The float GELU entries at every level give the reference's numbers.
+    #[test]
+    fn gelu_matches_the_reference_at_every_level() {
+        let x: Vec<f32> = (0..1003).map(|i| (i as f32 - 500.0) * 0.021).collect();
+        for approximate in [false, true] {
+            let mut want = vec![-7.0; x.len()];
+            crate::act::gelu_slice(&x, &mut want, approximate);
+            for lv in crate::cpu::supported() {
+                let mut got = vec![-7.0; x.len()];
+                (crate::table::for_level(lv).f32_gelu)(&x, &mut got, approximate);
+                assert_eq!(got, want, "{lv:?} approximate {approximate}");
             }
         }
     }

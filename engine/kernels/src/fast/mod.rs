@@ -48,6 +48,7 @@ mod x86_64 {
             k.q_add = int8_elementwise::add_avx2;
             k.x_add = int8_elementwise::xnn_add_avx2;
             k.f32_logistic = int8_elementwise::logistic_avx2;
+            k.f32_gelu = int8_elementwise::gelu_avx2;
             k.x_mul = int8_elementwise::xnn_mul_avx2;
             k.q_fully_connected = int8_elementwise::fully_connected_avx2;
             k.quantize = int8_elementwise::quantize_avx2;
@@ -60,6 +61,7 @@ mod x86_64 {
             k.q_add = int8_elementwise::add_avx512;
             k.x_add = int8_elementwise::xnn_add_avx512;
             k.f32_logistic = int8_elementwise::logistic_avx512;
+            k.f32_gelu = int8_elementwise::gelu_avx512;
             k.x_mul = int8_elementwise::xnn_mul_avx512;
             k.q_fully_connected = int8_elementwise::fully_connected_avx512;
             k.quantize = int8_elementwise::quantize_avx512;
