@@ -62,6 +62,9 @@ fn i32s<'a>(ins: &'a Ins<'_>, i: usize) -> Result<Option<&'a [i32]>, OpError> {
     }
 }
 
+/// Rows from which a `litert` int8 FULLY_CONNECTED with constant weights runs the packed GEMM.
+const FC_GEMM_ROWS: usize = 4;
+
 fn out(shape: Vec<usize>, v: Vec<i8>) -> R {
     Ok(vec![Value::new(shape, Data::I8(v))])
 }
@@ -168,6 +171,28 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             // the scale product in f32, as its Prepare forms it; per-channel: in double).
             let ((si, zi), (so, zo)) = (iq(0)?, oq()?);
             let mut y = crate::arena::take::<i8>(rows * units);
+            if litert && rows >= FC_GEMM_ROWS && ctx.cache.is_some() {
+                // Many rows, constant weights: the table's packed GEMM as a 1×1 convolution over
+                // `rows` pixels ([units, depth] is the [units, 1, 1, depth] filter's layout).
+                // XNNPACK's FC and convolution requantize alike (`s_in · s_w / s_out` in f32).
+                let g = crate::kernels::ConvGeom {
+                    n: 1,
+                    in_hwc: [rows, 1, depth],
+                    out_hwc: [rows, 1, units],
+                    k: [1, 1],
+                    stride: [1, 1],
+                    dilation: [1, 1],
+                    pad: [0, 0],
+                };
+                let q =
+                    || qconv::ConvQuant::litert((si, zi), &wq.scale, (so, zo), qact(f.act), units);
+                let build = || Prepared::Int8Conv((table().q_conv)(ws, b, &g, &q()));
+                ctx.prepared(build, |prep| match prep {
+                    Prepared::Int8Conv(k) => k.run(xs, &g, &mut y),
+                    _ => qconv::conv2d(xs, ws, b, &g, &q(), &mut y),
+                });
+                return out(shape, y);
+            }
             if litert {
                 // XNNPACK: `s_in · s_w[u] / s_out` in f32, per unit (one weight scale broadcast).
                 let scales = xnn::params::conv_scales(si, &wq.scale, so, units);
