@@ -2,8 +2,8 @@
 //! `dim_param`s N/H/W (PaddleOCR-style conv + shape subgraph + reshape + matmul) against ONNX
 //! Runtime and a TFLite model with `shape_signature` −1 in batch/height/width against LiteRT
 //! (`resize_tensor_input`), each at two sizes; the messages that name free dimensions and bad
-//! `--input-shape` values; and, ignored by default, the real PaddleOCR models at their sizes
-//! (`POCKET_PADDLEOCR_DIR`).
+//! `--input-shape` values; and the real PaddleOCR models at their sizes (fetched from PyPI into
+//! the real-model cache).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -382,22 +382,48 @@ fn page(shape: [usize; 4], seed: u64, det: bool) -> Value {
 
 /// The real PaddleOCR det / rec / cls models at their sizes against ONNX Runtime, through
 /// `pocket run`, on a synthetic page of text (asserted within 1e-4 of ORT's maximum) and on
-/// uniform noise (printed). `POCKET_PADDLEOCR_DIR` names the folder with
-/// ch_PP-OCRv4_det_infer.onnx, ch_PP-OCRv4_rec_infer.onnx and
-/// ch_ppocr_mobile_v2.0_cls_infer.onnx (rapidocr_onnxruntime's `models/`).
+/// uniform noise (printed). The models are RapidOCR's (`rapidocr_onnxruntime` 1.3.24 on PyPI),
+/// fetched into the real-model cache by tests/oracle/real_models.py when missing.
 #[test]
-#[ignore = "needs POCKET_PADDLEOCR_DIR (the lead's registry-fetch test sets it)"]
 fn paddleocr_models_run_at_their_sizes_like_onnx_runtime() {
-    let dir = PathBuf::from(std::env::var("POCKET_PADDLEOCR_DIR").expect("POCKET_PADDLEOCR_DIR"));
     let Some(py) = oracle::require(oracle::ORT) else {
         return;
     };
+    let names = [
+        "rapidocr_ch_pp-ocrv4_det_infer",
+        "rapidocr_ch_pp-ocrv4_rec_infer",
+        "rapidocr_ch_ppocr_mobile_v2.0_cls_infer",
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let fetched = Command::new(&py)
+        .arg(root.join("tests/oracle/real_models.py"))
+        .arg(env!("CARGO_BIN_EXE_pocket"))
+        .arg("--manifest")
+        .arg(root.join("tests/real_models.tsv"))
+        .arg("--only")
+        .args(names)
+        .output()
+        .expect("start tests/oracle/real_models.py");
+    assert!(
+        fetched.status.success(),
+        "fetching the PaddleOCR models failed: {}",
+        text(&fetched)
+    );
+    let dir = std::env::var_os("POCKET_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/pocket-studio")
+        })
+        .join("real-models/models");
     let d = scratch("paddleocr");
     let mut failed = Vec::new();
     for (k, (file, shape)) in [
-        ("ch_PP-OCRv4_det_infer.onnx", [1usize, 3, 640, 640]),
-        ("ch_PP-OCRv4_rec_infer.onnx", [1, 3, 48, 320]),
-        ("ch_ppocr_mobile_v2.0_cls_infer.onnx", [1, 3, 48, 192]),
+        ("rapidocr_ch_pp-ocrv4_det_infer.onnx", [1usize, 3, 640, 640]),
+        ("rapidocr_ch_pp-ocrv4_rec_infer.onnx", [1, 3, 48, 320]),
+        (
+            "rapidocr_ch_ppocr_mobile_v2.0_cls_infer.onnx",
+            [1, 3, 48, 192],
+        ),
     ]
     .into_iter()
     .enumerate()
