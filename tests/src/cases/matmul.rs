@@ -11,6 +11,8 @@ pub(super) fn matmul_cases(c: &mut Cases) {
         (vec![1, 3, 8], true, true, Activation::None),
         (vec![4, 6], false, false, Activation::Relu6),
         (vec![2, 3, 12], false, true, Activation::None),
+        // Many rows: the packed-GEMM path (74 rows, depth 40: partial tiles both ways).
+        (vec![37, 2, 40], true, true, Activation::Relu),
     ]
     .into_iter()
     .enumerate()
