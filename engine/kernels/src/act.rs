@@ -126,9 +126,15 @@ pub fn gelu_slice(x: &[f32], out: &mut [f32], approximate: bool) {
 }
 
 /// Hard swish: `x * relu6(x + 3) / 6`.
-#[inline]
+#[inline(always)]
 pub fn hard_swish(x: f32) -> f32 {
     x * (x + 3.0).clamp(0.0, 6.0) / 6.0
+}
+
+/// [`hard_swish`] over a slice, in place (the kernel table's reference entry).
+#[inline(always)]
+pub fn hard_swish_slice(v: &mut [f32]) {
+    v.iter_mut().for_each(|x| *x = hard_swish(*x));
 }
 
 #[cfg(test)]

@@ -96,8 +96,32 @@ pub fn broadcast<A: Copy, B: Copy, O>(
             oa += idx[d] * sa[d];
             ob += idx[d] * sb[d];
         }
-        for (i, o) in row.iter_mut().enumerate() {
-            *o = f(a[oa + i * la], b[ob + i * lb]);
+        // Contiguous or broadcast rows as slices, so the loop vectorizes (a per-channel
+        // multiply [1, H, W, C] x [C] is the first case).
+        match (la, lb) {
+            (1, 1) => {
+                let (ra, rb) = (&a[oa..oa + row.len()], &b[ob..ob + row.len()]);
+                for ((o, &x), &y) in row.iter_mut().zip(ra).zip(rb) {
+                    *o = f(x, y);
+                }
+            }
+            (1, 0) => {
+                let (ra, y) = (&a[oa..oa + row.len()], b[ob]);
+                for (o, &x) in row.iter_mut().zip(ra) {
+                    *o = f(x, y);
+                }
+            }
+            (0, 1) => {
+                let (x, rb) = (a[oa], &b[ob..ob + row.len()]);
+                for (o, &y) in row.iter_mut().zip(rb) {
+                    *o = f(x, y);
+                }
+            }
+            _ => {
+                for (i, o) in row.iter_mut().enumerate() {
+                    *o = f(a[oa + i * la], b[ob + i * lb]);
+                }
+            }
         }
         for d in (0..r - 1).rev() {
             idx[d] += 1;
@@ -130,5 +154,40 @@ mod tests {
             &mut o,
         );
         assert_eq!(o, vec![10, 11, 12, 20, 21, 22, 13, 14, 15, 23, 24, 25]);
+    }
+
+    /// Every row form (both contiguous, one broadcast along the row, a strided last axis)
+    /// against an index-by-index evaluation.
+    #[test]
+    fn row_forms_match_indexing() {
+        let naive = |a: &[i32], ash: &[usize], b: &[i32], bsh: &[usize], out: &[usize]| {
+            let (sa, sb) = (bstrides(ash, out), bstrides(bsh, out));
+            let n: usize = out.iter().product();
+            (0..n)
+                .map(|flat| {
+                    let (mut rem, mut ia, mut ib) = (flat, 0, 0);
+                    for d in (0..out.len()).rev() {
+                        let i = rem % out[d];
+                        rem /= out[d];
+                        ia += i * sa[d];
+                        ib += i * sb[d];
+                    }
+                    a[ia] * 100 + b[ib]
+                })
+                .collect::<Vec<i32>>()
+        };
+        for (ash, bsh) in [
+            (vec![2, 3, 4], vec![1, 1, 4]),
+            (vec![2, 3, 4], vec![2, 3, 1]),
+            (vec![2, 3, 1], vec![1, 3, 4]),
+            (vec![1, 3, 1], vec![2, 1, 5]),
+        ] {
+            let out = broadcast_shape(&ash, &bsh).expect("broadcastable");
+            let a: Vec<i32> = (0..ash.iter().product::<usize>() as i32).collect();
+            let b: Vec<i32> = (0..bsh.iter().product::<usize>() as i32).collect();
+            let mut o = vec![-1; out.iter().product()];
+            broadcast(&a, &ash, &b, &bsh, &out, |x, y| x * 100 + y, &mut o);
+            assert_eq!(o, naive(&a, &ash, &b, &bsh, &out), "{ash:?} x {bsh:?}");
+        }
     }
 }

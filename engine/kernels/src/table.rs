@@ -77,6 +77,8 @@ pub struct Kernels {
     pub f32_logistic: fn(&mut [f32]),
     /// Float GELU `(x, out, approximate)` ([`crate::act::gelu_slice`]).
     pub f32_gelu: fn(&[f32], &mut [f32], bool),
+    /// Float HARD_SWISH in place ([`crate::act::hard_swish_slice`]).
+    pub f32_hard_swish: fn(&mut [f32]),
     /// `litert` int8 ADD / SUB with broadcasting (XNNPACK's arithmetic).
     pub x_add: XBinary<crate::xnn::params::AddParams>,
     /// `litert` int8 MUL with broadcasting (XNNPACK's arithmetic).
@@ -111,6 +113,7 @@ pub fn generic() -> Kernels {
         q_add: int8::elementwise::add_same_shape,
         f32_logistic: crate::act::logistic_slice,
         f32_gelu: crate::act::gelu_slice,
+        f32_hard_swish: crate::act::hard_swish_slice,
         x_add: crate::xnn::elementwise::add,
         x_mul: crate::xnn::elementwise::mul,
         q_fully_connected: |(x, w, bias, dims), io, scales, oo, range, out| match scales {

@@ -83,6 +83,28 @@ fn binary_f32(kind: BinaryKind) -> fn(f32, f32) -> f32 {
     }
 }
 
+/// [`broadcast`] with the float operator as a closure the row loops inline (through the
+/// `fn` pointer of [`binary_f32`] every element was a call: no vectorization).
+fn broadcast_f32(
+    kind: BinaryKind,
+    (a, ash): (&[f32], &[usize]),
+    (b, bsh): (&[f32], &[usize]),
+    shape: &[usize],
+    out: &mut [f32],
+) {
+    match kind {
+        BinaryKind::Add => broadcast(a, ash, b, bsh, shape, |x, y| x + y, out),
+        BinaryKind::Sub => broadcast(a, ash, b, bsh, shape, |x, y| x - y, out),
+        BinaryKind::Mul => broadcast(a, ash, b, bsh, shape, |x, y| x * y, out),
+        BinaryKind::Div => broadcast(a, ash, b, bsh, shape, |x, y| x / y, out),
+        BinaryKind::SquaredDifference => {
+            broadcast(a, ash, b, bsh, shape, |x, y| (x - y) * (x - y), out)
+        }
+        BinaryKind::Minimum => broadcast(a, ash, b, bsh, shape, f32::min, out),
+        BinaryKind::Maximum => broadcast(a, ash, b, bsh, shape, f32::max, out),
+    }
+}
+
 macro_rules! int_binary {
     ($t:ty, $kind:expr) => {{
         let f: fn($t, $t) -> $t = match $kind {
@@ -245,7 +267,6 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<V
             let n: usize = shape.iter().product();
             let data = match (&x.data, &y.data) {
                 (Data::F32(a), Data::F32(c)) => {
-                    let f = binary_f32(b.kind);
                     let a2 = act(b.act);
                     if x.shape == shape
                         && y.shape == shape
@@ -264,7 +285,7 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<V
                         return Ok(vec![Value::f32(shape, d)]);
                     }
                     let mut o = crate::arena::take::<f32>(n);
-                    broadcast(a, &x.shape, c, &y.shape, &shape, f, &mut o);
+                    broadcast_f32(b.kind, (a, &x.shape), (c, &y.shape), &shape, &mut o);
                     a2.apply_slice(&mut o);
                     Data::F32(o)
                 }
@@ -326,7 +347,13 @@ pub(super) fn eval(op: &Op, mut ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<V
             }
             Ok(vec![v])
         }
-        Op::Unary(UnaryKind::HardSwish) => map_in_place(&mut ins, hard_swish),
+        Op::Unary(UnaryKind::HardSwish) => {
+            let mut v = owned_f32(&mut ins)?;
+            if let Data::F32(d) = &mut v.data {
+                (crate::kernels::kernels().f32_hard_swish)(d);
+            }
+            Ok(vec![v])
+        }
         Op::Unary(k) => map_in_place(&mut ins, unary_fn(*k)),
         Op::LeakyRelu { alpha } => {
             let a = *alpha;

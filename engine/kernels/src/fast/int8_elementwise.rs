@@ -298,15 +298,16 @@ xnn_binary! {
     xnn_mul_avx512, crate::xnn::elementwise::mul, crate::xnn::params::MulParams, "avx512f,avx512bw,avx512dq,avx512vl";
 }
 
-/// Float LOGISTIC ([`crate::act::logistic_slice`]) compiled for AVX2 and AVX-512 (16 lanes of
-/// the polynomial `exp` instead of 4); same code, same numbers.
+/// Float LOGISTIC ([`crate::act::logistic_slice`]: 16 lanes of the polynomial `exp` instead
+/// of 4) and HARD_SWISH ([`crate::act::hard_swish_slice`]) compiled for AVX2 and AVX-512;
+/// same code, same numbers.
 macro_rules! f32_map {
-    ($($name:ident, $features:literal;)*) => {$(
+    ($($name:ident, $f:path, $features:literal;)*) => {$(
         #[cfg(target_arch = "x86_64")]
         pub(crate) fn $name(v: &mut [f32]) {
             #[target_feature(enable = $features)]
             fn go(v: &mut [f32]) {
-                crate::act::logistic_slice(v)
+                $f(v)
             }
             // SAFETY: the table holds this entry only when the CPU reports these features.
             unsafe { go(v) }
@@ -315,8 +316,10 @@ macro_rules! f32_map {
 }
 
 f32_map! {
-    logistic_avx2, "avx2,fma";
-    logistic_avx512, "avx512f,avx512bw,avx512dq,avx512vl";
+    logistic_avx2, crate::act::logistic_slice, "avx2,fma";
+    logistic_avx512, crate::act::logistic_slice, "avx512f,avx512bw,avx512dq,avx512vl";
+    hard_swish_avx2, crate::act::hard_swish_slice, "avx2,fma";
+    hard_swish_avx512, crate::act::hard_swish_slice, "avx512f,avx512bw,avx512dq,avx512vl";
 }
 
 /// Float GELU ([`crate::act::gelu_slice`]) compiled for AVX2 and AVX-512; same code, same
@@ -491,16 +494,21 @@ mod tests {
         }
     }
 
-    /// The float LOGISTIC entries at every level give the reference's numbers.
+    /// The float LOGISTIC and HARD_SWISH entries at every level give the reference's numbers.
     #[test]
     fn logistic_matches_the_reference_at_every_level() {
         let x: Vec<f32> = (0..4099).map(|i| (i as f32 - 2049.0) * 0.0437).collect();
         let mut want = x.clone();
         crate::act::logistic_slice(&mut want);
+        let mut want_hs = x.clone();
+        crate::act::hard_swish_slice(&mut want_hs);
         for lv in crate::cpu::supported() {
             let mut got = x.clone();
             (crate::table::for_level(lv).f32_logistic)(&mut got);
             assert_eq!(got, want, "{lv:?}");
+            let mut got = x.clone();
+            (crate::table::for_level(lv).f32_hard_swish)(&mut got);
+            assert_eq!(got, want_hs, "hard swish {lv:?}");
         }
     }
 

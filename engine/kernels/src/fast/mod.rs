@@ -49,6 +49,7 @@ mod x86_64 {
             k.x_add = int8_elementwise::xnn_add_avx2;
             k.f32_logistic = int8_elementwise::logistic_avx2;
             k.f32_gelu = int8_elementwise::gelu_avx2;
+            k.f32_hard_swish = int8_elementwise::hard_swish_avx2;
             k.x_mul = int8_elementwise::xnn_mul_avx2;
             k.q_fully_connected = int8_elementwise::fully_connected_avx2;
             k.quantize = int8_elementwise::quantize_avx2;
@@ -62,6 +63,7 @@ mod x86_64 {
             k.x_add = int8_elementwise::xnn_add_avx512;
             k.f32_logistic = int8_elementwise::logistic_avx512;
             k.f32_gelu = int8_elementwise::gelu_avx512;
+            k.f32_hard_swish = int8_elementwise::hard_swish_avx512;
             k.x_mul = int8_elementwise::xnn_mul_avx512;
             k.q_fully_connected = int8_elementwise::fully_connected_avx512;
             k.quantize = int8_elementwise::quantize_avx512;
