@@ -41,6 +41,67 @@ fn pool(x: &[i8], g: &ConvGeom, f: impl Fn(&mut dyn Iterator<Item = i8>) -> i32,
 /// out). A window with no in-bounds tap (LiteRT reports an error) yields `clamp(0)`. Into `out`,
 /// `[n, oh, ow, c]`.
 pub fn average_pool(x: &[i8], g: &ConvGeom, act_min: i32, act_max: i32, out: &mut [i8]) {
+    let [ih, iw, c] = g.in_hwc;
+    let [oh, ow, _] = g.out_hwc;
+    debug_assert_eq!(out.len(), g.n * oh * ow * c);
+    if x.len() < g.n * ih * iw * c {
+        return average_pool_reference(x, g, act_min, act_max, out);
+    }
+    // Whole channel rows at a time: the i32 window sums vectorize, then one division per
+    // element with the reference's rounding (its twin below, element by element).
+    crate::parallel::chunks_mut(out, (ow * c).max(1), |row, o| {
+        let (b, oy) = (row / oh, row % oh);
+        let mut acc = vec![0i32; c];
+        for ox in 0..ow {
+            let (ys, xs) = super::super::pool::window(g, oy, ox);
+            let count = (ys.len() * xs.len()) as i32;
+            acc.fill(0);
+            for y in ys {
+                for xx in xs.clone() {
+                    let s = &x[((b * ih + y) * iw + xx) * c..][..c];
+                    acc.iter_mut().zip(s).for_each(|(a, &v)| *a += v as i32);
+                }
+            }
+            let q = &mut o[ox * c..(ox + 1) * c];
+            if count > 0 && count < F32_DIV_MAX_COUNT {
+                // f32 division, truncated: the integer quotient exactly (see `div_f32`).
+                let (d, h) = (count as f32, count / 2);
+                for (q, &a) in q.iter_mut().zip(&acc) {
+                    let n = if a > 0 { a + h } else { a - h };
+                    *q = div_f32(n, d).max(act_min).min(act_max).clamp(-128, 127) as i8;
+                }
+            } else {
+                for (q, &a) in q.iter_mut().zip(&acc) {
+                    let avg = if count == 0 {
+                        0
+                    } else if a > 0 {
+                        (a + count / 2) / count
+                    } else {
+                        (a - count / 2) / count
+                    };
+                    *q = avg.max(act_min).min(act_max).clamp(-128, 127) as i8;
+                }
+            }
+        }
+    });
+}
+
+/// Windows below this many taps divide in f32 (see [`div_f32`]).
+const F32_DIV_MAX_COUNT: i32 = 1 << 16;
+
+/// `n / d` truncated toward zero, as i32 division gives it, through an f32 division (which
+/// vectorizes; `idiv` does not). Exact for an average pool's rounded sums: `|n| < 2^24` is
+/// exact in f32, an integer quotient comes out exact (IEEE division is correctly rounded),
+/// and a fractional one, at least `1/d` from an integer, moves by at most `2^-24 · |n/d|`
+/// ≤ 8e-6 < `1/d` for `d < 2^16` (checked exhaustively for small windows in the tests).
+#[inline(always)]
+fn div_f32(n: i32, d: f32) -> i32 {
+    (n as f32 / d) as i32
+}
+
+/// [`average_pool`] tap by tap, the reference twin (`reference_integer_ops::AveragePool`'s
+/// loop order).
+pub fn average_pool_reference(x: &[i8], g: &ConvGeom, act_min: i32, act_max: i32, out: &mut [i8]) {
     pool(
         x,
         g,
@@ -481,6 +542,54 @@ mod tests {
         let mut out = stale(g.n * g.out_hwc.iter().product::<usize>());
         super::average_pool(x, g, lo, hi, &mut out);
         out
+    }
+
+    /// The f32 division equals i32 division on every rounded sum an average pool of up to
+    /// 1,000 taps (and a few larger windows) can form.
+    #[test]
+    fn f32_division_is_the_integer_quotient() {
+        for count in (1..=1000).chain([4096, 65_535]) {
+            let d = count as f32;
+            let lim = 128 * count + count / 2;
+            let step = if count > 1000 { 97 } else { 1 };
+            for n in (-lim..=lim).step_by(step) {
+                assert_eq!(super::div_f32(n, d), n / count, "{n} / {count}");
+            }
+        }
+    }
+
+    /// The row-wise average pool against its tap-by-tap twin: strides, padding, windows
+    /// cut by the border, a window with no in-bounds tap, fused ranges.
+    #[test]
+    fn average_pool_rows_match_the_reference_twin() {
+        let mut seed = 7u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 24) as i8
+        };
+        for (ih, iw, c, k, stride, pad, lo, hi) in [
+            (35, 35, 19, [3, 3], [1, 1], [1, 1], -128, 127),
+            (8, 9, 64, [3, 2], [2, 2], [0, 1], -128, 127),
+            (5, 5, 3, [5, 5], [1, 1], [2, 2], -20, 90),
+            (4, 4, 2, [2, 2], [3, 3], [0, 0], -128, 127),
+            (2, 2, 5, [1, 1], [1, 1], [2, 2], -128, 127),
+        ] {
+            let oh = (ih + 2 * pad[0] - k[0]) / stride[0] + 1;
+            let ow = (iw + 2 * pad[1] - k[1]) / stride[1] + 1;
+            let g = ConvGeom {
+                n: 2,
+                in_hwc: [ih, iw, c],
+                out_hwc: [oh, ow, c],
+                k,
+                stride,
+                dilation: [1, 1],
+                pad,
+            };
+            let x: Vec<i8> = (0..2 * ih * iw * c).map(|_| next()).collect();
+            let mut want = stale(2 * oh * ow * c);
+            super::average_pool_reference(&x, &g, lo, hi, &mut want);
+            assert_eq!(average_pool(&x, &g, lo, hi), want, "{g:?}");
+        }
     }
 
     fn max_pool(x: &[i8], g: &ConvGeom, lo: i32, hi: i32) -> Vec<i8> {
