@@ -29,8 +29,11 @@ pub struct Hooks<'a> {
     pub cancel: Option<&'a AtomicBool>,
     /// [`compare`]: called once per sample with the float and the quantized model's outputs
     /// (dequantized, in output order), for measures that decode them (boxes, masks).
-    pub outputs: Option<&'a (dyn Fn(&[Vec<f32>], &[Vec<f32>]) + Sync)>,
+    pub outputs: Option<OutputsHook<'a>>,
 }
+
+/// [`Hooks::outputs`]: `(float outputs, quantized outputs)` of one sample.
+pub type OutputsHook<'a> = &'a (dyn Fn(&[Vec<f32>], &[Vec<f32>]) + Sync);
 
 /// Samples decoded in parallel at a time.
 const CHUNK: usize = 32;
