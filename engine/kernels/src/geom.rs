@@ -48,6 +48,20 @@ pub struct ConvGeom {
 }
 
 impl ConvGeom {
+    /// A 1×1 convolution over `rows` pixels of `depth` channels into `units`: the geometry
+    /// that runs a FULLY_CONNECTED layer (`[units, depth]` weights) through a conv kernel.
+    pub fn pointwise(rows: usize, depth: usize, units: usize) -> ConvGeom {
+        ConvGeom {
+            n: 1,
+            in_hwc: [rows, 1, depth],
+            out_hwc: [rows, 1, units],
+            k: [1, 1],
+            stride: [1, 1],
+            dilation: [1, 1],
+            pad: [0, 0],
+        }
+    }
+
     /// Input coordinate of output `o` and kernel tap `t` along dim `d` (0 = h, 1 = w), or
     /// `None` if it falls into the padding.
     #[inline]

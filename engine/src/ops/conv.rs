@@ -358,15 +358,7 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
             // tokens): the table's packed GEMM as a 1×1 convolution over `rows` pixels, its
             // weights packed once per session ([o, i] is the [o, 1, 1, i] filter's layout).
             if rows >= FC_PACKED_ROWS && ctx.cache.is_some() {
-                let g = ConvGeom {
-                    n: 1,
-                    in_hwc: [rows, 1, i],
-                    out_hwc: [rows, 1, o],
-                    k: [1, 1],
-                    stride: [1, 1],
-                    dilation: [1, 1],
-                    pad: [0, 0],
-                };
+                let g = ConvGeom::pointwise(rows, i, o);
                 let (xs, ws, b) = (f32_arg(&ins, 0)?, f32_arg(&ins, 1)?, bias(&ins, 2)?);
                 let mut out = crate::arena::take::<f32>(rows * o);
                 let build = || super::Prepared::F32Conv((table().f32_conv)(ws, o, i));

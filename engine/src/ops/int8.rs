@@ -175,15 +175,7 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
                 // Many rows, constant weights: the table's packed GEMM as a 1×1 convolution over
                 // `rows` pixels ([units, depth] is the [units, 1, 1, depth] filter's layout).
                 // XNNPACK's FC and convolution requantize alike (`s_in · s_w / s_out` in f32).
-                let g = crate::kernels::ConvGeom {
-                    n: 1,
-                    in_hwc: [rows, 1, depth],
-                    out_hwc: [rows, 1, units],
-                    k: [1, 1],
-                    stride: [1, 1],
-                    dilation: [1, 1],
-                    pad: [0, 0],
-                };
+                let g = crate::kernels::ConvGeom::pointwise(rows, depth, units);
                 let q =
                     || qconv::ConvQuant::litert((si, zi), &wq.scale, (so, zo), qact(f.act), units);
                 let build = || Prepared::Int8Conv((table().q_conv)(ws, b, &g, &q()));
