@@ -13,7 +13,7 @@ use crate::ir::{
 use crate::kernels::grouped;
 use crate::kernels::int8::elementwise::{self as ew, Activation as QAct};
 use crate::kernels::int8::params::RequantizeParams;
-use crate::kernels::int8::{activations, conv as qconv, pool as qpool, unary};
+use crate::kernels::int8::{activations, conv as qconv, pool as qpool, resize as qresize, unary};
 use crate::kernels::kernels as table;
 use crate::kernels::table::FcScales;
 use crate::kernels::{Numerics, xnn};
@@ -460,7 +460,7 @@ pub(super) fn eval(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Option<R> {
             if litert {
                 xnn::reduce::resize_bilinear(xs, s[0], ihwc, h, w, ac, hp, &mut y);
             } else {
-                qpool::resize_bilinear(xs, s[0], ihwc, h, w, ac, hp, &mut y);
+                qresize::resize_bilinear(xs, s[0], ihwc, h, w, ac, hp, &mut y);
             }
             out(shape, y)
         })(),

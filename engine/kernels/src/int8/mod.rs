@@ -16,8 +16,8 @@
 //! * [`unary`]: QUANTIZE, DEQUANTIZE, LEAKY_RELU, HARD_SWISH, RELU/RELU6/RELU_N1_TO_1.
 //! * [`activations`]: SOFTMAX, LOG_SOFTMAX, LOGISTIC, TANH.
 //! * [`logic`]: comparisons with rescaling, ELU and GELU lookup tables.
-//! * [`pool`]: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SUM, RESIZE_BILINEAR,
-//!   RESIZE_NEAREST_NEIGHBOR.
+//! * [`pool`]: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SUM.
+//! * [`resize`]: RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR.
 
 pub mod activations;
 pub mod conv;
@@ -26,4 +26,5 @@ pub mod fixed;
 pub mod logic;
 pub mod params;
 pub mod pool;
+pub mod resize;
 pub mod unary;
