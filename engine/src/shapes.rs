@@ -312,14 +312,15 @@ impl InputShapes {
         self.specs.insert(0, (index.to_string(), dims));
     }
 
-    /// This choice with the free dimensions it leaves to the file (its stored shape or
-    /// metadata, or nothing) sized by `sample`: an image sizes the first image input's height
-    /// and width (batch 1), arrays every axis of their input. Sizes asked for win; so does the
-    /// first sample where two disagree (every other sample is resized or refused as usual).
-    pub fn with_sample(&self, inputs: &[InputDims], sample: &SampleShape) -> InputShapes {
-        let mut s = self.clone();
+    /// The sizes `sample` gives the free dimensions this choice leaves to the file (its stored
+    /// shape or metadata, or nothing), as `(dimension name, size)`: an image sizes the first
+    /// image input's height and width (batch 1), arrays every axis of their input. Sizes asked
+    /// for win; so does the first sample where two disagree (every other sample is resized or
+    /// refused as usual).
+    pub fn sample_dims(&self, inputs: &[InputDims], sample: &SampleShape) -> Vec<(String, usize)> {
         let asked = self.resolve_asked(inputs);
         let first_image = inputs.iter().position(|i| i.image_axes().is_some());
+        let mut out: Vec<(String, usize)> = Vec::new();
         for (i, inp) in inputs.iter().enumerate() {
             if matches!(sample, SampleShape::Image { .. }) && Some(i) != first_image {
                 continue;
@@ -328,12 +329,25 @@ impl InputShapes {
                 let (Dim::Free { name, .. }, Some(size)) = (d, size) else {
                     continue;
                 };
-                let taken = asked.contains(&(i, axis)) || s.specs.iter().any(|(k, _)| k == name);
+                let taken = asked.contains(&(i, axis))
+                    || self.specs.iter().any(|(k, _)| k == name)
+                    || out.iter().any(|(k, _)| k == name);
                 if !taken && size > 0 {
-                    s.specs.push((name.clone(), vec![size]));
+                    out.push((name.clone(), size));
                 }
             }
         }
+        out
+    }
+
+    /// This choice with [`InputShapes::sample_dims`] added (after everything asked).
+    pub fn with_sample(&self, inputs: &[InputDims], sample: &SampleShape) -> InputShapes {
+        let mut s = self.clone();
+        s.specs.extend(
+            self.sample_dims(inputs, sample)
+                .into_iter()
+                .map(|(name, size)| (name, vec![size])),
+        );
         s
     }
 

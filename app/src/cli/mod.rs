@@ -131,18 +131,17 @@ impl ShapeArgs {
         else {
             return Ok(shapes);
         };
-        let sized = shapes.with_sample(&inputs, &sample);
-        let (before, after) = (shapes.to_string(), sized.to_string());
-        if let Some(added) = after.strip_prefix(before.as_str()).map(str::trim)
-            && !added.is_empty()
-        {
+        let added = shapes.sample_dims(&inputs, &sample);
+        if !added.is_empty() {
+            let said: Vec<String> = added.iter().map(|(n, v)| format!("{n}={v}")).collect();
             eprintln!(
-                "note: free dimensions sized from the first sample of {}: {added} \
+                "note: free dimensions sized from the first sample of {}: {} \
                  (--input-shape chooses others)",
-                data.display()
+                data.display(),
+                said.join(" ")
             );
         }
-        Ok(sized)
+        Ok(shapes.with_sample(&inputs, &sample))
     }
 
     /// Read `path` to run it at these sizes and signature (`nhwc_input`: `--nhwc-input`).

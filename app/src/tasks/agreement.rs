@@ -74,8 +74,12 @@ impl Agreement {
 
     /// Decode one sample's outputs of both models and add their agreement.
     pub fn add(&self, float: &[Vec<f32>], quant: &[Vec<f32>]) {
-        let (rf, rq) = (self.raw(float), self.raw(quant));
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        // No box or mask view (a classifier, a landmark model): nothing to decode or copy.
+        if state.as_ref().is_some_and(Vec::is_empty) {
+            return;
+        }
+        let (rf, rq) = (self.raw(float), self.raw(quant));
         let views = state.get_or_insert_with(|| {
             plan::plan_for(&rf, &self.settings)
                 .into_iter()

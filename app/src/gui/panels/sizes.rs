@@ -43,21 +43,26 @@ impl SizesPanel {
         let inputs = &l.opened.inputs;
         let dir = std::path::Path::new(dir.trim());
         let sample = pocket_engine::data::folder::first_sample_shape(dir, inputs.len())?;
-        let sized = InputShapes::default().with_sample(inputs, &sample);
-        let resolved = sized.resolve(inputs).ok()?;
-        let values: Option<Vec<usize>> = free
+        let given = InputShapes::default().sample_dims(inputs, &sample);
+        if given.is_empty() {
+            return None;
+        }
+        // Dimensions the sample does not size keep the size shown.
+        let values: Vec<usize> = free
             .iter()
-            .map(|f| {
-                f.uses
+            .zip(Self::current(l, free))
+            .map(|(f, shown)| {
+                given
                     .iter()
-                    .find_map(|&(i, axis)| *resolved.get(i)?.get(axis)?)
+                    .find(|(n, _)| n == &f.name)
+                    .map_or(shown, |&(_, v)| v)
             })
             .collect();
         let what = match &sample {
             SampleShape::Image { height, width } => format!("its first image, {height}×{width}"),
             SampleShape::Arrays(a) => format!("its first arrays, {a:?}"),
         };
-        values.map(|v| (v, what))
+        Some((values, what))
     }
 
     /// The chosen sizes as `--input-shape` takes them (`name=size` per free dimension).
