@@ -22,6 +22,9 @@ For every row of the manifest (tab-separated; see its header):
      state carries from run to run) draws N inputs per graph input, runs `POCKET run --steps N`
      with arrays of a leading axis N, invokes one reference interpreter N times and compares
      every output of every step.
+  4. export (ONNX rows that ran): `POCKET convert FILE --mode float32` at the row's input sizes;
+     LiteRT's default path must load the .tflite, run the same inputs, and give our outputs
+     (max|litert - ours| / max|ours| at most the row's `export_tol`, else its `tol`).
 Rows whose `expect` is `open` are only opened; their `note` says why they do not run yet.
 
 Prints one line per model and a closing `real models: N opened, M ran and matched, K failed`.
@@ -245,7 +248,46 @@ def run_row(row, path, pocket, work):
         scale = float(np.max(np.abs(ref64))) if ref64.size else 0.0
         err = float(np.max(np.abs(ours64 - ref64))) / max(scale, 1e-30) if ref64.size else 0.0
         worst = max(worst, err)
-    return worst, sum(len(rs) for rs in per_step)
+    return worst, sum(len(rs) for rs in per_step), arrays, out
+
+
+def export_row(row, path, pocket, work, arrays, ours_dir):
+    """Convert an ONNX row to a float .tflite, run it in LiteRT's default path on the same
+    inputs and compare with our outputs on the ONNX file: (worst error, number of outputs)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    out = os.path.join(work, "export.tflite")
+    shape_args = []
+    for i, s in enumerate(shapes_of(row) or []):
+        if s:
+            shape_args += ["--input-shape", f"{i}=" + ",".join(str(d) for d in s)]
+    r = subprocess.run([pocket, "convert", path, "--mode", "float32", "-o", out, *shape_args],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("pocket convert: " + r.stderr.strip().replace("\n", " | ")[-600:])
+    it = Interpreter(model_path=out, num_threads=1)
+    details = it.get_input_details()
+    if len(details) != len(arrays):
+        raise RuntimeError(f"the export has {len(details)} inputs, the ONNX file {len(arrays)}")
+    for d, a in zip(details, arrays):
+        if list(d["shape"]) != list(a.shape):
+            it.resize_tensor_input(d["index"], list(a.shape))
+    it.allocate_tensors()
+    for d, a in zip(it.get_input_details(), arrays):
+        it.set_tensor(d["index"], a.astype(d["dtype"]))
+    it.invoke()
+    worst = 0.0
+    outs = it.get_output_details()
+    for i, o in enumerate(outs):
+        got = it.get_tensor(o["index"]).astype(np.float64)
+        ours = np.load(os.path.join(ours_dir, f"output_{i}.npy")).astype(np.float64)
+        if got.shape != ours.shape:
+            raise RuntimeError(f"export output {i}: LiteRT gives shape {list(got.shape)}, "
+                               f"ours {list(ours.shape)}")
+        scale = float(np.max(np.abs(ours))) if ours.size else 0.0
+        err = float(np.max(np.abs(got - ours))) / max(scale, 1e-30) if ours.size else 0.0
+        worst = max(worst, err)
+    return worst, len(outs)
 
 
 def main():
@@ -287,16 +329,24 @@ def main():
             continue
         with tempfile.TemporaryDirectory() as work:
             try:
-                worst, n = run_row(row, path, a.pocket, work)
+                worst, n, arrays, ours = run_row(row, path, a.pocket, work)
+                exported = None
+                if row["format"] == "onnx" and not row.get("steps"):
+                    exported = export_row(row, path, a.pocket, work, arrays, ours)
             except Exception as e:  # noqa: BLE001
                 print(f"FAIL {name}: {e}", flush=True)
                 failed += 1
                 continue
         tol = float(row["tol"])
-        verdict = "ok  " if worst <= tol else "FAIL"
+        export_tol = float(row.get("export_tol") or row["tol"])
+        good = worst <= tol and (exported is None or exported[0] <= export_tol)
+        verdict = "ok  " if good else "FAIL"
+        tail = "" if exported is None else (
+            f"; its .tflite in LiteRT: {exported[1]} outputs, max error {exported[0]:.2e} of "
+            "max |ours|")
         print(f"{verdict} {name}: {n} outputs, max error {worst:.2e} of max |{row['oracle']}| "
-              f"(limit {tol:g})", flush=True)
-        if worst <= tol:
+              f"(limit {tol:g}){tail}", flush=True)
+        if good:
             ran += 1
         else:
             failed += 1

@@ -5,7 +5,7 @@
 
 use super::{AttrSpec, MANY, OpSpec, float, spec};
 use crate::formats::onnx::ctx::{Ctx, Node, NodeResult, scalar_f32};
-use crate::formats::onnx::error::refuse;
+use crate::formats::onnx::error::{NodeError, refuse};
 use crate::ir::*;
 
 const CLIP6_ATTRS: &[AttrSpec] = &[float("min", f32::MIN), float("max", f32::MAX)];
@@ -82,25 +82,33 @@ fn import_hard_sigmoid(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId
 }
 
 /// A bound of Clip: a constant input from opset 11 on, an attribute before.
-fn clip_bound(
-    c: &Ctx<'_>,
-    n: &Node<'_>,
-    slot: usize,
-    attr: &str,
-    none: f32,
-) -> NodeResult<Option<f32>> {
+/// A Clip bound: a constant, or (opset 11+) a tensor computed at run time.
+enum Bound {
+    Const(f32),
+    Tensor(TensorId),
+}
+
+fn clip_bound(c: &Ctx<'_>, n: &Node<'_>, slot: usize, attr: &str) -> NodeResult<Option<Bound>> {
     if c.opset >= 11 {
         match c.input(n, slot)? {
-            Some(t) => Ok(Some(
-                c.const_f32(t, &format!("Clip {attr}"))?
-                    .first()
-                    .copied()
-                    .unwrap_or(none),
-            )),
+            Some(t) if c.value(t).is_none() => {
+                if c.tensor(t).numel() != 1 {
+                    return Err(NodeError::Invalid(format!(
+                        "Clip {attr} must be a scalar, got shape {:?}",
+                        c.shape(t)
+                    )));
+                }
+                Ok(Some(Bound::Tensor(t)))
+            }
+            Some(t) => Ok(c
+                .const_f32(t, &format!("Clip {attr}"))?
+                .first()
+                .copied()
+                .map(Bound::Const)),
             None => Ok(None),
         }
     } else if n.has(attr) {
-        Ok(Some(n.f(attr)?))
+        Ok(Some(Bound::Const(n.f(attr)?)))
     } else {
         Ok(None)
     }
@@ -108,21 +116,34 @@ fn clip_bound(
 
 fn import_clip(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let x = c.need(n, 0)?;
-    let lo = clip_bound(c, n, 1, "min", f32::MIN)?;
-    let hi = clip_bound(c, n, 2, "max", f32::MAX)?;
+    let lo = clip_bound(c, n, 1, "min")?;
+    let hi = clip_bound(c, n, 2, "max")?;
     let dt = c.dtype(x);
     if dt == DType::F32 {
-        let fused = match (lo, hi) {
-            (Some(l), Some(h)) if l == 0.0 && h == 6.0 => Some(UnaryKind::Relu6),
-            (Some(0.0), None) => Some(UnaryKind::Relu),
-            (Some(l), Some(h)) if l == -1.0 && h == 1.0 => Some(UnaryKind::ReluN1To1),
+        let fused = match (&lo, &hi) {
+            (Some(Bound::Const(l)), Some(Bound::Const(h))) if *l == 0.0 && *h == 6.0 => {
+                Some(UnaryKind::Relu6)
+            }
+            (Some(Bound::Const(l)), None) if *l == 0.0 => Some(UnaryKind::Relu),
+            (Some(Bound::Const(l)), Some(Bound::Const(h))) if *l == -1.0 && *h == 1.0 => {
+                Some(UnaryKind::ReluN1To1)
+            }
             _ => None,
         };
         if let Some(k) = fused {
             return Ok(vec![c.unary(k, x)?]);
         }
     }
-    let mk = |c: &mut Ctx<'_>, v: f32| {
+    let mk = |c: &mut Ctx<'_>, b: Bound| -> NodeResult<TensorId> {
+        let v = match b {
+            // A bound computed at run time (a top-dB floor: max(x) - 80) is a scalar tensor
+            // of x's type; MAXIMUM/MINIMUM broadcast it.
+            Bound::Tensor(t) if c.dtype(t) == dt => return Ok(t),
+            Bound::Tensor(t) => {
+                return c.emit_as(Op::Cast, vec![Some(t)], dt);
+            }
+            Bound::Const(v) => v,
+        };
         let nm = c.fresh("bound");
         let val = match dt {
             DType::F32 => scalar_f32(v),
@@ -132,15 +153,15 @@ fn import_clip(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
             DType::U8 => Value::new(vec![], Data::U8(vec![v as u8])),
             _ => scalar_f32(v),
         };
-        c.konst(&nm, val)
+        Ok(c.konst(&nm, val))
     };
     let mut y = x;
     if let Some(l) = lo {
-        let b = mk(c, l);
+        let b = mk(c, l)?;
         y = c.binary(BinaryKind::Maximum, y, b)?;
     }
     if let Some(h) = hi {
-        let b = mk(c, h);
+        let b = mk(c, h)?;
         y = c.binary(BinaryKind::Minimum, y, b)?;
     }
     Ok(vec![y])
