@@ -1,7 +1,8 @@
 //! ONNX control flow against ONNX Runtime, element by element: an `If` whose condition folds
 //! once the input size is known (inlined: no IF is left, either branch), a data-dependent
 //! `If` (an IF calling two subgraphs), a `Loop` with loop-carried state and an early exit (a
-//! WHILE), and an `If` nested in a `Loop`'s body. Each is run by our engine and, written to a
+//! WHILE), an `If` nested in a `Loop`'s body, and NonMaxSuppression / NonZero (outputs whose
+//! length depends on the data). Each is run by our engine and, written to a
 //! `.tflite`, by LiteRT. The models come from tests/oracle/make_onnx_control.py.
 
 use std::path::{Path, PathBuf};
@@ -149,4 +150,28 @@ fn loop_becomes_a_while_with_its_state_and_nested_if() {
     let g = check(&python, "loop_if", 1);
     assert_eq!(control_ops(&g), ["WHILE", "IF"]);
     assert_eq!(g.subgraphs.len(), 4, "then, else, cond and body");
+}
+
+/// NonMaxSuppression and NonZero give tensors whose length depends on the data: one
+/// NON_MAX_SUPPRESSION_V4 per batch and class, sliced to its valid count; WHERE for NonZero.
+/// Gathers, casts and transposes follow them; an empty selection gives `[0, 3]`.
+#[test]
+fn outputs_of_data_dependent_length_match_ort_and_litert() {
+    let Some(python) = oracle::require(oracle::ORT) else {
+        return;
+    };
+    for (name, nms) in [
+        ("nms_corners", 6),
+        ("nms_center", 2),
+        ("nms_none", 2),
+        ("nonzero", 0),
+    ] {
+        let g = check(&python, name, 1);
+        let count = g
+            .nodes
+            .iter()
+            .filter(|n| n.op.name() == "NON_MAX_SUPPRESSION_V4")
+            .count();
+        assert_eq!(count, nms, "{name}: one NMS per batch and class");
+    }
 }

@@ -19,6 +19,11 @@ Cases:
                    h = tanh(h @ W + x) M times, plus a counter; early exit when sum(h) > limit.
   loop_if          Loop whose body holds a data-dependent If (add or subtract by the sign of
                    the running sum), trip count a constant.
+  nms_*            NonMaxSuppression (outputs of data-dependent length): nms_corners (2
+                   batches, 3 classes, corner boxes, a score threshold, then the selected
+                   boxes gathered by index), nms_center (centre-format boxes, no score
+                   threshold), nms_none (every score under the threshold: [0, 3]).
+  nonzero          NonZero of a run-time input, cast to float and scaled.
 """
 import os
 import sys
@@ -147,6 +152,57 @@ def loop_if():
                np.abs(rng.standard_normal(3)).astype(np.float32)]
 
 
+def nms(center, batches, classes, score_threshold, gather, max_out=6):
+    rng = np.random.default_rng(17 + center)
+    n = 40
+    nodes = [
+        const("max", np.array([max_out], np.int64)),
+        const("iou", np.array([0.4], np.float32)),
+    ]
+    ins = ["boxes", "scores", "max", "iou"]
+    if score_threshold is not None:
+        nodes.append(const("thr", np.array([score_threshold], np.float32)))
+        ins.append("thr")
+    nodes.append(helper.make_node("NonMaxSuppression", ins, ["sel"], center_point_box=center))
+    outs = [vi("sel", I64, ["k", 3])]
+    if gather:
+        nodes += [
+            const("two", np.array(2, np.int64)),
+            helper.make_node("Gather", ["sel", "two"], ["idx"], axis=1),
+            const("flat", np.array([batches * n, 4], np.int64)),
+            helper.make_node("Reshape", ["boxes", "flat"], ["all"]),
+            helper.make_node("Gather", ["all", "idx"], ["picked"], axis=0),
+        ]
+        outs.append(vi("picked", F, ["k", 4]))
+    m = model(nodes, [vi("boxes", F, [batches, n, 4]), vi("scores", F, [batches, classes, n])],
+              outs, opset=13)
+    # Boxes clustered so that suppression happens; corners in either order.
+    c = rng.uniform(0, 10, (batches, n, 2)).round(1)
+    wh = rng.uniform(1, 4, (batches, n, 2)).round(1)
+    if center:
+        boxes = np.concatenate([c, wh], -1)
+    else:
+        boxes = np.concatenate([c, c + wh * rng.choice([-1, 1], (batches, n, 2))], -1)
+    scores = rng.permutation(batches * classes * n).reshape(batches, classes, n) / (
+        batches * classes * n)
+    # nms_corners keeps at most 30 of 40 boxes per class: suppression and the threshold
+    # decide each class's count (21 to 27 here), not the limit.
+    return m, [boxes.astype(np.float32), scores.astype(np.float32)]
+
+
+def nonzero():
+    rng = np.random.default_rng(19)
+    nodes = [
+        helper.make_node("NonZero", ["x"], ["nz"]),
+        helper.make_node("Cast", ["nz"], ["f"], to=F),
+        helper.make_node("Transpose", ["f"], ["y"], perm=[1, 0]),
+    ]
+    m = model(nodes, [vi("x", F, [3, 5])], [vi("nz", I64, [2, "k"]), vi("y", F, ["k", 2])])
+    x = rng.standard_normal((3, 5)).astype(np.float32)
+    x[rng.random((3, 5)) < 0.5] = 0.0
+    return m, [x]
+
+
 def ort_outputs(m, inputs):
     import onnxruntime as ort
 
@@ -177,6 +233,10 @@ def main():
     write(out, "if_data_then", m, [pos])
     write(out, "loop_state", *loop_state())
     write(out, "loop_if", *loop_if())
+    write(out, "nms_corners", *nms(0, 2, 3, 0.3, True, max_out=30))
+    write(out, "nms_center", *nms(1, 1, 2, None, False))
+    write(out, "nms_none", *nms(0, 1, 2, 2.0, False))
+    write(out, "nonzero", *nonzero())
 
 
 if __name__ == "__main__":

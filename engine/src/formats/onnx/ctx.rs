@@ -169,6 +169,9 @@ pub(crate) struct Ctx<'a> {
     pub opset: i64,
     /// Label of the node being translated (prefix of generated tensor names).
     pub node: String,
+    /// Tensors whose length depends on the data (NonZero, NonMaxSuppression and what follows
+    /// them): their shapes are upper-bound placeholders, the run gives the size.
+    pub dynamic: std::collections::HashSet<TensorId>,
     counter: usize,
 }
 
@@ -180,6 +183,7 @@ impl<'a> Ctx<'a> {
             dir,
             opset,
             node: String::new(),
+            dynamic: Default::default(),
             counter: 0,
         }
     }
@@ -315,7 +319,14 @@ impl<'a> Ctx<'a> {
         out: &[DType],
     ) -> NodeResult<Vec<TensorId>> {
         let name = self.fresh(&op.name().to_lowercase());
+        let dynamic_in = inputs.iter().flatten().any(|t| self.dynamic.contains(t));
         let outs = self.push(&name, op, inputs, out)?;
+        if dynamic_in {
+            for &o in &outs {
+                self.mark_dynamic(o);
+            }
+            return Ok(outs);
+        }
         if let Some(vs) = self.eval_const() {
             for (v, &o) in vs.into_iter().zip(&outs) {
                 let t = self.tensor_mut(o);
@@ -326,6 +337,48 @@ impl<'a> Ctx<'a> {
             self.g.nodes.pop();
         }
         Ok(outs)
+    }
+
+    /// Mark `t` as sized by the data: every axis of its signature is dynamic.
+    pub fn mark_dynamic(&mut self, t: TensorId) {
+        let rank = self.rank(t);
+        self.tensor_mut(t).signature = Some(vec![-1; rank]);
+        self.dynamic.insert(t);
+    }
+
+    /// Add a node whose output sizes depend on the data (WHERE, a SLICE of run-time size):
+    /// `outs` gives each output's type and an upper-bound shape, which stands in for the
+    /// shape at import; the run computes the real one.
+    pub fn emit_dynamic(
+        &mut self,
+        op: Op,
+        inputs: Vec<Option<TensorId>>,
+        outs: &[(DType, Vec<usize>)],
+    ) -> TensorId {
+        let name = self.fresh(&op.name().to_lowercase());
+        let ids: Vec<TensorId> = outs
+            .iter()
+            .enumerate()
+            .map(|(i, (dt, shape))| {
+                let nm = if i == 0 {
+                    name.clone()
+                } else {
+                    format!("{name}:{i}")
+                };
+                self.g.add_tensor(Tensor::new(nm, *dt, shape.clone()))
+            })
+            .collect();
+        for &o in &ids {
+            self.mark_dynamic(o);
+        }
+        self.g.nodes.push(crate::ir::Node {
+            name,
+            op,
+            inputs,
+            outputs: ids.clone(),
+            version: None,
+        });
+        ids.first().copied().unwrap_or_default()
     }
 
     /// [`Ctx::emit`] with one output, typed like the first input.

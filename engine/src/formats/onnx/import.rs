@@ -448,6 +448,10 @@ pub(crate) struct Scope<'a, 'd> {
     pub depth: usize,
 }
 
+/// ONNX ops whose translation works on a tensor of data-dependent length: they read no size
+/// of it at import (elementwise casts, transposes, gathers by index, concatenation).
+const DYNAMIC_OK: &[&str] = &["Cast", "Identity", "Transpose", "Gather", "Concat"];
+
 /// Translate node `n` (the `k`-th of its graph) into `s.c.g` and bind its outputs: through
 /// its table row, the control-flow translations, or as a kept node.
 pub(crate) fn translate(
@@ -479,10 +483,19 @@ pub(crate) fn translate(
             .any(|x| c.names.get(x).is_some_and(|id| set.contains(id)))
     };
     let (unknown_in, tainted) = (reads(&kept.unknown), reads(&kept.tainted));
+    // A tensor sized by the data has a placeholder shape; only translations that take their
+    // input's size from the run (not from the shape at import) may read it.
+    let dynamic_in = reads(&c.dynamic) && !DYNAMIC_OK.contains(&op);
     let spec = match ops::lookup(dom, op, opset) {
-        Some(spec) if !unknown_in => spec,
+        Some(spec) if !unknown_in && !dynamic_in => spec,
         spec => {
-            let why = if unknown_in {
+            let why = if dynamic_in {
+                Some(format!(
+                    "reads a tensor whose length depends on the data (a NonZero or \
+                     NonMaxSuppression output), which only {} follow here",
+                    DYNAMIC_OK.join(", ")
+                ))
+            } else if unknown_in {
                 Some("reads a tensor of unknown shape".to_string())
             } else if spec.is_none() && ops::known(dom, op) {
                 Some(format!("not translated at opset {opset}"))

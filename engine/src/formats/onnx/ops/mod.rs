@@ -25,6 +25,7 @@ mod elementwise;
 mod logic;
 mod movement;
 mod movement2;
+mod nms;
 mod norm;
 mod pool;
 mod pool_taps;
@@ -164,6 +165,7 @@ const FAMILIES: &[&[OpSpec]] = &[
     movement2::OPS,
     norm::OPS,
     scatter::OPS,
+    nms::OPS,
     constant::OPS,
     reduce::OPS,
     resize::OPS,

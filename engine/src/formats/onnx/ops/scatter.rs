@@ -303,14 +303,17 @@ fn scatter_rounds(
     Ok(vec![y])
 }
 
-/// NonZero: WHERE's `[n, rank]` coordinates, transposed to ONNX's `[rank, n]`. Its length
-/// depends on the data, so only a tensor known when the model is read (shape arithmetic,
-/// constants) translates; the engine's graphs have static shapes.
+/// NonZero: WHERE's `[n, rank]` coordinates, transposed to ONNX's `[rank, n]`. Of a tensor
+/// known when the model is read it folds; otherwise its length depends on the data and the
+/// output is a dynamic tensor (placeholder `[rank, numel]`).
 fn import_nonzero(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let x = c.need(n, 0)?;
-    if c.value(x).is_none() {
-        refuse!("NonZero of a tensor computed at run time (its output length depends on the data)");
-    }
-    let w = c.emit_as(Op::Detect(DetOp::Where), vec![Some(x)], DType::I64)?;
+    let op = Op::Detect(DetOp::Where);
+    let w = if c.value(x).is_some() {
+        c.emit_as(op, vec![Some(x)], DType::I64)?
+    } else {
+        let bound = vec![c.tensor(x).numel(), c.rank(x)];
+        c.emit_dynamic(op, vec![Some(x)], &[(DType::I64, bound)])
+    };
     Ok(vec![c.transpose(w, &[1, 0])?])
 }
