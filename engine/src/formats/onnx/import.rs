@@ -732,4 +732,33 @@ mod tests {
             "cannot read model: node 'sm' (Softmax): input 'nope' is not produced by any earlier node"
         );
     }
+
+    #[test]
+    fn only_size_free_ops_follow_a_tensor_of_data_dependent_length() {
+        // NonZero then Transpose translates; a Relu after it reads no size but is not on the
+        // list, and a Reshape would bake the placeholder length: both are kept, and say why.
+        let m = model(
+            13,
+            vec![
+                node("nz", "NonZero", &["x"], &["n"]),
+                node("t", "Transpose", &["n"], &["t"]),
+                node("r", "Relu", &["t"], &["y"]),
+            ],
+            "y",
+        );
+        let g = build(&m, None, &ImportOptions::default()).expect("the model opens");
+        let names: Vec<String> = g.nodes.iter().map(|n| n.op.name()).collect();
+        assert_eq!(names, ["WHERE", "TRANSPOSE", "TRANSPOSE", "Relu"], "{names:?}");
+        let kept = g.nodes.last().expect("a node");
+        let Some(AttrValue::Str(why)) = kept.op.attr("not_translated") else {
+            panic!("no reason on {kept:?}");
+        };
+        assert!(why.contains("length depends on the data"), "{why}");
+        let t = g.nodes.get(1).and_then(|n| n.outputs.first()).expect("WHERE's transpose");
+        assert_eq!(
+            g.tensors.get(*t).and_then(|t| t.signature.clone()),
+            Some(vec![-1, -1]),
+            "a dynamic tensor's signature"
+        );
+    }
 }

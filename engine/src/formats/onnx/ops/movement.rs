@@ -194,6 +194,11 @@ fn import_gather(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
                 .data
                 .to_i64()
                 .ok_or_else(|| NodeError::Invalid("indices must be integers".into()))?;
+            // A tensor of data-dependent length has an upper bound for its shape here: a
+            // negative index would count from the wrong end.
+            if c.dynamic.contains(&x) && vals.iter().any(|&k| k < 0) {
+                refuse!("a negative Gather index into a tensor whose length depends on the data");
+            }
             let fixed: Vec<i64> = vals
                 .iter()
                 .map(|&k| if k < 0 { k + d } else { k })
