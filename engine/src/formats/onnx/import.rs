@@ -748,13 +748,21 @@ mod tests {
         );
         let g = build(&m, None, &ImportOptions::default()).expect("the model opens");
         let names: Vec<String> = g.nodes.iter().map(|n| n.op.name()).collect();
-        assert_eq!(names, ["WHERE", "TRANSPOSE", "TRANSPOSE", "Relu"], "{names:?}");
+        assert_eq!(
+            names,
+            ["WHERE", "TRANSPOSE", "TRANSPOSE", "Relu"],
+            "{names:?}"
+        );
         let kept = g.nodes.last().expect("a node");
         let Some(AttrValue::Str(why)) = kept.op.attr("not_translated") else {
             panic!("no reason on {kept:?}");
         };
         assert!(why.contains("length depends on the data"), "{why}");
-        let t = g.nodes.get(1).and_then(|n| n.outputs.first()).expect("WHERE's transpose");
+        let t = g
+            .nodes
+            .get(1)
+            .and_then(|n| n.outputs.first())
+            .expect("WHERE's transpose");
         assert_eq!(
             g.tensors.get(*t).and_then(|t| t.signature.clone()),
             Some(vec![-1, -1]),
