@@ -346,39 +346,27 @@ impl<'a> Ctx<'a> {
         self.dynamic.insert(t);
     }
 
-    /// Add a node whose output sizes depend on the data (WHERE, a SLICE of run-time size):
-    /// `outs` gives each output's type and an upper-bound shape, which stands in for the
-    /// shape at import; the run computes the real one.
+    /// Add a node whose output size depends on the data (WHERE, a SLICE of run-time size):
+    /// `bound` is an upper bound of its shape, which stands in for the shape at import; the
+    /// run computes the real one.
     pub fn emit_dynamic(
         &mut self,
         op: Op,
         inputs: Vec<Option<TensorId>>,
-        outs: &[(DType, Vec<usize>)],
+        dt: DType,
+        bound: Vec<usize>,
     ) -> TensorId {
         let name = self.fresh(&op.name().to_lowercase());
-        let ids: Vec<TensorId> = outs
-            .iter()
-            .enumerate()
-            .map(|(i, (dt, shape))| {
-                let nm = if i == 0 {
-                    name.clone()
-                } else {
-                    format!("{name}:{i}")
-                };
-                self.g.add_tensor(Tensor::new(nm, *dt, shape.clone()))
-            })
-            .collect();
-        for &o in &ids {
-            self.mark_dynamic(o);
-        }
+        let id = self.g.add_tensor(Tensor::new(name.clone(), dt, bound));
+        self.mark_dynamic(id);
         self.g.nodes.push(crate::ir::Node {
             name,
             op,
             inputs,
-            outputs: ids.clone(),
+            outputs: vec![id],
             version: None,
         });
-        ids.first().copied().unwrap_or_default()
+        id
     }
 
     /// [`Ctx::emit`] with one output, typed like the first input.

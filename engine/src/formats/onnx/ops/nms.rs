@@ -137,7 +137,8 @@ fn import_nms(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
             let picked = c.emit_dynamic(
                 Op::Slice,
                 vec![Some(sel), Some(zero), Some(count)],
-                &[(DType::I32, vec![max])],
+                DType::I32,
+                vec![max],
             );
             let col = c.emit1(
                 Op::Reshape { new_shape: None },

@@ -313,7 +313,7 @@ fn import_nonzero(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
         c.emit_as(op, vec![Some(x)], DType::I64)?
     } else {
         let bound = vec![c.tensor(x).numel(), c.rank(x)];
-        c.emit_dynamic(op, vec![Some(x)], &[(DType::I64, bound)])
+        c.emit_dynamic(op, vec![Some(x)], DType::I64, bound)
     };
     Ok(vec![c.transpose(w, &[1, 0])?])
 }
