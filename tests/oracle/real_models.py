@@ -165,7 +165,7 @@ def reference(row, path, arrays, steps=None):
         outs = []
         for feed in feeds:
             for d, a in zip(it.get_input_details(), feed):
-                it.set_tensor(d["index"], a)
+                it.set_tensor(d["index"], a.astype(d["dtype"], copy=False))
             it.invoke()
             outs.append([it.get_tensor(o["index"]).copy() for o in it.get_output_details()])
         return outs[0] if steps is None else outs
@@ -207,6 +207,14 @@ def input_specs(row, path):
     return specs
 
 
+def rel_error(x, ref):
+    """max|x - ref| / max|ref| (0 for empty arrays)."""
+    if not ref.size:
+        return 0.0
+    x64, ref64 = x.astype(np.float64), ref.astype(np.float64)
+    return float(np.max(np.abs(x64 - ref64))) / max(float(np.max(np.abs(ref64))), 1e-30)
+
+
 def run_row(row, path, pocket, work):
     rng = np.random.default_rng(0)
     steps = int(row.get("steps") or 0) or None
@@ -244,10 +252,7 @@ def run_row(row, path, pocket, work):
         if ours.shape != ref.shape:
             raise RuntimeError(f"output {i}{tail}: shape {list(ours.shape)}, {row['oracle']} gives "
                                f"{list(ref.shape)}")
-        ref64, ours64 = ref.astype(np.float64), ours.astype(np.float64)
-        scale = float(np.max(np.abs(ref64))) if ref64.size else 0.0
-        err = float(np.max(np.abs(ours64 - ref64))) / max(scale, 1e-30) if ref64.size else 0.0
-        worst = max(worst, err)
+        worst = max(worst, rel_error(ours, ref))
     return worst, sum(len(rs) for rs in per_step), arrays, out
 
 
@@ -265,28 +270,17 @@ def export_row(row, path, pocket, work, arrays, ours_dir):
                        capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError("pocket convert: " + r.stderr.strip().replace("\n", " | ")[-600:])
-    it = Interpreter(model_path=out, num_threads=1)
-    details = it.get_input_details()
-    if len(details) != len(arrays):
-        raise RuntimeError(f"the export has {len(details)} inputs, the ONNX file {len(arrays)}")
-    for d, a in zip(details, arrays):
-        if list(d["shape"]) != list(a.shape):
-            it.resize_tensor_input(d["index"], list(a.shape))
-    it.allocate_tensors()
-    for d, a in zip(it.get_input_details(), arrays):
-        it.set_tensor(d["index"], a.astype(d["dtype"]))
-    it.invoke()
+    n_in = len(Interpreter(model_path=out).get_input_details())
+    if n_in != len(arrays):
+        raise RuntimeError(f"the export has {n_in} inputs, the ONNX file {len(arrays)}")
+    outs = reference({"oracle": "litert"}, out, arrays)
     worst = 0.0
-    outs = it.get_output_details()
-    for i, o in enumerate(outs):
-        got = it.get_tensor(o["index"]).astype(np.float64)
-        ours = np.load(os.path.join(ours_dir, f"output_{i}.npy")).astype(np.float64)
+    for i, got in enumerate(outs):
+        ours = np.load(os.path.join(ours_dir, f"output_{i}.npy"))
         if got.shape != ours.shape:
             raise RuntimeError(f"export output {i}: LiteRT gives shape {list(got.shape)}, "
                                f"ours {list(ours.shape)}")
-        scale = float(np.max(np.abs(ours))) if ours.size else 0.0
-        err = float(np.max(np.abs(got - ours))) / max(scale, 1e-30) if ours.size else 0.0
-        worst = max(worst, err)
+        worst = max(worst, rel_error(got, ours))
     return worst, len(outs)
 
 
