@@ -22,7 +22,7 @@ fn cases(python: &Path) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("data/onnx_control");
     let _g = GEN.lock().unwrap_or_else(|e| e.into_inner());
-    if !dir.join("loop_if/output_0.npy").exists() {
+    if !dir.join("if_data_broken/broken_else.npy").exists() {
         let out = Command::new(python)
             .arg(root.join("oracle/make_onnx_control.py"))
             .arg(&dir)
@@ -136,6 +136,44 @@ fn data_dependent_if_becomes_an_if_with_two_subgraphs() {
         assert_eq!(control_ops(&g), ["IF"], "{name}");
         assert_eq!(g.subgraphs.len(), 2, "{name}");
     }
+}
+
+/// A data-dependent `If` whose else branch cannot run at these input sizes (ORT refuses it
+/// when taken) still runs its then branch, in our engine and in LiteRT; taking the else branch
+/// fails in both, with the reason in our error.
+#[test]
+fn if_with_a_branch_that_cannot_run_fails_only_when_taken() {
+    let Some(python) = oracle::require(oracle::ORT) else {
+        return;
+    };
+    let g = check(&python, "if_data_broken", 1);
+    assert_eq!(control_ops(&g), ["IF"]);
+    let d = cases(&python).join("if_data_broken");
+    let neg = npy::read(d.join("broken_else.npy")).expect("npy");
+    let err = Session::new(&g, &SessionOptions::default())
+        .expect("session")
+        .run(vec![neg])
+        .err()
+        .expect("the else branch fails")
+        .chain();
+    assert!(err.contains("cannot run at these input sizes"), "{err}");
+    assert!(err.contains("Reshape"), "{err}");
+    let scratch = std::env::temp_dir().join(format!("pocket-onnxcf-{}-broken", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("scratch");
+    let model = scratch.join("model.tflite");
+    std::fs::write(&model, tflite::to_bytes(&g).expect("write .tflite")).expect("write");
+    let job = oracle::Job {
+        model,
+        inputs: vec![d.join("broken_else.npy")],
+        out: scratch.join("litert"),
+        threads: 1,
+        reference: false,
+    };
+    let lite = oracle::run(std::slice::from_ref(&job), &scratch)
+        .pop()
+        .expect("one job");
+    assert!(lite.is_err(), "LiteRT ran the failing branch: {lite:?}");
+    let _ = std::fs::remove_dir_all(&scratch);
 }
 
 /// `Loop` with a trip count input, loop-carried state, a counter and an early exit (the body's

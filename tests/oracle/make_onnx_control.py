@@ -15,6 +15,9 @@ Cases:
   if_const_else    the same check failing (batch 2): the else branch (Relu of an outer value).
   if_data          If(ReduceSum(x) > 0): data dependent; branches read outer values and
                    compute with their own constant (Mul, Add of a MatMul).
+  if_data_broken   the same If whose else branch cannot run at these sizes (Reshape of [2, 4] to
+                   [3, 3], which ONNX Runtime refuses when it takes it): the input takes the
+                   then branch; `broken_else.npy` takes the else branch, where ORT fails.
   loop_state       Loop with a trip count input M and loop-carried state h:
                    h = tanh(h @ W + x) M times, plus a counter; early exit when sum(h) > limit.
   loop_if          Loop whose body holds a data-dependent If (add or subtract by the sign of
@@ -94,6 +97,30 @@ def if_data():
               [numpy_helper.from_array(w, "w")])
     x = rng.standard_normal((2, 4)).astype(np.float32)
     return m, [x - 3.0, x + 3.0]
+
+
+def if_data_broken():
+    then_b = helper.make_graph(
+        [const("two", np.array(2.0, np.float32)), helper.make_node("Mul", ["x", "two"], ["t"])],
+        "then", [], [vi("t", F, [2, 4])])
+    else_b = helper.make_graph(
+        [const("bad", np.array([3, 3], np.int64)), helper.make_node("Reshape", ["x", "bad"], ["e"])],
+        "else", [], [vi("e", F, [2, 4])])
+    nodes = [
+        helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+        const("zero", np.array(0.0, np.float32)),
+        helper.make_node("Greater", ["s", "zero"], ["c"]),
+        helper.make_node("If", ["c"], ["y"], then_branch=then_b, else_branch=else_b),
+    ]
+    m = model(nodes, [vi("x", F, [2, 4])], [vi("y", F, [2, 4])])
+    x = np.abs(np.random.default_rng(8).standard_normal((2, 4))).astype(np.float32)
+    try:
+        ort_outputs(m, [-x])
+    except Exception:
+        pass
+    else:
+        raise SystemExit("if_data_broken: ONNX Runtime ran the broken else branch")
+    return m, [x], -x
 
 
 def loop_state():
@@ -231,6 +258,9 @@ def main():
     m, (neg, pos) = if_data()
     write(out, "if_data_else", m, [neg])
     write(out, "if_data_then", m, [pos])
+    m, ins, neg = if_data_broken()
+    write(out, "if_data_broken", m, ins)
+    np.save(os.path.join(out, "if_data_broken", "broken_else.npy"), neg)
     write(out, "loop_state", *loop_state())
     write(out, "loop_if", *loop_if())
     write(out, "nms_corners", *nms(0, 2, 3, 0.3, True, max_out=30))

@@ -135,19 +135,47 @@ fn import_if(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     }
     let caps = captures(s, &refs)?;
     let label = s.c.node.clone();
-    let (ti, t_types) = child(s, &format!("{label}/then"), &[], &caps, |s, _, _| {
+    let before = s.kept.subgraphs.len();
+    let t = child(s, &format!("{label}/then"), &[], &caps, |s, _, _| {
         body_nodes(s, &then)
-    })?;
-    let (ei, e_types) = child(s, &format!("{label}/else"), &[], &caps, |s, _, _| {
+    });
+    let after_then = s.kept.subgraphs.len();
+    let e = child(s, &format!("{label}/else"), &[], &caps, |s, _, _| {
         body_nodes(s, &els)
-    })?;
+    });
+    // A branch that does not translate at these input sizes (silero-vad's 8 kHz branch fed
+    // 512 samples, which ONNX Runtime also fails to run) becomes one that fails when taken,
+    // so the other still runs; the subgraphs its translation left behind are dropped. Both
+    // branches then also take the condition, from which the failing one computes its index.
+    let mut inputs = vec![Some(cond)];
+    let ((ti, t_types), (ei, e_types)) = match (t, e) {
+        (Ok(t), Ok(e)) => (t, e),
+        (Ok(t), Err(why)) => {
+            s.kept.subgraphs.truncate(after_then);
+            take_condition(s, t.0);
+            inputs.push(Some(cond));
+            let e = failing_branch(s, &format!("{label}/else"), &why, &t.1, &caps)?;
+            (t, e)
+        }
+        (Err(why), Ok(e)) => {
+            // The then-branch's leftovers sit before the else-branch's subgraphs: kept, so
+            // that the else-branch's calls keep their indices.
+            take_condition(s, e.0);
+            inputs.push(Some(cond));
+            let t = failing_branch(s, &format!("{label}/then"), &why, &e.1, &caps)?;
+            (t, e)
+        }
+        (Err(why), Err(_)) => {
+            s.kept.subgraphs.truncate(before);
+            return Err(why);
+        }
+    };
     if t_types != e_types {
         refuse!(
             "the branches give outputs of different types or shapes ({t_types:?} and {e_types:?})"
         );
     }
     s.c.node = label.clone();
-    let mut inputs = vec![Some(cond)];
     inputs.extend(caps.iter().filter(|c| !c.konst).map(|c| Some(c.id)));
     call(
         s,
@@ -160,6 +188,72 @@ fn import_if(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
         inputs,
         &t_types,
     )
+}
+
+/// Give subgraph `i` (a translated branch) a first input it does not read: the condition a
+/// failing sibling needs.
+fn take_condition(s: &mut Scope<'_, '_>, i: usize) {
+    if let Some(g) = i.checked_sub(1).and_then(|k| s.kept.subgraphs.get_mut(k)) {
+        let id = g.add_tensor(Tensor::new("cond", DType::Bool, Vec::new()));
+        g.inputs.insert(0, id);
+    }
+}
+
+/// A branch that fails with `why` when taken: it takes the condition, then the captures the IF
+/// passes (read by none), and each output (of `types`) is a GATHER at index
+/// `int(condition) - 2`, which is negative: both our engine and LiteRT refuse it at run time
+/// (an index computed from an input, so that LiteRT's Prepare does not check it). The
+/// subgraph is named after the reason, which `pocket inspect` and the run-time error show.
+fn failing_branch(
+    s: &mut Scope<'_, '_>,
+    name: &str,
+    why: &NodeError,
+    types: &[(DType, Vec<usize>)],
+    caps: &[Capture],
+) -> NodeResult<(usize, Vec<(DType, Vec<usize>)>)> {
+    let reason = format!(
+        "{name} cannot run at these input sizes: {}",
+        chain(why).replace('\n', " ")
+    );
+    let cond = [(String::new(), DType::Bool, Vec::new())];
+    let (i, got) = child(s, &reason, &cond, caps, |s, p, _| {
+        let c = *p
+            .first()
+            .ok_or_else(|| NodeError::Invalid("internal: the condition".into()))?;
+        let c = s.c.emit_as(Op::Cast, vec![Some(c)], DType::I32)?;
+        let two = {
+            let n = s.c.fresh("two");
+            s.c.konst(&n, Value::new(Vec::new(), Data::I32(vec![2])))
+        };
+        let idx = s.c.binary(BinaryKind::Sub, c, two)?;
+        let mut outs = Vec::with_capacity(types.len());
+        for (k, (dt, shape)) in types.iter().enumerate() {
+            let p = s.c.fresh("never");
+            let params = s.c.konst(&p, Value::new(vec![1], Data::zeros(*dt, 1)));
+            let node = format!("{name} (output {k})");
+            let gather = Op::Gather {
+                axis: 0,
+                batch_dims: 0,
+            };
+            let x = first(s.c.push(&node, gather, vec![Some(params), Some(idx)], &[*dt])?)?;
+            let want: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+            let to = s.c.ints_const("shape", &want);
+            let op = Op::Movement(crate::ir::Movement::BroadcastTo);
+            outs.push(first(s.c.push(
+                &node,
+                op,
+                vec![Some(x), Some(to)],
+                &[*dt],
+            )?)?);
+        }
+        Ok(outs)
+    })?;
+    if got != types {
+        return Err(NodeError::Invalid(format!(
+            "internal: the failing branch gives {got:?}, not {types:?}"
+        )));
+    }
+    Ok((i, got))
 }
 
 /// Add a node calling subgraphs; its outputs have `types`.
@@ -337,10 +431,13 @@ where
     let inner_unknown = std::mem::replace(&mut s.kept.unknown, unknown);
     s.kept.tainted = tainted;
     let outs = r?;
-    if outs.iter().any(|o| inner_unknown.contains(o)) {
-        refuse!("an output of the body '{name}' has an unknown shape");
-    }
     let mut g = built.g;
+    if outs.iter().any(|o| inner_unknown.contains(o)) {
+        match first_reason(&g) {
+            Some(why) => refuse!("an output of the body '{name}' has an unknown shape ({why})"),
+            None => refuse!("an output of the body '{name}' has an unknown shape"),
+        }
+    }
     g.name = name.to_string();
     let types = outs
         .iter()
@@ -349,6 +446,18 @@ where
         .collect();
     s.kept.subgraphs.push(g);
     Ok((s.kept.subgraphs.len(), types))
+}
+
+/// The first reason a node of `g` was kept, other than reading another kept node's output.
+fn first_reason(g: &Graph) -> Option<String> {
+    g.nodes
+        .iter()
+        .find_map(|n| match n.op.attr("not_translated") {
+            Some(AttrValue::Str(w)) if !w.starts_with("reads a tensor of unknown shape") => {
+                Some(format!("{} '{}': {w}", n.op.name(), n.name))
+            }
+            _ => None,
+        })
 }
 
 fn fill<F>(
