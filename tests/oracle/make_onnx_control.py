@@ -22,6 +22,10 @@ Cases:
                    h = tanh(h @ W + x) M times, plus a counter; early exit when sum(h) > limit.
   loop_if          Loop whose body holds a data-dependent If (add or subtract by the sign of
                    the running sum), trip count a constant.
+  loop_peel        Paddle's while-loop form (slanet-plus's table decoder): a step counter and a
+                   buffer in the state, the buffer's successor a scalar placeholder that the
+                   first iteration replaces by a ScatterElements at Range(i, min(L, i + 1));
+                   after the loop a Slice to the counter and a Softmax (data-dependent length).
   nms_*            NonMaxSuppression (outputs of data-dependent length): nms_corners (2
                    batches, 3 classes, corner boxes, a score threshold, then the selected
                    boxes gathered by index), nms_center (centre-format boxes, no score
@@ -121,6 +125,50 @@ def if_data_broken():
     else:
         raise SystemExit("if_data_broken: ONNX Runtime ran the broken else branch")
     return m, [x], -x
+
+
+def loop_peel():
+    steps, length = 5, 6
+    I = lambda n, v: const(n, np.array(v, np.int64))
+    body = helper.make_graph([
+        I("one", [1]), I("len", [length]), I("ax1", [1]), I("shp", [1, -1, 1]),
+        helper.make_node("Add", ["i", "one"], ["i1"]),
+        helper.make_node("Min", ["len", "i1"], ["end"]),
+        helper.make_node("Slice", ["buf", "i", "end", "ax1", "one"], ["cur"]),
+        helper.make_node("Shape", ["cur"], ["cur_shape"]),
+        helper.make_node("Squeeze", ["i"], ["i0s"]),
+        helper.make_node("Squeeze", ["end"], ["ends"]),
+        helper.make_node("Squeeze", ["one"], ["ones"]),
+        helper.make_node("Range", ["i0s", "ends", "ones"], ["r"]),
+        helper.make_node("Reshape", ["r", "shp"], ["r3"]),
+        I("reps", [1, 1, 4]),
+        helper.make_node("Tile", ["r3", "reps"], ["idx"]),
+        helper.make_node("Cast", ["i1"], ["i1f"], to=F),
+        helper.make_node("Mul", ["x", "i1f"], ["xs"]),
+        helper.make_node("Unsqueeze", ["xs", "ax1"], ["xu"]),
+        helper.make_node("Expand", ["xu", "cur_shape"], ["upd"]),
+        helper.make_node("ScatterElements", ["buf", "idx", "upd"], ["placeholder_out"], axis=1),
+        helper.make_node("Identity", ["placeholder_out"], ["buf_out"]),
+        I("limit", [steps]),
+        helper.make_node("Less", ["i1", "limit"], ["go"]),
+        helper.make_node("Identity", ["i1"], ["i_out"]),
+    ], "body", [vi("iter", I64, []), vi("c", B, []), vi("i", I64, [1]), vi("buf", F, None),
+                vi("placeholder", F, None)],
+        [vi("go", B, [1]), vi("i_out", I64, [1]), vi("buf_out", F, None),
+         vi("placeholder_out", F, None)])
+    nodes = [
+        I("m", 100), const("t", np.array(True)), I("i_init", [0]),
+        const("buf_init", np.zeros((1, length, 4), np.float32)),
+        const("placeholder_init", np.array(0.0, np.float32)),
+        helper.make_node("Loop", ["m", "t", "i_init", "buf_init", "placeholder_init"],
+                         ["i_fin", "buf_fin", "ph_fin"], body=body),
+        I("zero", [0]), I("axis", [1]),
+        helper.make_node("Slice", ["buf_fin", "zero", "i_fin", "axis"], ["written"]),
+        helper.make_node("Softmax", ["written"], ["y"], axis=-1),
+    ]
+    m = model(nodes, [vi("x", F, [1, 4])], [vi("y", F, [1, "n", 4]), vi("buf_fin", F, [1, length, 4])])
+    x = np.random.default_rng(9).standard_normal((1, 4)).astype(np.float32)
+    return m, [x]
 
 
 def loop_state():
@@ -262,6 +310,7 @@ def main():
     write(out, "if_data_broken", m, ins)
     np.save(os.path.join(out, "if_data_broken", "broken_else.npy"), neg)
     write(out, "loop_state", *loop_state())
+    write(out, "loop_peel", *loop_peel())
     write(out, "loop_if", *loop_if())
     write(out, "nms_corners", *nms(0, 2, 3, 0.3, True, max_out=30))
     write(out, "nms_center", *nms(1, 1, 2, None, False))

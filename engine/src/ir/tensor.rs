@@ -169,7 +169,28 @@ impl Tensor {
             .as_ref()
             .is_some_and(|s| s.iter().any(|&d| d < 0))
     }
+
+    /// Mark every axis as sized by the data at run time (NonZero, NonMaxSuppression, a slice
+    /// to a computed length): a `-1` signature named [`DATA_DIM`], which choosing the input
+    /// sizes does not remove.
+    pub fn mark_data_sized(&mut self) {
+        let rank = self.shape.len();
+        self.signature = Some(vec![-1; rank]);
+        self.dim_names = vec![Some(DATA_DIM.to_string()); rank];
+    }
+
+    /// Whether [`Tensor::mark_data_sized`] marked this tensor.
+    pub fn is_data_sized(&self) -> bool {
+        !self.dim_names.is_empty()
+            && self
+                .dim_names
+                .iter()
+                .all(|n| n.as_deref() == Some(DATA_DIM))
+    }
 }
+
+/// The name of an axis whose length the data decides at run time.
+pub const DATA_DIM: &str = "<data>";
 
 /// Format of one level of a sparse tensor's traversal.
 #[derive(Debug, Clone, PartialEq)]

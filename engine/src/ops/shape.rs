@@ -391,11 +391,23 @@ fn shapes(op: &Op, ins: &[Option<Fact<'_>>]) -> Result<Option<Vec<Vec<usize>>>, 
             Ok(Some(vec![s; *num]))
         }
         Op::Slice => {
-            let (Some(b), Some(sz)) = (fact_ints(&need(ins, 1)?)?, fact_ints(&need(ins, 2)?)?)
-            else {
+            let Some(sz) = fact_ints(&need(ins, 2)?)? else {
                 return Ok(None);
             };
-            one(slice_plan(x.shape, &b, &sz)?.1)
+            match fact_ints(&need(ins, 1)?)? {
+                Some(b) => one(slice_plan(x.shape, &b, &sz)?.1),
+                // A begin known only at run time with every size given: the shape is the size
+                // (the run checks the begin).
+                None if sz.len() == r
+                    && sz
+                        .iter()
+                        .zip(x.shape)
+                        .all(|(&l, &d)| l >= 0 && l as usize <= d) =>
+                {
+                    one(sz.iter().map(|&l| l as usize).collect())
+                }
+                None => Ok(None),
+            }
         }
         Op::StridedSlice(o) => {
             let (Some(b), Some(e), Some(s)) = (

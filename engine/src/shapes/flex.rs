@@ -81,7 +81,8 @@ fn scaled(g: &Graph, factor: usize) -> Option<Vec<Vec<usize>>> {
 /// Drop every shape signature of `g` (inputs included): the file is then what it is, a model
 /// of the chosen sizes.
 pub fn fix_sizes(g: &mut Graph) {
-    for t in &mut g.tensors {
+    // Tensors sized by the data keep their marks: no input size fixes them.
+    for t in g.tensors.iter_mut().filter(|t| !t.is_data_sized()) {
         t.signature = None;
         t.dim_names.clear();
     }
@@ -90,7 +91,11 @@ pub fn fix_sizes(g: &mut Graph) {
 /// Drop every signature of `g` for the reason `why`, saying at which sizes it is fixed
 /// (nothing to say when `g` has no free dimensions).
 pub fn fixed(g: &mut Graph, why: &str) -> Flex {
-    if !g.tensors.iter().any(|t| t.has_dynamic_dims()) {
+    if !g
+        .tensors
+        .iter()
+        .any(|t| t.has_dynamic_dims() && !t.is_data_sized())
+    {
         return Flex::Static;
     }
     let at = sizes_text(g);
@@ -149,7 +154,7 @@ pub fn keep_flexible(g: &mut Graph) -> Flex {
     }
     let mut marked = 0;
     for (id, t) in g.tensors.iter_mut().enumerate() {
-        if t.data.is_some() {
+        if t.data.is_some() || t.is_data_sized() {
             continue;
         }
         let mut sig: Vec<i32> = t

@@ -172,6 +172,12 @@ pub(crate) struct Ctx<'a> {
     /// Tensors whose length depends on the data (NonZero, NonMaxSuppression and what follows
     /// them): their shapes are upper-bound placeholders, the run gives the size.
     pub dynamic: std::collections::HashSet<TensorId>,
+    /// Shapes a loop body's tensors had at its first iteration (ONNX name → shape), translated
+    /// inline before the WHILE: a Slice or Range of run-time bounds in the body keeps that
+    /// shape, checked at run time (`ops::bounds`).
+    pub assumed: HashMap<String, Vec<usize>>,
+    /// Whether the body being translated is such a first iteration (its shapes are recorded).
+    pub recording: bool,
     counter: usize,
 }
 
@@ -184,6 +190,8 @@ impl<'a> Ctx<'a> {
             opset,
             node: String::new(),
             dynamic: Default::default(),
+            assumed: HashMap::new(),
+            recording: false,
             counter: 0,
         }
     }
@@ -341,8 +349,7 @@ impl<'a> Ctx<'a> {
 
     /// Mark `t` as sized by the data: every axis of its signature is dynamic.
     pub fn mark_dynamic(&mut self, t: TensorId) {
-        let rank = self.rank(t);
-        self.tensor_mut(t).signature = Some(vec![-1; rank]);
+        self.tensor_mut(t).mark_data_sized();
         self.dynamic.insert(t);
     }
 

@@ -485,14 +485,18 @@ pub(crate) fn translate(
     let (unknown_in, tainted) = (reads(&kept.unknown), reads(&kept.tainted));
     // A tensor sized by the data has a placeholder shape; only translations that take their
     // input's size from the run (not from the shape at import) may read it.
-    let dynamic_in = reads(&c.dynamic) && !DYNAMIC_OK.contains(&op);
+    // Softmax from opset 13 works along an axis at run time (older ones flatten by size).
+    let size_free = DYNAMIC_OK.contains(&op)
+        || (matches!(op, "Softmax" | "LogSoftmax") && opset >= 13 && dom.is_empty());
+    let dynamic_in = reads(&c.dynamic) && !size_free;
     let spec = match ops::lookup(dom, op, opset) {
         Some(spec) if !unknown_in && !dynamic_in => spec,
         spec => {
             let why = if dynamic_in {
                 Some(format!(
-                    "reads a tensor whose length depends on the data (a NonZero or \
-                     NonMaxSuppression output), which only {} follow here",
+                    "reads a tensor whose length depends on the data (a NonZero, \
+                     NonMaxSuppression or run-time Slice output), which only {} and Softmax \
+                     follow here",
                     DYNAMIC_OK.join(", ")
                 ))
             } else if unknown_in {

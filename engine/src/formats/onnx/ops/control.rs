@@ -69,7 +69,7 @@ pub(crate) fn import(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<Tens
     let r = match n.op {
         "If" => import_if(s, n),
         "Scan" => super::unroll::scan(s, n),
-        _ => import_loop(s, n),
+        _ => super::while_loop::import(s, n),
     };
     s.depth -= 1;
     r
@@ -140,8 +140,27 @@ fn import_if(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
         body_nodes(s, &then)
     });
     let after_then = s.kept.subgraphs.len();
+    // ONNX lets the branches differ in shape; where an else output has the then output's
+    // element count (a scalar and a one-element vector), it takes the then output's shape.
+    let want: Vec<Vec<usize>> = t
+        .as_ref()
+        .map(|(_, ty)| ty.iter().map(|(_, sh)| sh.clone()).collect())
+        .unwrap_or_default();
     let e = child(s, &format!("{label}/else"), &[], &caps, |s, _, _| {
-        body_nodes(s, &els)
+        let outs = body_nodes(s, &els)?;
+        outs.into_iter()
+            .enumerate()
+            .map(|(k, o)| match want.get(k) {
+                Some(w)
+                    if *w != s.c.shape(o)
+                        && w.iter().product::<usize>()
+                            == s.c.shape(o).iter().product::<usize>() =>
+                {
+                    s.c.reshape(o, w)
+                }
+                _ => Ok(o),
+            })
+            .collect()
     });
     // A branch that does not translate at these input sizes (silero-vad's 8 kHz branch fed
     // 512 samples, which ONNX Runtime also fails to run) becomes one that fails when taken,
@@ -257,7 +276,7 @@ fn failing_branch(
 }
 
 /// Add a node calling subgraphs; its outputs have `types`.
-fn call(
+pub(super) fn call(
     s: &mut Scope<'_, '_>,
     label: &str,
     op: &str,
@@ -314,6 +333,14 @@ pub(super) fn body_nodes(s: &mut Scope<'_, '_>, g: &GraphProto) -> NodeResult<Ve
     for (k, bn) in g.node.iter().enumerate() {
         // A body that does not translate keeps the whole node (the model still opens).
         translate(s, bn, k).map_err(|e| NodeError::Unsupported(chain(&e)))?;
+        if s.c.recording {
+            for o in &bn.output {
+                if let Some(&id) = s.c.names.get(o) {
+                    let shape = s.c.shape(id);
+                    s.c.assumed.insert(o.clone(), shape);
+                }
+            }
+        }
     }
     g.output
         .iter()
@@ -339,7 +366,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 /// The names a body reads from outer scopes (its nested bodies' included), in first-use order.
-fn outer_refs(g: &GraphProto) -> NodeResult<Vec<String>> {
+pub(super) fn outer_refs(g: &GraphProto) -> NodeResult<Vec<String>> {
     let mut defined: std::collections::HashSet<&str> = g
         .input
         .iter()
@@ -375,19 +402,19 @@ fn outer_refs(g: &GraphProto) -> NodeResult<Vec<String>> {
 }
 
 /// An outer value a body reads.
-struct Capture {
+pub(super) struct Capture {
     /// Its ONNX name.
-    name: String,
+    pub name: String,
     /// Its tensor in the calling graph.
-    id: TensorId,
+    pub id: TensorId,
     /// That tensor (copied into the subgraph when constant).
-    tensor: Tensor,
+    pub tensor: Tensor,
     /// Whether it is a constant.
-    konst: bool,
+    pub konst: bool,
 }
 
 /// The outer values `refs` names, looked up in the current graph.
-fn captures(s: &Scope<'_, '_>, refs: &[String]) -> NodeResult<Vec<Capture>> {
+pub(super) fn captures(s: &Scope<'_, '_>, refs: &[String]) -> NodeResult<Vec<Capture>> {
     refs.iter()
         .map(|name| {
             let id =
@@ -411,7 +438,7 @@ fn captures(s: &Scope<'_, '_>, refs: &[String]) -> NodeResult<Vec<Capture>> {
 /// A subgraph built in a fresh context and added to the model: its inputs are `params`
 /// (ONNX name, type, shape), then one per non-constant capture; `body` fills it and returns
 /// its outputs. Gives the subgraph's index and its outputs' types.
-fn child<F>(
+pub(super) fn child<F>(
     s: &mut Scope<'_, '_>,
     name: &str,
     params: &[(String, DType, Vec<usize>)],
@@ -421,7 +448,9 @@ fn child<F>(
 where
     F: FnOnce(&mut Scope<'_, '_>, &[TensorId], &[TensorId]) -> NodeResult<Vec<TensorId>>,
 {
-    let fresh = Ctx::new(s.c.dir, s.c.opset);
+    let mut fresh = Ctx::new(s.c.dir, s.c.opset);
+    fresh.assumed = s.c.assumed.clone();
+    fresh.recording = s.c.recording;
     let parent = std::mem::replace(&mut s.c, fresh);
     let unknown = std::mem::take(&mut s.kept.unknown);
     let tainted = std::mem::take(&mut s.kept.tainted);
@@ -551,162 +580,4 @@ pub(super) fn declared(
             .collect::<Option<Vec<usize>>>()
     });
     (dt, shape.unwrap_or(fallback.1))
-}
-
-fn import_loop(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
-    let body = graph_attr(n, "body")?;
-    let carried = n.inputs().saturating_sub(2);
-    if body.input.len() != carried + 2 {
-        return Err(NodeError::Invalid(format!(
-            "the body takes {} inputs; the node passes {} loop-carried values (it should take 2 more)",
-            body.input.len(),
-            carried
-        )));
-    }
-    if body.output.len() < carried + 1 {
-        return Err(NodeError::Invalid(format!(
-            "the body gives {} outputs; it should give the condition and {carried} loop-carried values",
-            body.output.len()
-        )));
-    }
-    if body.output.len() > carried + 1 || n.outputs() > carried {
-        // Scan outputs grow by one slice per iteration: only a loop whose iterations are
-        // known at import (then unrolled) keeps static shapes.
-        if let Some(outs) = super::unroll::lp(s, n, &body)? {
-            return Ok(outs);
-        }
-        refuse!("Loop with scan outputs whose trip count or condition is known only at run time");
-    }
-    let label = s.c.node.clone();
-    let (m, cond) = (s.c.input(n, 0)?, s.c.input(n, 1)?);
-    if m.is_none() && cond.is_none() {
-        refuse!("Loop without a trip count or a condition (it would never end)");
-    }
-    let state: Vec<TensorId> = (2..n.inputs())
-        .map(|i| s.c.need(n, i))
-        .collect::<NodeResult<_>>()?;
-    let (idt, ishape) = declared(&body, 0, (DType::I64, Vec::new()));
-    if idt != DType::I64 || ishape.iter().product::<usize>() != 1 {
-        return Err(NodeError::Invalid(format!(
-            "the body's iteration number must be one int64, it is declared {idt} {ishape:?}"
-        )));
-    }
-    // The loop variables: iteration, trip count, condition (scalars), state.
-    let one_of = |v: i64| Value::new(ishape.clone(), Data::I64(vec![v]));
-    let name = s.c.fresh("iter");
-    let i0 = s.c.konst(&name, one_of(0));
-    let m = match m {
-        Some(m) => s.c.reshape(m, &ishape)?,
-        None => {
-            let name = s.c.fresh("trip_count");
-            s.c.konst(&name, one_of(i64::MAX))
-        }
-    };
-    let cond = match cond {
-        Some(c) => s.c.reshape(c, &[])?,
-        None => {
-            let name = s.c.fresh("cond");
-            s.c.konst(&name, Value::new(Vec::new(), Data::Bool(vec![true])))
-        }
-    };
-    if s.c.dtype(m) != DType::I64 || s.c.dtype(cond) != DType::Bool {
-        return Err(NodeError::Invalid(
-            "the trip count must be int64 and the condition bool".into(),
-        ));
-    }
-    let refs = outer_refs(&body)?;
-    let caps = captures(s, &refs)?;
-    let mut params = vec![
-        (String::new(), DType::I64, ishape.clone()),
-        (String::new(), DType::I64, ishape.clone()),
-        (String::new(), DType::Bool, Vec::new()),
-    ];
-    for &v in &state {
-        params.push((String::new(), s.c.dtype(v), s.c.shape(v)));
-    }
-    let (ci, _) = child(s, &format!("{label}/cond"), &params, &caps, |s, p, _| {
-        let (Some(&i), Some(&m), Some(&c)) = (p.first(), p.get(1), p.get(2)) else {
-            return Err(NodeError::Invalid("internal: loop variables".into()));
-        };
-        let less = s.c.emit_as(
-            Op::Compare(CompareKind::Less),
-            vec![Some(i), Some(m)],
-            DType::Bool,
-        )?;
-        let go = s.c.emit1(
-            Op::MathBin(MathBinKind::LogicalAnd),
-            vec![Some(less), Some(c)],
-        )?;
-        Ok(vec![s.c.reshape(go, &[])?])
-    })?;
-    let state_types: Vec<(DType, Vec<usize>)> = state
-        .iter()
-        .map(|&v| (s.c.dtype(v), s.c.shape(v)))
-        .collect();
-    let (bi, types) = child(s, &format!("{label}/body"), &params, &caps, |s, p, cs| {
-        let (Some(&i), Some(&m)) = (p.first(), p.get(1)) else {
-            return Err(NodeError::Invalid("internal: loop variables".into()));
-        };
-        // The ONNX body's inputs are the iteration number, the condition and the state.
-        for (slot, vi) in body.input.iter().enumerate() {
-            let id = match slot {
-                0 => i,
-                k => *p
-                    .get(k + 1)
-                    .ok_or_else(|| NodeError::Invalid("internal: loop variables".into()))?,
-            };
-            if let Some(name) = vi.name.as_deref().filter(|n| !n.is_empty()) {
-                s.c.names.insert(name.to_string(), id);
-            }
-        }
-        let outs = body_nodes(s, &body)?;
-        let one = {
-            let name = s.c.fresh("one");
-            s.c.konst(&name, Value::new(ishape.clone(), Data::I64(vec![1])))
-        };
-        let next = s.c.binary(BinaryKind::Add, i, one)?;
-        let (cond_out, rest) = outs
-            .split_first()
-            .ok_or_else(|| NodeError::Invalid("the body gives no condition".into()))?;
-        let cond_out = s.c.reshape(*cond_out, &[])?;
-        let mut all = vec![next, m, cond_out];
-        all.extend(rest.iter().copied());
-        all.extend(cs.iter().copied());
-        Ok(all)
-    })?;
-    // Every loop variable keeps its type across iterations.
-    let mut want = vec![
-        (DType::I64, ishape.clone()),
-        (DType::I64, ishape.clone()),
-        (DType::Bool, Vec::new()),
-    ];
-    want.extend(state_types.iter().cloned());
-    want.extend(
-        caps.iter()
-            .filter(|c| !c.konst)
-            .map(|c| (c.tensor.dtype, c.tensor.shape.clone())),
-    );
-    if types != want {
-        refuse!(
-            "a loop-carried value changes type or shape in the body ({:?} in, {:?} out)",
-            want.get(3..).unwrap_or_default(),
-            types.get(3..).unwrap_or_default()
-        );
-    }
-    s.c.node = label.clone();
-    let mut inputs = vec![Some(i0), Some(m), Some(cond)];
-    inputs.extend(state.iter().map(|&v| Some(v)));
-    inputs.extend(caps.iter().filter(|c| !c.konst).map(|c| Some(c.id)));
-    let outs = call(
-        s,
-        &label,
-        "WHILE",
-        vec![
-            ("cond_subgraph_index".into(), AttrValue::Int(ci as i64)),
-            ("body_subgraph_index".into(), AttrValue::Int(bi as i64)),
-        ],
-        inputs,
-        &want,
-    )?;
-    Ok(outs.get(3..3 + carried).unwrap_or_default().to_vec())
 }

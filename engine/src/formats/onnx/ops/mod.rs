@@ -15,6 +15,7 @@ use super::ctx::{Ctx, Node, NodeResult};
 use super::error::NodeError;
 use crate::ir::TensorId;
 
+mod bounds;
 mod constant;
 pub(crate) mod control;
 mod conv;
@@ -38,6 +39,7 @@ mod scatter;
 mod sequence;
 mod shape;
 mod unroll;
+mod while_loop;
 
 pub(crate) use logic::fuse_gelu;
 

@@ -134,6 +134,16 @@ fn import_slice(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let s = c.shape(x);
     let r = s.len();
     let missing = |w: &str| NodeError::Invalid(format!("Slice without {w}"));
+    let run_time = |i| {
+        c.input(n, i)
+            .map(|t| t.is_some_and(|t| c.value(t).is_none()))
+    };
+    if c.opset >= 10 && (run_time(1)? || run_time(2)?) {
+        let k = c.shape(c.need(n, 1)?).iter().product::<usize>() as i64;
+        let axes = slice_arg(c, n, 3, "axes")?.unwrap_or_else(|| (0..k).collect());
+        let steps = slice_arg(c, n, 4, "steps")?.unwrap_or_else(|| vec![1; axes.len()]);
+        return Ok(vec![super::bounds::slice(c, n, &axes, &steps)?]);
+    }
     let starts = slice_arg(c, n, 1, "starts")?.ok_or_else(|| missing("starts"))?;
     let ends = slice_arg(c, n, 2, "ends")?.ok_or_else(|| missing("ends"))?;
     let axes = slice_arg(c, n, 3, "axes")?.unwrap_or_else(|| (0..starts.len() as i64).collect());

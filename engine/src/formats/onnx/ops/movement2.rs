@@ -105,6 +105,9 @@ fn import_range(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let ins = (0..3)
         .map(|i| c.need(n, i).map(Some))
         .collect::<NodeResult<Vec<_>>>()?;
+    if ins.iter().flatten().any(|&t| c.value(t).is_none()) {
+        return Ok(vec![super::bounds::range(c, n)?]);
+    }
     Ok(vec![mv(c, Movement::Range, ins)?])
 }
 

@@ -1,5 +1,5 @@
-//! ONNX index ops: GatherND (with batch_dims), GatherElements, ScatterND (every reduction) and
-//! NonZero of a tensor known when the model is read.
+//! ONNX index ops: GatherND (with batch_dims), GatherElements, ScatterND and ScatterElements
+//! (every reduction) and NonZero of a tensor known when the model is read.
 //!
 //! TFLite's GATHER_ND has no batch axes and its SCATTER_ND writes into zeros, summing updates
 //! that share an index. The translations below build on those two:
@@ -9,6 +9,8 @@
 //!   `data + scatter(updates)`; `mul`, `max` and `min` with constant indices apply the updates in
 //!   rounds whose indices are unique (the k-th occurrence of an index goes to round k), each
 //!   round a scatter combined with constant masks, which keeps ONNX's in-order semantics.
+//! - ScatterElements is ScatterND over index tuples (the coordinate grids of every other axis
+//!   packed with the indices, as for GatherElements), with the updates in the same order.
 
 use super::movement2::{i64_const, mv, wrap_negative};
 use super::{OpSpec, int, spec, string};
@@ -42,6 +44,14 @@ pub(super) const OPS: &[OpSpec] = &[
         1..=1,
         &[string("reduction", "none")],
         import_scatter_nd,
+    ),
+    spec(
+        "ScatterElements",
+        11..=28,
+        3..=3,
+        1..=1,
+        &[int("axis", 0), string("reduction", "none")],
+        import_scatter_elements,
     ),
     spec("NonZero", 9..=28, 1..=1, 1..=1, &[], import_nonzero),
 ];
@@ -160,38 +170,106 @@ fn f32_const(c: &mut Ctx<'_>, what: &str, shape: Vec<usize>, v: Vec<f32>) -> Ten
 
 fn import_scatter_nd(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
     let (x, i, u) = (c.need(n, 0)?, c.need(n, 1)?, c.need(n, 2)?);
-    if c.dtype(x) != DType::F32 {
-        refuse!("ScatterND on {} (float only)", c.dtype(x));
+    Ok(vec![scatter(c, x, i, u, &n.s("reduction")?)?])
+}
+
+/// ScatterElements: the index tuple of each update is its own position with the coordinate
+/// along `axis` replaced by its index.
+fn import_scatter_elements(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let (x, i, u) = (c.need(n, 0)?, c.need(n, 1)?, c.need(n, 2)?);
+    let ax = c.axis(x, n.i("axis")?)?;
+    let s = c.shape(i);
+    if c.shape(u) != s || s.len() != c.rank(x) {
+        refuse!(
+            "ScatterElements with indices {s:?}, updates {:?} into data {:?}",
+            c.shape(u),
+            c.shape(x)
+        );
     }
-    let red = n.s("reduction")?;
+    let r = s.len();
+    let len = c.shape(x).get(ax).copied().unwrap_or(0) as i64;
+    let i = wrap_negative(c, i, len)?;
+    let parts = (0..r)
+        .map(|d| {
+            if d == ax {
+                Some(i)
+            } else {
+                Some(i64_const(c, "grid", s.clone(), grid(&s, d)))
+            }
+        })
+        .collect();
+    let idx = first(c.emit(
+        Op::Pack {
+            values_count: r,
+            axis: r as i32,
+        },
+        parts,
+        &[DType::I64],
+    )?)?;
+    Ok(vec![scatter(c, x, idx, u, &n.s("reduction")?)?])
+}
+
+/// A constant of `x`'s element type (f32, i32 or i64) filled with `v`.
+fn filled(c: &mut Ctx<'_>, dt: DType, shape: Vec<usize>, v: i32) -> NodeResult<TensorId> {
+    let len = shape.iter().product();
+    let data = match dt {
+        DType::F32 => Data::F32(vec![v as f32; len]),
+        DType::I32 => Data::I32(vec![v; len]),
+        DType::I64 => Data::I64(vec![i64::from(v); len]),
+        other => refuse!("scatter into {other} (float, int32 and int64 only)"),
+    };
+    let name = c.fresh("fill");
+    Ok(c.konst(&name, Value::new(shape, data)))
+}
+
+/// ScatterND of `u` into `x` at index tuples `i`, with ONNX reduction `red`.
+fn scatter(
+    c: &mut Ctx<'_>,
+    x: TensorId,
+    i: TensorId,
+    u: TensorId,
+    red: &str,
+) -> NodeResult<TensorId> {
+    let dt = c.dtype(x);
     let xs = c.shape(x);
-    let s: Vec<i64> = xs.iter().map(|&d| d as i64).collect();
-    let st = c.ints_const("shape", &s);
+    // int32 index tuples: SCATTER_ND version 1, which every LiteRT runs.
+    let i = match c.dtype(i) {
+        DType::I32 => i,
+        _ => c.emit_as(Op::Cast, vec![Some(i)], DType::I32)?,
+    };
+    let s: Vec<i32> = xs.iter().map(|&d| d as i32).collect();
+    let st = {
+        let name = c.fresh("shape");
+        c.konst(&name, Value::new(vec![s.len()], Data::I32(s)))
+    };
     let scatter =
         |c: &mut Ctx<'_>, i, u| mv(c, Movement::ScatterNd, vec![Some(i), Some(u), Some(st)]);
-    match red.as_str() {
+    match red {
         "none" => {
             let sc = scatter(c, i, u)?;
             let us = c.shape(u);
-            let ones = f32_const(c, "ones", us.clone(), vec![1.0; us.iter().product()]);
+            let ones = filled(c, dt, us, 1)?;
             let hit = scatter(c, i, ones)?;
-            let one = c.scalar(1.0);
+            let one = filled(c, dt, Vec::new(), 1)?;
             let hit = c.binary(BinaryKind::Minimum, hit, one)?;
             let keep = c.binary(BinaryKind::Sub, one, hit)?;
             let kept = c.binary(BinaryKind::Mul, x, keep)?;
-            Ok(vec![c.binary(BinaryKind::Add, kept, sc)?])
+            c.binary(BinaryKind::Add, kept, sc)
         }
         "add" => {
             let sc = scatter(c, i, u)?;
-            Ok(vec![c.binary(BinaryKind::Add, x, sc)?])
+            c.binary(BinaryKind::Add, x, sc)
         }
         "mul" | "max" | "min" => {
+            if dt != DType::F32 {
+                refuse!("scatter reduction '{red}' on {dt} (float only)");
+            }
             let Some(iv) = c.value(i) else {
-                refuse!("ScatterND reduction '{red}' with indices known only at run time");
+                refuse!("scatter reduction '{red}' with indices known only at run time");
             };
-            scatter_rounds(c, x, &iv, u, &red)
+            first(scatter_rounds(c, x, &iv, u, red)?)
         }
-        other => refuse!("ScatterND reduction '{other}'"),
+        other => refuse!("scatter reduction '{other}'"),
     }
 }
 
@@ -255,8 +333,11 @@ fn scatter_rounds(
     us.extend(&slice);
     let uf = c.reshape(u, &us)?;
     let total: usize = xs.iter().product();
-    let s: Vec<i64> = xs.iter().map(|&d| d as i64).collect();
-    let st = c.ints_const("shape", &s);
+    let s: Vec<i32> = xs.iter().map(|&d| d as i32).collect();
+    let st = {
+        let name = c.fresh("shape");
+        c.konst(&name, Value::new(vec![s.len()], Data::I32(s)))
+    };
     let mut y = x;
     for k_round in 0..rounds {
         let sel: Vec<usize> = (0..rows).filter(|&r| round[r] == k_round).collect();
@@ -273,7 +354,11 @@ fn scatter_rounds(
             .iter()
             .flat_map(|&r| wrapped[r * k..(r + 1) * k].iter().copied())
             .collect();
-        let idx = i64_const(c, "round_indices", vec![sel.len(), k], idx);
+        let idx: Vec<i32> = idx.iter().map(|&v| v as i32).collect();
+        let idx = {
+            let name = c.fresh("round_indices");
+            c.konst(&name, Value::new(vec![sel.len(), k], Data::I32(idx)))
+        };
         let sc = mv(
             c,
             Movement::ScatterNd,
