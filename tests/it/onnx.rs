@@ -382,13 +382,13 @@ fn run_node_test(dir: &Path) -> Result<(), String> {
         let v = npy::read(&dir.join(format!("input_{i}.npy"))).map_err(|e| e.chain())?;
         let frozen = graph.node.iter().any(|n| {
             let op = n.op_type.as_deref().unwrap_or("");
-            // ScatterND's mul/max/min translate for indices fixed in the file (as a model's
+            // ScatterND/ScatterElements mul/max/min translate for indices fixed in the file (as a model's
             // are); replace and add also take run-time indices, and are tested so.
             let reduces = n.attribute.iter().any(|a| {
                 a.name.as_deref() == Some("reduction")
                     && a.s.as_deref().is_some_and(|s| s != b"none" && s != b"add")
             });
-            let slots = if op == "ScatterND" && reduces {
+            let slots = if matches!(op, "ScatterND" | "ScatterElements") && reduces {
                 &[1][..]
             } else {
                 param_slots(op)

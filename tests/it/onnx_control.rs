@@ -22,7 +22,7 @@ fn cases(python: &Path) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("data/onnx_control");
     let _g = GEN.lock().unwrap_or_else(|e| e.into_inner());
-    if !dir.join("if_data_broken/broken_else.npy").exists() {
+    if !dir.join("loop_peel/output_0.npy").exists() {
         let out = Command::new(python)
             .arg(root.join("oracle/make_onnx_control.py"))
             .arg(&dir)
@@ -188,6 +188,26 @@ fn loop_becomes_a_while_with_its_state_and_nested_if() {
     let g = check(&python, "loop_if", 1);
     assert_eq!(control_ops(&g), ["WHILE", "IF"]);
     assert_eq!(g.subgraphs.len(), 4, "then, else, cond and body");
+}
+
+/// Paddle's while-loop form: a buffer whose successor starts as a scalar placeholder, written
+/// at `Range(i, min(L, i + 1))` each step. The first iteration is translated inline and a
+/// WHILE runs the rest, its run-time Slice and Range checked against the first iteration's
+/// length; the Slice to the counter after the loop has a data-dependent length.
+#[test]
+fn loop_with_a_placeholder_state_runs_its_first_iteration_apart() {
+    let Some(python) = oracle::require(oracle::ORT) else {
+        return;
+    };
+    let g = check(&python, "loop_peel", 1);
+    assert_eq!(control_ops(&g), ["WHILE"]);
+    let body = g.subgraphs.last().expect("the body");
+    let guards = body
+        .nodes
+        .iter()
+        .filter(|n| n.name.contains("at the loop's first iteration"))
+        .count();
+    assert_eq!(guards, 2, "the Slice and the Range are checked");
 }
 
 /// NonMaxSuppression and NonZero give tensors whose length depends on the data: one

@@ -64,13 +64,14 @@ DEFAULT_OPS += (
     "Round,Sign,Sin,Cos,Reciprocal,Mod,IsNaN,IsInf,Gelu,Softplus,Softsign,Mish,Selu,Elu,Celu,"
     "ThresholdedRelu,Sum,Mean"
 )
-# Control flow (engine/src/formats/onnx/ops/control.rs, unroll.rs).
+# Control flow (engine/src/formats/onnx/ops/control.rs, while_loop.rs, unroll.rs).
 DEFAULT_OPS += ",If,Loop,Scan"
 # Shape, index, reduction and normalization ops real models use (the ONNX-ops issue's list).
 DEFAULT_OPS += (
     ",CumSum,Einsum,Size,Range,Tile,NonZero,TopK,ArgMin,ReduceMin,ReduceProd,ReduceL1,ReduceL2,"
     "ReduceLogSum,ReduceLogSumExp,ReduceSumSquare,InstanceNormalization,GroupNormalization,"
-    "LpNormalization,DepthToSpace,SpaceToDepth,GatherElements,GatherND,ScatterND,OneHot,Trilu,"
+    "LpNormalization,DepthToSpace,SpaceToDepth,GatherElements,GatherND,ScatterND,ScatterElements,"
+    "OneHot,Trilu,"
     "NonMaxSuppression"
 )
 
