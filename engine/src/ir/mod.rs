@@ -16,7 +16,7 @@ mod value;
 pub use detection::{DetOp, PostProcess};
 pub use dtype::DType;
 pub use graph::{Graph, ModelMeta, Node, NodeId, RawMetadata, Signature, TensorMeta};
-pub use movement::{Movement, Reduce2Kind};
+pub use movement::{Conv3d, Movement, Reduce2Kind};
 pub use op::*;
 pub use sequence::{LstmOptions, RnnOptions, SeqOp};
 pub use source::{Resizable, SourceDim, SourceGraph, SourceNode, SourceValue};

@@ -1,5 +1,6 @@
 //! The data-movement, reduction and normalization ops of the `Op::Movement` family (MIRROR_PAD,
-//! TILE, GATHER_ND, REDUCE_MIN, L2_NORMALIZATION, ...), with typed attributes and TFLite names.
+//! TILE, GATHER_ND, REDUCE_MIN, L2_NORMALIZATION, ...) and the 3-D convolutions, with typed
+//! attributes and TFLite names.
 
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +113,24 @@ pub enum Movement {
     EmbeddingLookup,
     /// BROADCAST_ARGS (shape0, shape1) -> the broadcast shape.
     BroadcastArgs,
+    /// CONV_3D (x `[N, D, H, W, C]`, filter `[KD, KH, KW, C, O]`, optional bias `[O]`).
+    Conv3d(Conv3d),
+    /// CONV_3D_TRANSPOSE (output shape `[5]`, filter `[KD, KH, KW, O, C]`, x
+    /// `[N, D, H, W, C]`, optional bias `[O]`).
+    Conv3dTranspose(Conv3d),
+}
+
+/// The options of CONV_3D and CONV_3D_TRANSPOSE (TFLite's Conv3DOptions).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Conv3d {
+    /// Padding.
+    pub padding: Padding,
+    /// (d, h, w) strides.
+    pub stride: [usize; 3],
+    /// (d, h, w) dilations.
+    pub dilation: [usize; 3],
+    /// Fused activation.
+    pub act: Activation,
 }
 
 impl Movement {
@@ -147,6 +166,8 @@ impl Movement {
             Movement::DynamicUpdateSlice => "DYNAMIC_UPDATE_SLICE",
             Movement::EmbeddingLookup => "EMBEDDING_LOOKUP",
             Movement::BroadcastArgs => "BROADCAST_ARGS",
+            Movement::Conv3d(_) => "CONV_3D",
+            Movement::Conv3dTranspose(_) => "CONV_3D_TRANSPOSE",
         }
     }
 
@@ -159,6 +180,7 @@ impl Movement {
             | Movement::L2Pool { .. }
             | Movement::Cumsum { .. } => OpFamily::Reduce,
             Movement::L2Norm { .. } | Movement::Lrn { .. } => OpFamily::Activation,
+            Movement::Conv3d(_) | Movement::Conv3dTranspose(_) => OpFamily::Conv,
             _ => OpFamily::Shape,
         }
     }
@@ -167,6 +189,7 @@ impl Movement {
     pub fn activation(&self) -> Option<Activation> {
         match self {
             Movement::L2Norm { act } | Movement::L2Pool { act, .. } => Some(*act),
+            Movement::Conv3d(o) | Movement::Conv3dTranspose(o) => Some(o.act),
             _ => None,
         }
     }
@@ -176,6 +199,7 @@ impl Movement {
         match self {
             Movement::EmbeddingLookup => 1,
             Movement::ScatterNd => 1,
+            Movement::Conv3dTranspose(_) => 2,
             _ => 0,
         }
     }

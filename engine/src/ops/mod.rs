@@ -3,6 +3,7 @@
 //! graph.
 
 mod conv;
+mod conv3d;
 mod detection;
 mod elementwise;
 mod graph_build;
@@ -443,6 +444,9 @@ pub fn macs(op: &Op, ins: &[Option<&[usize]>], outs: &[&[usize]]) -> u64 {
         | Op::TransposeConv(_)
         | Op::FullyConnected(_)
         | Op::BatchMatMul(_) => conv::macs(op, ins, outs),
+        Op::Movement(
+            m @ (crate::ir::Movement::Conv3d(_) | crate::ir::Movement::Conv3dTranspose(_)),
+        ) => conv3d::macs(m, ins, outs),
         Op::Movement(m) => movement_reduce::macs(m, ins, outs),
         Op::Sequence(s) => sequence::macs(s, ins, outs),
         Op::Detect(d) => detection::macs(d, ins, outs),

@@ -279,6 +279,9 @@ pub(super) fn infer(op: &M, ins: &[Option<Fact<'_>>]) -> InferResult {
     if let Some(r) = super::movement_reduce::infer(op, ins)? {
         return Ok(r);
     }
+    if let Some(r) = super::conv3d::infer(op, ins)? {
+        return Ok(r);
+    }
     let x = need(ins, 0)?;
     let one = |dt: DType, s: Vec<usize>| -> InferResult {
         numel(&s)?;
@@ -460,6 +463,9 @@ fn range_len(s: &Value, l: &Value, d: &Value) -> R<usize> {
 /// Evaluate one node of the family.
 pub(super) fn eval(op: &M, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> R<Vec<Value>> {
     if let Some(r) = super::movement_reduce::eval(op, &ins, ctx) {
+        return r;
+    }
+    if let Some(r) = super::conv3d::eval(op, &ins, ctx) {
         return r;
     }
     let facts: Vec<Option<Fact<'_>>> = ins
@@ -743,6 +749,7 @@ pub(super) fn unsupported_reason(op: &M, dts: &[Option<DType>]) -> Option<String
         | M::L2Norm { .. }
         | M::Lrn { .. }
         | M::L2Pool { .. } => super::movement_reduce::unsupported_reason(op, first),
+        M::Conv3d(_) | M::Conv3dTranspose(_) => super::conv3d::unsupported_reason(op, first),
         _ => None,
     }
 }

@@ -119,3 +119,106 @@ pub(super) fn conv_cases(c: &mut Cases) {
         );
     }
 }
+
+/// CONV_3D and CONV_3D_TRANSPOSE (NDHWC): both paddings, strides per axis, a dilation, fused
+/// activations, with and without bias.
+pub(super) fn conv3d_cases(c: &mut Cases) {
+    let o3 = |padding, stride, dilation, act| Conv3d {
+        padding,
+        stride,
+        dilation,
+        act,
+    };
+    for (i, (o, k, oc, bias)) in [
+        (
+            o3(Padding::Valid, [1, 1, 1], [1, 1, 1], Activation::None),
+            [2, 3, 2],
+            4,
+            true,
+        ),
+        (
+            o3(Padding::Same, [2, 1, 2], [1, 1, 1], Activation::Relu6),
+            [3, 3, 3],
+            5,
+            true,
+        ),
+        (
+            o3(Padding::Same, [1, 1, 1], [2, 1, 2], Activation::None),
+            [2, 2, 2],
+            3,
+            false,
+        ),
+        (
+            o3(Padding::Valid, [1, 2, 1], [1, 1, 1], Activation::Relu),
+            [1, 3, 3],
+            8,
+            true,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let ic = 3;
+        c.add(
+            format!("conv3d_{i}_{:?}_{}", o.padding, act_name(o.act)),
+            -1.0,
+            1.0,
+            |b, r, x| {
+                let n = k.iter().product::<usize>() * ic * oc;
+                let wt = b.f32("w", &[k[0], k[1], k[2], ic, oc], &r.normals(n, 0.3));
+                let bs = bias.then(|| b.f32("b", &[oc], &r.normals(oc, 0.1)));
+                let ins: Vec<_> = [Some(x[0]), Some(wt), bs]
+                    .into_iter()
+                    .take(2 + usize::from(bias))
+                    .collect();
+                vec![b.op("conv3d", Op::Movement(Movement::Conv3d(o)), &ins)]
+            },
+            &[&[1, 4, 5, 6, ic]],
+        );
+    }
+    // Transposes: input [1, 3, 3, 4, 2], filter [kd, kh, kw, oc, ic], output shapes that a
+    // forward convolution maps back onto the input.
+    for (i, (o, k, out, bias)) in [
+        (
+            o3(Padding::Same, [2, 2, 2], [1, 1, 1], Activation::None),
+            [2, 3, 3],
+            [6, 6, 8],
+            true,
+        ),
+        (
+            o3(Padding::Valid, [1, 2, 1], [1, 1, 1], Activation::Relu),
+            [2, 3, 3],
+            [4, 7, 6],
+            false,
+        ),
+        (
+            o3(Padding::Same, [1, 1, 1], [1, 1, 1], Activation::None),
+            [3, 1, 2],
+            [3, 3, 4],
+            true,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (ic, oc) = (2, 3);
+        c.add(
+            format!("conv3d_transpose_{i}_{:?}", o.padding),
+            -1.0,
+            1.0,
+            |b, r, x| {
+                let shape = [1, out[0] as i32, out[1] as i32, out[2] as i32, oc as i32];
+                let os = b.i32("out_shape", &[5], &shape);
+                let n = k.iter().product::<usize>() * ic * oc;
+                let wt = b.f32("w", &[k[0], k[1], k[2], oc, ic], &r.normals(n, 0.3));
+                let bs = bias.then(|| b.f32("b", &[oc], &r.normals(oc, 0.1)));
+                let ins: Vec<_> = [Some(os), Some(wt), Some(x[0]), bs]
+                    .into_iter()
+                    .take(3 + usize::from(bias))
+                    .collect();
+                vec![b.op("conv3d_t", Op::Movement(Movement::Conv3dTranspose(o)), &ins)]
+            },
+            &[&[1, 3, 3, 4, ic]],
+        );
+    }
+}

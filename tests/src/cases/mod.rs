@@ -113,6 +113,7 @@ pub fn all() -> Vec<Case> {
         out: Vec::new(),
     };
     conv::conv_cases(&mut c);
+    conv::conv3d_cases(&mut c);
     grouped_conv::grouped_conv_cases(&mut c);
     matmul::matmul_cases(&mut c);
     elementwise::elementwise_cases(&mut c);

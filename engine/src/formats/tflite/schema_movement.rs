@@ -4,7 +4,7 @@
 use super::builder::TableB;
 use super::fb::Table;
 use crate::error::{Error, Result};
-use crate::ir::{Activation, DType, Movement as M, Op, Padding, Reduce2Kind};
+use crate::ir::{Activation, Conv3d, DType, Movement as M, Op, Padding, Reduce2Kind};
 
 /// Builtin codes of the family.
 pub mod code {
@@ -31,9 +31,11 @@ pub mod code {
     pub const GATHER_ND: i32 = 107;
     pub const RANK: i32 = 110;
     pub const SCATTER_ND: i32 = 122;
+    pub const CONV_3D: i32 = 132;
     pub const CUMSUM: i32 = 128;
     pub const BROADCAST_TO: i32 = 130;
     pub const REDUCE_ALL: i32 = 140;
+    pub const CONV_3D_TRANSPOSE: i32 = 141;
     pub const BROADCAST_ARGS: i32 = 145;
     pub const DYNAMIC_UPDATE_SLICE: i32 = 151;
 }
@@ -70,6 +72,8 @@ pub const DECODED: &[(i32, &str)] = &[
     (code::REDUCE_ALL, "REDUCE_ALL"),
     (code::BROADCAST_ARGS, "BROADCAST_ARGS"),
     (code::DYNAMIC_UPDATE_SLICE, "DYNAMIC_UPDATE_SLICE"),
+    (code::CONV_3D, "CONV_3D"),
+    (code::CONV_3D_TRANSPOSE, "CONV_3D_TRANSPOSE"),
 ];
 
 fn usz(v: i32, what: &str) -> Result<usize> {
@@ -142,6 +146,29 @@ pub fn decode(
         code::BROADCAST_TO => M::BroadcastTo,
         code::BROADCAST_ARGS => M::BroadcastArgs,
         code::DYNAMIC_UPDATE_SLICE => M::DynamicUpdateSlice,
+        code::CONV_3D | code::CONV_3D_TRANSPOSE => {
+            // Conv3DOptions: strides in (d, w, h) order, dilations default to 1.
+            let one = |id: usize| -> Result<i32> { o.map_or(Ok(1), |t| t.get::<i32>(id, 1)) };
+            let o3 = Conv3d {
+                padding: padding(i8f(0)?)?,
+                stride: [
+                    usz(t(1)?, "stride")?,
+                    usz(t(3)?, "stride")?,
+                    usz(t(2)?, "stride")?,
+                ],
+                dilation: [
+                    usz(one(5)?, "dilation")?,
+                    usz(one(7)?, "dilation")?,
+                    usz(one(6)?, "dilation")?,
+                ],
+                act: activation(i8f(4)?)?,
+            };
+            if c == code::CONV_3D {
+                M::Conv3d(o3)
+            } else {
+                M::Conv3dTranspose(o3)
+            }
+        }
         _ => return Ok(None),
     };
     Ok(Some(Op::Movement(m)))
@@ -213,6 +240,22 @@ pub fn encode(m: &M, act_code: impl Fn(Activation) -> i8) -> (i32, u8, TableB) {
         M::DynamicUpdateSlice => (code::DYNAMIC_UPDATE_SLICE, 117, t),
         M::EmbeddingLookup => (code::EMBEDDING_LOOKUP, 0, t),
         M::BroadcastArgs => (code::BROADCAST_ARGS, 0, t),
+        M::Conv3d(o) | M::Conv3dTranspose(o) => (
+            if matches!(m, M::Conv3d(_)) {
+                code::CONV_3D
+            } else {
+                code::CONV_3D_TRANSPOSE
+            },
+            106,
+            t.i8(0, if o.padding == Padding::Same { 0 } else { 1 })
+                .i32(1, o.stride[0] as i32)
+                .i32(2, o.stride[2] as i32)
+                .i32(3, o.stride[1] as i32)
+                .i8(4, act_code(o.act))
+                .i32(5, o.dilation[0] as i32)
+                .i32(6, o.dilation[2] as i32)
+                .i32(7, o.dilation[1] as i32),
+        ),
     }
 }
 

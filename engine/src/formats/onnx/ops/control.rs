@@ -219,9 +219,9 @@ fn take_condition(s: &mut Scope<'_, '_>, i: usize) {
 }
 
 /// A branch that fails with `why` when taken: it takes the condition, then the captures the IF
-/// passes (read by none), and each output (of `types`) is a GATHER at index
-/// `int(condition) - 2`, which is negative: both our engine and LiteRT refuse it at run time
-/// (an index computed from an input, so that LiteRT's Prepare does not check it). The
+/// passes (read by none), and each output (of `types`) is guarded by `condition !=
+/// condition` (`bounds::guarded`: a GATHER at index -1, refused by our engine and LiteRT at
+/// run time; computed from an input, so that LiteRT's Prepare does not check it). The
 /// subgraph is named after the reason, which `pocket inspect` and the run-time error show.
 fn failing_branch(
     s: &mut Scope<'_, '_>,
@@ -239,31 +239,26 @@ fn failing_branch(
         let c = *p
             .first()
             .ok_or_else(|| NodeError::Invalid("internal: the condition".into()))?;
-        let c = s.c.emit_as(Op::Cast, vec![Some(c)], DType::I32)?;
-        let two = {
-            let n = s.c.fresh("two");
-            s.c.konst(&n, Value::new(Vec::new(), Data::I32(vec![2])))
-        };
-        let idx = s.c.binary(BinaryKind::Sub, c, two)?;
+        // Never true, and known only at run time.
+        let never = s.c.emit_as(
+            Op::Compare(CompareKind::NotEqual),
+            vec![Some(c), Some(c)],
+            DType::Bool,
+        )?;
         let mut outs = Vec::with_capacity(types.len());
         for (k, (dt, shape)) in types.iter().enumerate() {
             let p = s.c.fresh("never");
-            let params = s.c.konst(&p, Value::new(vec![1], Data::zeros(*dt, 1)));
+            let zero = s.c.konst(&p, Value::new(vec![1], Data::zeros(*dt, 1)));
             let node = format!("{name} (output {k})");
-            let gather = Op::Gather {
-                axis: 0,
-                batch_dims: 0,
-            };
-            let x = first(s.c.push(&node, gather, vec![Some(params), Some(idx)], &[*dt])?)?;
-            let want: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
-            let to = s.c.ints_const("shape", &want);
-            let op = Op::Movement(crate::ir::Movement::BroadcastTo);
-            outs.push(first(s.c.push(
-                &node,
-                op,
-                vec![Some(x), Some(to)],
-                &[*dt],
-            )?)?);
+            let x = super::bounds::guarded(&mut s.c, zero, &[never], &node)?;
+            outs.push(if shape.is_empty() {
+                s.c.reshape(x, &[])?
+            } else {
+                let want: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+                let to = s.c.ints_const("shape", &want);
+                let op = Op::Movement(crate::ir::Movement::BroadcastTo);
+                first(s.c.push(&node, op, vec![Some(x), Some(to)], &[*dt])?)?
+            });
         }
         Ok(outs)
     })?;
