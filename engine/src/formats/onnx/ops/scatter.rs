@@ -135,31 +135,37 @@ fn import_gather_nd(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> 
     Ok(vec![mv(c, Movement::GatherNd, vec![Some(x), Some(idx)])?])
 }
 
-/// GatherElements as GATHER_ND over index tuples: the coordinate grids of every other axis
-/// packed with the indices.
-fn import_gather_elements(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
-    let (x, i) = (c.need(n, 0)?, c.need(n, 1)?);
-    let ax = c.axis(x, n.i("axis")?)?;
+/// The index tuple of every element of indices `i` into `x` along `axis` (ONNX's negative
+/// indices wrapped): its own position with the coordinate along `axis` replaced by its index,
+/// `[..., rank]` int64 (GatherElements and ScatterElements as GATHER_ND / SCATTER_ND).
+fn element_tuples(c: &mut Ctx<'_>, x: TensorId, i: TensorId, axis: usize) -> NodeResult<TensorId> {
     let s = c.shape(i);
     let r = s.len();
-    let len = c.shape(x).get(ax).copied().unwrap_or(0) as i64;
+    let len = c.shape(x).get(axis).copied().unwrap_or(0) as i64;
     let i = wrap_negative(c, i, len)?;
-    let mut parts = Vec::new();
+    let mut parts = Vec::with_capacity(r);
     for d in 0..r {
-        if d == ax {
-            parts.push(Some(i));
-            continue;
-        }
-        parts.push(Some(i64_const(c, "grid", s.clone(), grid(&s, d))));
+        parts.push(Some(if d == axis {
+            i
+        } else {
+            i64_const(c, "grid", s.clone(), grid(&s, d))
+        }));
     }
-    let idx = first(c.emit(
+    first(c.emit(
         Op::Pack {
             values_count: r,
             axis: r as i32,
         },
         parts,
         &[DType::I64],
-    )?)?;
+    )?)
+}
+
+/// GatherElements as GATHER_ND over index tuples.
+fn import_gather_elements(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<TensorId>> {
+    let (x, i) = (c.need(n, 0)?, c.need(n, 1)?);
+    let ax = c.axis(x, n.i("axis")?)?;
+    let idx = element_tuples(c, x, i, ax)?;
     Ok(vec![mv(c, Movement::GatherNd, vec![Some(x), Some(idx)])?])
 }
 
@@ -186,26 +192,7 @@ fn import_scatter_elements(c: &mut Ctx<'_>, n: &Node<'_>) -> NodeResult<Vec<Tens
             c.shape(x)
         );
     }
-    let r = s.len();
-    let len = c.shape(x).get(ax).copied().unwrap_or(0) as i64;
-    let i = wrap_negative(c, i, len)?;
-    let parts = (0..r)
-        .map(|d| {
-            if d == ax {
-                Some(i)
-            } else {
-                Some(i64_const(c, "grid", s.clone(), grid(&s, d)))
-            }
-        })
-        .collect();
-    let idx = first(c.emit(
-        Op::Pack {
-            values_count: r,
-            axis: r as i32,
-        },
-        parts,
-        &[DType::I64],
-    )?)?;
+    let idx = element_tuples(c, x, i, ax)?;
     Ok(vec![scatter(c, x, idx, u, &n.s("reduction")?)?])
 }
 
