@@ -395,12 +395,11 @@ impl StudioApp {
                         doc.path.display(),
                         doc.graph.nodes.len()
                     ));
+                    // A reload (new input sizes) replaces what the last load said.
+                    const CANNOT_RUN: &str = "Some ops cannot run yet";
+                    self.notes.dismiss(CANNOT_RUN);
                     if !doc.summary.unsupported.is_empty() {
-                        self.notify(
-                            "Some ops cannot run yet",
-                            doc.summary.unsupported.join(", "),
-                            true,
-                        );
+                        self.notify(CANNOT_RUN, doc.summary.unsupported.join(", "), true);
                     }
                     self.remember_view();
                     let state = self.settings.model(&doc.path);

@@ -182,8 +182,13 @@ fn model(ui: &mut egui::Ui, doc: &Document, busy: bool, cmds: &mut Vec<Command>)
     }
     for k in 0..g.outputs.len() {
         let t = &g.tensors[g.outputs[k]];
+        let bound = if t.is_data_sized() {
+            " at most (the data sets its length)"
+        } else {
+            ""
+        };
         ui.label(format!(
-            "output {}: {} {:?}",
+            "output {}: {} {:?}{bound}",
             g.output_name(k),
             t.dtype,
             t.shape
