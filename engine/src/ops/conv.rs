@@ -190,6 +190,21 @@ struct BmmDims {
     n: usize,
 }
 
+/// The matrix index, within operand batch dims `bs`, of output batch `bi` (of `batch`, the
+/// broadcast batch dims): size-1 axes broadcast.
+fn batch_offset(batch: &[usize], bs: &[usize], bi: usize) -> usize {
+    let ostr = strides(batch);
+    let st = strides(bs);
+    let r = batch.len();
+    (0..bs.len())
+        .map(|j| {
+            let od = j + r - bs.len();
+            let idx = (bi / ostr[od]) % batch[od];
+            if bs[j] == 1 { 0 } else { idx * st[j] }
+        })
+        .sum()
+}
+
 fn bmm_dims(a: &[usize], b: &[usize], adj_x: bool, adj_y: bool) -> Result<BmmDims, OpError> {
     if a.len() < 2 || b.len() < 2 {
         return Err(OpError::Invalid(format!(
@@ -284,7 +299,9 @@ fn shape4(v: &Value) -> Result<[usize; 4], OpError> {
 
 pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, OpError> {
     match op {
-        Op::Conv2d(_) | Op::DepthwiseConv2d(_) | Op::FullyConnected(_) if is_hybrid(&ins, ctx) => {
+        Op::Conv2d(_) | Op::DepthwiseConv2d(_) | Op::FullyConnected(_) | Op::BatchMatMul(_)
+            if is_hybrid(&ins, ctx) =>
+        {
             hybrid(op, &ins, ctx)
         }
         Op::Conv2d(_) | Op::DepthwiseConv2d(_) => {
@@ -391,21 +408,9 @@ pub(super) fn eval(op: &Op, ins: Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value
             let nb: usize = d.batch.iter().product();
             let mut out = vec![0.0f32; nb * d.m * d.n];
             let (xb, yb) = (&x.shape[..x.shape.len() - 2], &y.shape[..y.shape.len() - 2]);
-            let ostr = strides(&d.batch);
-            let offset = |bs: &[usize], bi: usize| -> usize {
-                let st = strides(bs);
-                let r = d.batch.len();
-                (0..bs.len())
-                    .map(|j| {
-                        let od = j + r - bs.len();
-                        let idx = (bi / ostr[od]) % d.batch[od];
-                        if bs[j] == 1 { 0 } else { idx * st[j] }
-                    })
-                    .sum()
-            };
             for bi in 0..nb {
-                let xo = offset(xb, bi) * d.m * d.k;
-                let yo = offset(yb, bi) * d.k * d.n;
+                let xo = batch_offset(&d.batch, xb, bi) * d.m * d.k;
+                let yo = batch_offset(&d.batch, yb, bi) * d.k * d.n;
                 let a = if bm.adj_x {
                     Mat {
                         data: &xs[xo..xo + d.m * d.k],
@@ -535,6 +540,55 @@ fn hybrid(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, OpErr
                 &mut y,
             );
             Ok(vec![Value::f32(shape, y)])
+        }
+        Op::BatchMatMul(bm) => {
+            // LiteRT's hybrid BATCH_MATMUL: each row of the (row-major) lhs quantized alone,
+            // int32 dot products with the per-tensor int8 rhs, scaled back per row (as a
+            // hybrid FULLY_CONNECTED of each batch, the rhs as `[n, k]` weights).
+            let d = bmm_dims(&x.shape, &w.shape, bm.adj_x, bm.adj_y)?;
+            let scale = q.scale.first().copied().ok_or("int8 rhs without a scale")?;
+            let nb: usize = d.batch.iter().product();
+            let (xb, wb) = (&x.shape[..x.shape.len() - 2], &w.shape[..w.shape.len() - 2]);
+            let (mk, kn, mn) = (d.m * d.k, d.k * d.n, d.m * d.n);
+            let mut y = vec![0.0f32; nb * mn];
+            let (mut lhs, mut rhs) = (vec![0.0f32; mk], vec![0i8; kn]);
+            for bi in 0..nb {
+                let xo = batch_offset(&d.batch, xb, bi) * mk;
+                let wo = batch_offset(&d.batch, wb, bi) * kn;
+                let (xs, ws) = (&xs[xo..xo + mk], &wq[wo..wo + kn]);
+                for i in 0..d.m {
+                    for c in 0..d.k {
+                        lhs[i * d.k + c] = if bm.adj_x {
+                            xs[c * d.m + i]
+                        } else {
+                            xs[i * d.k + c]
+                        };
+                    }
+                }
+                for o in 0..d.n {
+                    for c in 0..d.k {
+                        rhs[o * d.k + c] = if bm.adj_y {
+                            ws[o * d.k + c]
+                        } else {
+                            ws[c * d.n + o]
+                        };
+                    }
+                }
+                hybrid::fully_connected(
+                    &lhs,
+                    d.m,
+                    &rhs,
+                    &[scale],
+                    d.n,
+                    None,
+                    act(crate::ir::Activation::None),
+                    bm.asymmetric_quantize_inputs,
+                    &mut y[bi * mn..(bi + 1) * mn],
+                );
+            }
+            let mut s = d.batch;
+            s.extend([d.m, d.n]);
+            Ok(vec![Value::f32(s, y)])
         }
         _ => Err("not a hybrid op".into()),
     }

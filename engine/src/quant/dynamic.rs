@@ -1,5 +1,5 @@
-//! Dynamic-range ("hybrid") mode: weights of conv, depthwise and fully-connected layers with
-//! at least 1024 elements become symmetric int8; activations stay float and LiteRT's hybrid
+//! Dynamic-range ("hybrid") mode: weights of conv, depthwise and fully-connected layers and
+//! constant BATCH_MATMUL right-hand sides with at least 1024 elements become symmetric int8; activations stay float and LiteRT's hybrid
 //! kernels quantize them on the fly. No calibration data is needed.
 
 use super::params;
@@ -32,6 +32,8 @@ pub(super) fn run(g: &Graph, r: &Recipe, keep: &[bool]) -> Result<Graph> {
                 },
             ),
             Op::FullyConnected(_) => (None, 3),
+            // LiteRT's hybrid BATCH_MATMUL takes one scale for the whole rhs.
+            Op::BatchMatMul(b) => (None, if b.asymmetric_quantize_inputs { 4 } else { 1 }),
             _ => continue,
         };
         let Some(w) = n.input(1) else { continue };
@@ -47,7 +49,7 @@ pub(super) fn run(g: &Graph, r: &Recipe, keep: &[bool]) -> Result<Graph> {
         let Some(v) = Value::from_const(t).and_then(|v| v.as_f32().map(<[f32]>::to_vec)) else {
             continue;
         };
-        let axis = if r.weights == Weights::PerChannel {
+        let axis = if r.weights == Weights::PerChannel && !matches!(n.op, Op::BatchMatMul(_)) {
             axis
         } else {
             None

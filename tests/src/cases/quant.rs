@@ -184,6 +184,46 @@ pub fn hybrid() -> Vec<Case> {
         },
         &[&[3, 64]],
     );
+    // BATCH_MATMUL with a constant rhs: one scale for the rhs, each lhs row quantized alone;
+    // plain, and transposed operands with batched weights and asymmetric inputs.
+    for (name, xs, ws, adj_x, adj_y, asym) in [
+        (
+            "hybrid_batch_matmul",
+            vec![1, 6, 64],
+            vec![64, 48],
+            false,
+            false,
+            false,
+        ),
+        (
+            "hybrid_batch_matmul_adj_asym",
+            vec![2, 32, 5],
+            vec![2, 48, 32],
+            true,
+            true,
+            true,
+        ),
+    ] {
+        c.add(
+            name.into(),
+            -1.0,
+            2.0,
+            |b, r, x| {
+                let n = ws.iter().product();
+                let w = b.f32("w", &ws, &r.normals(n, 0.3));
+                vec![b.op(
+                    "bmm",
+                    Op::BatchMatMul(BatchMatMul {
+                        adj_x,
+                        adj_y,
+                        asymmetric_quantize_inputs: asym,
+                    }),
+                    &[Some(x[0]), Some(w)],
+                )]
+            },
+            &[&xs],
+        );
+    }
     super::grouped_conv::hybrid_cases(&mut c);
     c.out
 }
