@@ -216,6 +216,70 @@ pub fn rnn_step(
     h.copy_from_slice(&out);
 }
 
+/// Per-tensor int8 weights of a hybrid recurrent op.
+#[derive(Debug, Clone, Copy)]
+pub struct QWeights<'a> {
+    /// `[rows, cols]` values.
+    pub w: &'a [i8],
+    /// Their scale.
+    pub scale: f32,
+}
+
+/// `out [batch, rows] += (row scale · weight scale) · dot(q(x row), w row)` for each row of
+/// `x [batch, cols]`, each quantized alone (asymmetrically when `asymmetric`), skipped when the
+/// whole of `x` is zero (LiteRT's `MatrixBatchVectorMultiplyAccumulate` after
+/// `BatchQuantizeFloats`).
+fn hybrid_acc(w: QWeights<'_>, x: &[f32], cols: usize, asymmetric: bool, out: &mut [f32]) {
+    if x.iter().all(|&v| v == 0.0) {
+        return;
+    }
+    let rows = w.w.len() / cols.max(1);
+    for (xr, or) in x.chunks(cols.max(1)).zip(out.chunks_mut(rows.max(1))) {
+        let (q, s, zp) = if asymmetric {
+            crate::hybrid::quantize_asymmetric(xr)
+        } else {
+            let (q, s) = crate::hybrid::quantize_symmetric(xr);
+            (q, s, 0)
+        };
+        let sf = s * w.scale;
+        for (o, wr) in or.iter_mut().zip(w.w.chunks(cols.max(1))) {
+            let acc: i32 = wr
+                .iter()
+                .zip(&q)
+                .map(|(&a, &b)| i32::from(a) * (i32::from(b) - zp))
+                .sum();
+            *o += acc as f32 * sf;
+        }
+    }
+}
+
+/// One hybrid RNN step (LiteRT's `RnnBatchStep` with int8 weights): `out = bias`, plus the
+/// input and then the recurrent products of [`hybrid_acc`], activated, into `h`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "mirrors rnn_step with the weights' scales and the input quantization mode"
+)]
+pub fn rnn_step_hybrid(
+    w: QWeights<'_>,
+    r: QWeights<'_>,
+    b: &[f32],
+    act: SeqAct,
+    x: &[f32],
+    h: &mut [f32],
+    n_input: usize,
+    units: usize,
+    asymmetric: bool,
+) {
+    let batch = h.len() / units.max(1);
+    let mut out = vec![0.0f32; batch * units];
+    out.chunks_mut(units.max(1))
+        .for_each(|row| row.copy_from_slice(b));
+    hybrid_acc(w, x, n_input, asymmetric, &mut out);
+    hybrid_acc(r, h, units, asymmetric, &mut out);
+    act.apply(&mut out);
+    h.copy_from_slice(&out);
+}
+
 /// SVDF sizes.
 #[derive(Debug, Clone, Copy)]
 pub struct SvdfDims {

@@ -1,6 +1,6 @@
 //! Recurrent ops (`Op::Sequence`): shape inference and float evaluation of LSTM,
 //! UNIDIRECTIONAL_SEQUENCE_LSTM, RNN, UNIDIRECTIONAL_SEQUENCE_RNN and SVDF, with TFLite's
-//! input order. State inputs (the file's variable tensors) are read as the state before the
+//! input order, and the hybrid RNNs (int8 weights, LiteRT's `RnnBatchStep`). State inputs (the file's variable tensors) are read as the state before the
 //! call; when absent the state starts at zero.
 //!
 //! LSTM inputs: 0 x, 1–4 input weights (input, forget, cell, output gates; the input gate's
@@ -11,8 +11,10 @@
 
 use super::{EvalCtx, Fact, InferResult, Ins, arg, need};
 use crate::error::OpError;
-use crate::ir::{Activation, DType, SeqOp, Value};
-use crate::kernels::lstm::{Gate, LstmCell, SeqAct, SvdfDims, rnn_step, svdf_step};
+use crate::ir::{Activation, DType, Data, SeqOp, Value};
+use crate::kernels::lstm::{
+    Gate, LstmCell, QWeights, SeqAct, SvdfDims, rnn_step, rnn_step_hybrid, svdf_step,
+};
 
 type R<T> = std::result::Result<T, OpError>;
 
@@ -117,6 +119,13 @@ pub(super) fn unsupported_reason(op: &SeqOp, in_dtypes: &[Option<DType>]) -> Opt
         return Some(format!("{} with an auxiliary input", op.name()));
     }
     let weights_f32 = in_dtypes.iter().skip(1).flatten().all(|&d| d == DType::F32);
+    // The hybrid RNN: int8 input and recurrent weights, the rest float.
+    let hybrid_rnn = matches!(op, SeqOp::Rnn(_) | SeqOp::UnidirectionalRnn(_))
+        && in_dtypes
+            .get(1..3)
+            .is_some_and(|w| w.iter().all(|&d| d == Some(DType::I8)))
+        && in_dtypes.iter().skip(3).flatten().all(|&d| d == DType::F32);
+    let weights_f32 = weights_f32 || hybrid_rnn;
     match in_dtypes.first().copied().flatten() {
         Some(DType::F32) | None if weights_f32 => None,
         Some(DType::F32) | None => Some(format!(
@@ -125,6 +134,34 @@ pub(super) fn unsupported_reason(op: &SeqOp, in_dtypes: &[Option<DType>]) -> Opt
         )),
         Some(t) => Some(format!("{} ({t})", op.name())),
     }
+}
+
+/// The int8 weights at inputs `idx` with their per-tensor scales, when the first is int8
+/// (a hybrid op: then every one must be).
+fn hybrid_weights<'b, const N: usize>(
+    ins: &'b Ins<'_>,
+    ctx: &EvalCtx<'_>,
+    idx: [usize; N],
+) -> R<Option<[QWeights<'b>; N]>> {
+    let first = idx
+        .first()
+        .and_then(|&i| ins.get(i))
+        .and_then(|x| x.as_ref());
+    if first.is_none_or(|v| v.v().dtype() != DType::I8) {
+        return Ok(None);
+    }
+    let mut out = Vec::with_capacity(N);
+    for i in idx {
+        let v = arg(ins, i)?;
+        let (Data::I8(w), Some(q)) = (&v.data, ctx.in_quant.get(i).copied().flatten()) else {
+            return Err(OpError::Invalid(format!(
+                "hybrid weights: input {i} must be int8 with a scale"
+            )));
+        };
+        let scale = *q.scale.first().ok_or("int8 weights without a scale")?;
+        out.push(QWeights { w, scale });
+    }
+    Ok(out.try_into().ok())
 }
 
 /// f32 data of optional input `i`.
@@ -298,10 +335,20 @@ pub(super) fn eval(op: &SeqOp, ins: Ins<'_>, _ctx: &EvalCtx<'_>) -> R<Vec<Value>
                 (true, [b, a, _]) => (*a, *b),
                 _ => return Err(OpError::Invalid(format!("RNN input shape {shape:?}"))),
             };
-            let (w, r) = (req_f32(&ins, 1)?, req_f32(&ins, 2)?);
+            let hybrid = hybrid_weights(&ins, _ctx, [1, 2])?;
+            let (w, r) = match hybrid {
+                Some(_) => (&[][..], &[][..]),
+                None => (req_f32(&ins, 1)?, req_f32(&ins, 2)?),
+            };
             let bias = req_f32(&ins, 3)?;
             check_len(x, t * b * n_input, "the RNN input")?;
-            check_len(r, units * units, "recurrent weights")?;
+            let r_len = hybrid.map_or(r.len(), |[_, rq]| rq.w.len());
+            if r_len != units * units {
+                return Err(OpError::Invalid(format!(
+                    "recurrent weights hold {r_len} values, expected {}",
+                    units * units
+                )));
+            }
             check_len(bias, units, "bias")?;
             let act = seq_act(o.act)?;
             let xt = if seq && !o.time_major {
@@ -313,7 +360,20 @@ pub(super) fn eval(op: &SeqOp, ins: Ins<'_>, _ctx: &EvalCtx<'_>) -> R<Vec<Value>
             let mut out = Vec::with_capacity(t * b * units);
             for step in 0..t {
                 let xs = &xt[step * b * n_input..(step + 1) * b * n_input];
-                rnn_step(w, r, bias, act, xs, &mut h, b, n_input, units);
+                match hybrid {
+                    Some([wq, rq]) => rnn_step_hybrid(
+                        wq,
+                        rq,
+                        bias,
+                        act,
+                        xs,
+                        &mut h,
+                        n_input,
+                        units,
+                        o.asymmetric_quantize_inputs,
+                    ),
+                    None => rnn_step(w, r, bias, act, xs, &mut h, b, n_input, units),
+                }
                 out.extend_from_slice(&h);
             }
             let out = if seq && !o.time_major {

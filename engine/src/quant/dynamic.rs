@@ -34,6 +34,12 @@ pub(super) fn run(g: &Graph, r: &Recipe, keep: &[bool]) -> Result<Graph> {
             Op::FullyConnected(_) => (None, 3),
             // LiteRT's hybrid BATCH_MATMUL takes one scale for the whole rhs.
             Op::BatchMatMul(b) => (None, if b.asymmetric_quantize_inputs { 4 } else { 1 }),
+            Op::Sequence(SeqOp::Rnn(o) | SeqOp::UnidirectionalRnn(o)) => {
+                if !keep[i] {
+                    rnn(g, &mut out, i, &uses, o.asymmetric_quantize_inputs);
+                }
+                continue;
+            }
             _ => continue,
         };
         let Some(w) = n.input(1) else { continue };
@@ -70,4 +76,41 @@ pub(super) fn run(g: &Graph, r: &Recipe, keep: &[bool]) -> Result<Graph> {
         out.nodes[i].version = Some(version);
     }
     Ok(out)
+}
+
+/// The hybrid RNNs: LiteRT reads both the input and the recurrent weights as int8 once the
+/// input weights are, so both are quantized (per tensor) when the input weights are large
+/// enough; version 2 (3 with asymmetric inputs).
+fn rnn(g: &Graph, out: &mut Graph, i: usize, uses: &[usize], asymmetric: bool) {
+    let n = &g.nodes[i];
+    let (Some(w), Some(r)) = (n.input(1), n.input(2)) else {
+        return;
+    };
+    let fits = |t: usize| {
+        let t = &g.tensors[t];
+        t.dtype == DType::F32 && t.is_const() && uses[w] == 1
+    };
+    if !(fits(w) && fits(r) && uses[r] == 1) || g.tensors[w].numel() < MIN_ELEMENTS {
+        return;
+    }
+    for t in [w, r] {
+        let src = &g.tensors[t];
+        let Some(v) = Value::from_const(src).and_then(|v| v.as_f32().map(<[f32]>::to_vec)) else {
+            return;
+        };
+        let scales = params::weight_scales(&v, &src.shape, None);
+        let q = params::quantize_weights(&v, &src.shape, &scales, 0);
+        out.tensors[t] = Tensor {
+            dtype: DType::I8,
+            data: Some(Bytes::from_vec(q.iter().map(|&x| x as u8).collect())),
+            quant: Some(QuantParams {
+                zero_point: vec![0; scales.len()],
+                scale: scales,
+                axis: 0,
+                ..Default::default()
+            }),
+            ..src.clone()
+        };
+    }
+    out.nodes[i].version = Some(if asymmetric { 3 } else { 2 });
 }

@@ -224,6 +224,47 @@ pub fn hybrid() -> Vec<Case> {
             &[&xs],
         );
     }
+    // Hybrid RNNs: int8 input and recurrent weights (per tensor), float bias and state; one
+    // step, and a batch-major sequence with asymmetric inputs.
+    for (name, seq, act, asym, shape) in [
+        ("hybrid_rnn", false, Activation::Tanh, false, vec![2, 64]),
+        (
+            "hybrid_sequence_rnn_asym",
+            true,
+            Activation::Relu,
+            true,
+            vec![2, 4, 64],
+        ),
+    ] {
+        let (n_in, units) = (64, 32);
+        c.add(
+            name.into(),
+            -1.0,
+            1.0,
+            |b, r, x| {
+                let w = b.f32("w", &[units, n_in], &r.normals(units * n_in, 0.2));
+                let rw = b.f32("r", &[units, units], &r.normals(units * units, 0.2));
+                let bias = b.f32("b", &[units], &r.normals(units, 0.2));
+                let h = super::sequence::state(b, "h", &[2, units]);
+                let o = RnnOptions {
+                    act,
+                    time_major: false,
+                    asymmetric_quantize_inputs: asym,
+                };
+                let op = Op::Sequence(if seq {
+                    SeqOp::UnidirectionalRnn(o)
+                } else {
+                    SeqOp::Rnn(o)
+                });
+                vec![b.op(
+                    "rnn",
+                    op,
+                    &[Some(x[0]), Some(w), Some(rw), Some(bias), Some(h)],
+                )]
+            },
+            &[&shape],
+        );
+    }
     super::grouped_conv::hybrid_cases(&mut c);
     c.out
 }

@@ -8,7 +8,7 @@ use super::Cases;
 use crate::{Builder, Rng};
 
 /// A zero-initialized variable state tensor.
-fn state(b: &mut Builder, name: &str, shape: &[usize]) -> TensorId {
+pub(super) fn state(b: &mut Builder, name: &str, shape: &[usize]) -> TensorId {
     let mut t = Tensor::new(name, DType::F32, shape.to_vec());
     t.is_variable = true;
     b.g.add_tensor(t)
