@@ -295,39 +295,56 @@ pub struct SvdfDims {
     pub rank: usize,
 }
 
+/// The feature products of an SVDF step, `[batch, filters]`: each filter's float dot product
+/// with each input row.
+pub fn svdf_features(d: SvdfDims, w_feature: &[f32], x: &[f32]) -> Vec<f32> {
+    let mut out = vec![0.0f32; d.batch * d.filters];
+    for b in 0..d.batch {
+        let xb = &x[b * d.n_input..(b + 1) * d.n_input];
+        for f in 0..d.filters {
+            let wf = &w_feature[f * d.n_input..(f + 1) * d.n_input];
+            let mut dot = 0.0f32;
+            for (a, v) in wf.iter().zip(xb) {
+                dot += a * v;
+            }
+            out[b * d.filters + f] = dot;
+        }
+    }
+    out
+}
+
+/// The feature products of a hybrid SVDF step (LiteRT's `EvalHybridSVDF`): zeros plus the
+/// int8 products of [`hybrid_acc`].
+pub fn svdf_features_hybrid(d: SvdfDims, w: QWeights<'_>, x: &[f32], asymmetric: bool) -> Vec<f32> {
+    let mut out = vec![0.0f32; d.batch * d.filters];
+    hybrid_acc(w, x, d.n_input, asymmetric, &mut out);
+    out
+}
+
 /// One SVDF step: shifts `state [batch, filters * memory]` left by one, writes the feature
-/// products into each filter's newest slot, then `out [batch, units]` = rank-summed time
-/// products + bias, activated.
+/// products (`[batch, filters]`, [`svdf_features`]) into each filter's newest slot, then
+/// `out [batch, units]` = rank-summed time products + bias, activated.
 pub fn svdf_step(
     d: SvdfDims,
-    w_feature: &[f32],
+    features: &[f32],
     w_time: &[f32],
     bias: Option<&[f32]>,
     act: SeqAct,
-    x: &[f32],
     state: &mut [f32],
     out: &mut [f32],
 ) {
     let SvdfDims {
         batch,
-        n_input,
         filters,
         memory,
         rank,
+        ..
     } = d;
     if state.len() > 1 {
         state.copy_within(1.., 0);
     }
-    for b in 0..batch {
-        let xb = &x[b * n_input..(b + 1) * n_input];
-        for f in 0..filters {
-            let wf = &w_feature[f * n_input..(f + 1) * n_input];
-            let mut dot = 0.0f32;
-            for (a, v) in wf.iter().zip(xb) {
-                dot += a * v;
-            }
-            state[(b * filters + f) * memory + memory - 1] = dot;
-        }
+    for (i, &v) in features.iter().enumerate().take(batch * filters) {
+        state[i * memory + memory - 1] = v;
     }
     let units = filters / rank.max(1);
     for b in 0..batch {
@@ -402,13 +419,13 @@ mod tests {
         };
         let mut state = [1.0, 2.0, 3.0, 4.0];
         let mut out = [0.0];
+        let features = svdf_features(d, &[1.0, 2.0], &[10.0]);
         svdf_step(
             d,
-            &[1.0, 2.0],
+            &features,
             &[1.0, 1.0, 1.0, 1.0],
             None,
             SeqAct::None,
-            &[10.0],
             &mut state,
             &mut out,
         );

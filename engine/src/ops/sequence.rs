@@ -13,7 +13,8 @@ use super::{EvalCtx, Fact, InferResult, Ins, arg, need};
 use crate::error::OpError;
 use crate::ir::{Activation, DType, Data, SeqOp, Value};
 use crate::kernels::lstm::{
-    Gate, LstmCell, QWeights, SeqAct, SvdfDims, rnn_step, rnn_step_hybrid, svdf_step,
+    Gate, LstmCell, QWeights, SeqAct, SvdfDims, rnn_step, rnn_step_hybrid, svdf_features,
+    svdf_features_hybrid, svdf_step,
 };
 
 type R<T> = std::result::Result<T, OpError>;
@@ -119,11 +120,13 @@ pub(super) fn unsupported_reason(op: &SeqOp, in_dtypes: &[Option<DType>]) -> Opt
         return Some(format!("{} with an auxiliary input", op.name()));
     }
     let weights_f32 = in_dtypes.iter().skip(1).flatten().all(|&d| d == DType::F32);
-    // The hybrid RNN: int8 input and recurrent weights, the rest float.
-    let hybrid_rnn = matches!(op, SeqOp::Rnn(_) | SeqOp::UnidirectionalRnn(_))
-        && in_dtypes
-            .get(1..3)
-            .is_some_and(|w| w.iter().all(|&d| d == Some(DType::I8)))
+    // The hybrid RNN and SVDF: int8 weights (inputs 1 and 2), the rest float.
+    let hybrid_rnn = matches!(
+        op,
+        SeqOp::Rnn(_) | SeqOp::UnidirectionalRnn(_) | SeqOp::Svdf { .. }
+    ) && in_dtypes
+        .get(1..3)
+        .is_some_and(|w| w.iter().all(|&d| d == Some(DType::I8)))
         && in_dtypes.iter().skip(3).flatten().all(|&d| d == DType::F32);
     let weights_f32 = weights_f32 || hybrid_rnn;
     match in_dtypes.first().copied().flatten() {
@@ -409,16 +412,36 @@ pub(super) fn eval(op: &SeqOp, ins: Ins<'_>, _ctx: &EvalCtx<'_>) -> R<Vec<Value>
                 rank: *rank,
             };
             let units = filters / (*rank).max(1);
-            let (wfv, wt) = (req_f32(&ins, 1)?, req_f32(&ins, 2)?);
             check_len(x, batch * n_input, "the SVDF input")?;
-            check_len(wt, filters * memory, "SVDF time weights")?;
+            // Hybrid: int8 feature and time weights; the time weights are used dequantized.
+            let (features, wt) = match hybrid_weights(&ins, _ctx, [1, 2])? {
+                Some([wf, wtq]) => {
+                    if wf.w.len() != filters * n_input {
+                        return Err(OpError::Invalid("SVDF feature weights".into()));
+                    }
+                    let wt: Vec<f32> = wtq.w.iter().map(|&v| f32::from(v) * wtq.scale).collect();
+                    let asym = matches!(
+                        op,
+                        SeqOp::Svdf {
+                            asymmetric_quantize_inputs: true,
+                            ..
+                        }
+                    );
+                    (svdf_features_hybrid(d, wf, x, asym), wt)
+                }
+                None => {
+                    let (wfv, wt) = (req_f32(&ins, 1)?, req_f32(&ins, 2)?);
+                    (svdf_features(d, wfv, x), wt.to_vec())
+                }
+            };
+            check_len(&wt, filters * memory, "SVDF time weights")?;
             let bias = opt_f32(&ins, 3)?;
             if let Some(b) = bias {
                 check_len(b, units, "SVDF bias")?;
             }
             let mut st = state(&ins, 4, batch * filters * memory)?;
             let mut out = vec![0.0; batch * units];
-            svdf_step(d, wfv, wt, bias, seq_act(*act)?, x, &mut st, &mut out);
+            svdf_step(d, &features, &wt, bias, seq_act(*act)?, &mut st, &mut out);
             Ok(vec![Value::f32(vec![batch, units], out)])
         }
     }

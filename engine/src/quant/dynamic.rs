@@ -1,5 +1,6 @@
 //! Dynamic-range ("hybrid") mode: weights of conv, depthwise and fully-connected layers and
-//! constant BATCH_MATMUL right-hand sides with at least 1024 elements become symmetric int8; activations stay float and LiteRT's hybrid
+//! constant BATCH_MATMUL right-hand sides with at least 1024 elements become symmetric int8, as
+//! do both weights of RNN and SVDF ops whose first weights are that large; activations stay float and LiteRT's hybrid
 //! kernels quantize them on the fly. No calibration data is needed.
 
 use super::params;
@@ -36,7 +37,17 @@ pub(super) fn run(g: &Graph, r: &Recipe, keep: &[bool]) -> Result<Graph> {
             Op::BatchMatMul(b) => (None, if b.asymmetric_quantize_inputs { 4 } else { 1 }),
             Op::Sequence(SeqOp::Rnn(o) | SeqOp::UnidirectionalRnn(o)) => {
                 if !keep[i] {
-                    rnn(g, &mut out, i, &uses, o.asymmetric_quantize_inputs);
+                    let v = if o.asymmetric_quantize_inputs { 3 } else { 2 };
+                    two_weights(g, &mut out, i, &uses, v);
+                }
+                continue;
+            }
+            Op::Sequence(SeqOp::Svdf {
+                asymmetric_quantize_inputs: a,
+                ..
+            }) => {
+                if !keep[i] {
+                    two_weights(g, &mut out, i, &uses, if *a { 4 } else { 2 });
                 }
                 continue;
             }
@@ -78,10 +89,10 @@ pub(super) fn run(g: &Graph, r: &Recipe, keep: &[bool]) -> Result<Graph> {
     Ok(out)
 }
 
-/// The hybrid RNNs: LiteRT reads both the input and the recurrent weights as int8 once the
-/// input weights are, so both are quantized (per tensor) when the input weights are large
-/// enough; version 2 (3 with asymmetric inputs).
-fn rnn(g: &Graph, out: &mut Graph, i: usize, uses: &[usize], asymmetric: bool) {
+/// The hybrid RNNs and SVDF: LiteRT reads both weights (inputs 1 and 2: input and recurrent,
+/// or feature and time) as int8 once the first is, so both are quantized (per tensor) when
+/// the first is large enough; the node gets `version`.
+fn two_weights(g: &Graph, out: &mut Graph, i: usize, uses: &[usize], version: i32) {
     let n = &g.nodes[i];
     let (Some(w), Some(r)) = (n.input(1), n.input(2)) else {
         return;
@@ -112,5 +123,5 @@ fn rnn(g: &Graph, out: &mut Graph, i: usize, uses: &[usize], asymmetric: bool) {
             ..src.clone()
         };
     }
-    out.nodes[i].version = Some(if asymmetric { 3 } else { 2 });
+    out.nodes[i].version = Some(version);
 }

@@ -265,6 +265,33 @@ pub fn hybrid() -> Vec<Case> {
             &[&shape],
         );
     }
+    // Hybrid SVDF (keyword spotters' layer): int8 feature and time weights; rank 1 with bias,
+    // rank 2 with asymmetric inputs and no bias.
+    for (name, rank, bias, asym) in [
+        ("hybrid_svdf_rank1", 1, true, false),
+        ("hybrid_svdf_rank2_asym", 2, false, true),
+    ] {
+        let (batch, n_in, filters, memory) = (2, 64, 32, 8);
+        let units = filters / rank;
+        c.add(
+            name.into(),
+            -1.0,
+            1.0,
+            |b, r, x| {
+                let wf = b.f32("wf", &[filters, n_in], &r.normals(filters * n_in, 0.2));
+                let wt = b.f32("wt", &[filters, memory], &r.normals(filters * memory, 0.3));
+                let bs = bias.then(|| b.f32("b", &[units], &r.normals(units, 0.2)));
+                let st = super::sequence::state(b, "state", &[batch, filters * memory]);
+                let op = Op::Sequence(SeqOp::Svdf {
+                    rank,
+                    act: Activation::Relu,
+                    asymmetric_quantize_inputs: asym,
+                });
+                vec![b.op("svdf", op, &[Some(x[0]), Some(wf), Some(wt), bs, Some(st)])]
+            },
+            &[&[batch, n_in]],
+        );
+    }
     super::grouped_conv::hybrid_cases(&mut c);
     c.out
 }
