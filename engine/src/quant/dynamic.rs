@@ -63,27 +63,15 @@ pub(super) fn run(g: &Graph, r: &Recipe, keep: &[bool]) -> Result<Graph> {
         {
             continue;
         }
-        let Some(v) = Value::from_const(t).and_then(|v| v.as_f32().map(<[f32]>::to_vec)) else {
-            continue;
-        };
         let axis = if r.weights == Weights::PerChannel && !matches!(n.op, Op::BatchMatMul(_)) {
             axis
         } else {
             None
         };
-        let scales = params::weight_scales(&v, &t.shape, axis);
-        let q = params::quantize_weights(&v, &t.shape, &scales, axis.unwrap_or(0));
-        out.tensors[w] = Tensor {
-            dtype: DType::I8,
-            data: Some(Bytes::from_vec(q.iter().map(|&x| x as u8).collect())),
-            quant: Some(QuantParams {
-                zero_point: vec![0; scales.len()],
-                scale: scales,
-                axis: axis.unwrap_or(0),
-                ..Default::default()
-            }),
-            ..t.clone()
+        let Some(q) = quantized(t, axis) else {
+            continue;
         };
+        out.tensors[w] = q;
         out.nodes[i].version = Some(version);
     }
     Ok(out)
@@ -97,31 +85,37 @@ fn two_weights(g: &Graph, out: &mut Graph, i: usize, uses: &[usize], version: i3
     let (Some(w), Some(r)) = (n.input(1), n.input(2)) else {
         return;
     };
-    let fits = |t: usize| {
-        let t = &g.tensors[t];
-        t.dtype == DType::F32 && t.is_const() && uses[w] == 1
+    let fits = |id: usize| {
+        let t = &g.tensors[id];
+        t.dtype == DType::F32 && t.is_const() && uses[id] == 1
     };
-    if !(fits(w) && fits(r) && uses[r] == 1) || g.tensors[w].numel() < MIN_ELEMENTS {
+    if !(fits(w) && fits(r)) || g.tensors[w].numel() < MIN_ELEMENTS {
         return;
     }
-    for t in [w, r] {
-        let src = &g.tensors[t];
-        let Some(v) = Value::from_const(src).and_then(|v| v.as_f32().map(<[f32]>::to_vec)) else {
-            return;
-        };
-        let scales = params::weight_scales(&v, &src.shape, None);
-        let q = params::quantize_weights(&v, &src.shape, &scales, 0);
-        out.tensors[t] = Tensor {
-            dtype: DType::I8,
-            data: Some(Bytes::from_vec(q.iter().map(|&x| x as u8).collect())),
-            quant: Some(QuantParams {
-                zero_point: vec![0; scales.len()],
-                scale: scales,
-                axis: 0,
-                ..Default::default()
-            }),
-            ..src.clone()
-        };
-    }
+    let (Some(qw), Some(qr)) = (
+        quantized(&g.tensors[w], None),
+        quantized(&g.tensors[r], None),
+    ) else {
+        return;
+    };
+    (out.tensors[w], out.tensors[r]) = (qw, qr);
     out.nodes[i].version = Some(version);
+}
+
+/// Float constant `t` as symmetric int8 weights, per channel along `axis` or per tensor.
+fn quantized(t: &Tensor, axis: Option<usize>) -> Option<Tensor> {
+    let v = Value::from_const(t).and_then(|v| v.as_f32().map(<[f32]>::to_vec))?;
+    let scales = params::weight_scales(&v, &t.shape, axis);
+    let q = params::quantize_weights(&v, &t.shape, &scales, axis.unwrap_or(0));
+    Some(Tensor {
+        dtype: DType::I8,
+        data: Some(Bytes::from_vec(q.iter().map(|&x| x as u8).collect())),
+        quant: Some(QuantParams {
+            zero_point: vec![0; scales.len()],
+            scale: scales,
+            axis: axis.unwrap_or(0),
+            ..Default::default()
+        }),
+        ..t.clone()
+    })
 }
