@@ -552,27 +552,21 @@ fn hybrid(op: &Op, ins: &Ins<'_>, ctx: &EvalCtx<'_>) -> Result<Vec<Value>, OpErr
             let (mk, kn, mn) = (d.m * d.k, d.k * d.n, d.m * d.n);
             let mut y = vec![0.0f32; nb * mn];
             let (mut lhs, mut rhs) = (vec![0.0f32; mk], vec![0i8; kn]);
+            use crate::kernels::layout::transpose;
             for bi in 0..nb {
                 let xo = batch_offset(&d.batch, xb, bi) * mk;
                 let wo = batch_offset(&d.batch, wb, bi) * kn;
                 let (xs, ws) = (&xs[xo..xo + mk], &wq[wo..wo + kn]);
-                for i in 0..d.m {
-                    for c in 0..d.k {
-                        lhs[i * d.k + c] = if bm.adj_x {
-                            xs[c * d.m + i]
-                        } else {
-                            xs[i * d.k + c]
-                        };
-                    }
+                // The lhs as [m, k] rows and the rhs as [n, k] weights.
+                if bm.adj_x {
+                    transpose(xs, &[d.k, d.m], &[1, 0], &mut lhs);
+                } else {
+                    lhs.copy_from_slice(xs);
                 }
-                for o in 0..d.n {
-                    for c in 0..d.k {
-                        rhs[o * d.k + c] = if bm.adj_y {
-                            ws[o * d.k + c]
-                        } else {
-                            ws[c * d.n + o]
-                        };
-                    }
+                if bm.adj_y {
+                    rhs.copy_from_slice(ws);
+                } else {
+                    transpose(ws, &[d.k, d.n], &[1, 0], &mut rhs);
                 }
                 hybrid::fully_connected(
                     &lhs,

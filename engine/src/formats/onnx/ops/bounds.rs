@@ -137,18 +137,12 @@ fn elem(c: &mut Ctx<'_>, t: TensorId, j: usize) -> NodeResult<TensorId> {
     c.emit_as(gather, vec![Some(t), Some(at)], DType::I64)
 }
 
-/// A run-time bound on an axis of length `d`, as ONNX reads it: negative counts from the end,
-/// then clamped to `[0, d]`.
+/// A run-time bound on an axis of length `d`, as ONNX reads it: negative counts from the end
+/// (`movement2::wrap_negative`), then clamped to `[0, d]`.
 fn clamp_bound(c: &mut Ctx<'_>, v: TensorId, d: i64) -> NodeResult<TensorId> {
+    let v = super::movement2::wrap_negative(c, v, d)?;
     let zero = i64_const(c, "zero", vec![1], vec![0]);
     let len = i64_const(c, "len", vec![1], vec![d]);
-    let neg = compare(c, CompareKind::Less, v, zero)?;
-    let up = c.binary(BinaryKind::Add, v, len)?;
-    let v = c.emit_as(
-        Op::Select { v2: true },
-        vec![Some(neg), Some(up), Some(v)],
-        DType::I64,
-    )?;
     let v = c.binary(BinaryKind::Maximum, v, zero)?;
     c.binary(BinaryKind::Minimum, v, len)
 }
@@ -171,12 +165,12 @@ pub(super) fn slice(
     for &a in axes {
         axs.push(c.axis(x, a)?);
     }
-    let (mut begin, mut size, mut sizes_rt) = (Vec::new(), Vec::new(), Vec::new());
+    // Per axis: its begin, and its run-time length where it is sliced.
+    let (mut begin, mut lens) = (Vec::new(), Vec::new());
     for (ax, &d) in xs.iter().enumerate() {
         let Some(j) = axs.iter().position(|&a| a == ax) else {
             begin.push(Some(i64_const(c, "begin", vec![1], vec![0])));
-            sizes_rt.push((ax, None));
-            size.push(Some(i64_const(c, "size", vec![1], vec![d as i64])));
+            lens.push(None);
             continue;
         };
         let b = elem(c, starts, j)?;
@@ -185,10 +179,8 @@ pub(super) fn slice(
         let e = clamp_bound(c, e, d as i64)?;
         let l = c.binary(BinaryKind::Sub, e, b)?;
         let zero = i64_const(c, "zero", vec![1], vec![0]);
-        let l = c.binary(BinaryKind::Maximum, l, zero)?;
         begin.push(Some(b));
-        sizes_rt.push((ax, Some(l)));
-        size.push(Some(l));
+        lens.push(Some(c.binary(BinaryKind::Maximum, l, zero)?));
     }
     let cat = |c: &mut Ctx<'_>, parts: Vec<Option<TensorId>>| {
         c.emit_as(
@@ -215,8 +207,8 @@ pub(super) fn slice(
                 &[dt],
             )?)?;
             let mut ok = Vec::new();
-            for (ax, l) in sizes_rt {
-                if let (Some(l), Some(&w)) = (l, want.get(ax)) {
+            for (l, &w) in lens.iter().zip(&want) {
+                if let Some(l) = *l {
                     let w = i64_const(c, "want", vec![1], vec![w]);
                     ok.push(compare(c, CompareKind::Equal, l, w)?);
                 }
@@ -228,6 +220,13 @@ pub(super) fn slice(
             guarded(c, y, &ok, &why)
         }
         _ => {
+            let size = lens
+                .iter()
+                .zip(&xs)
+                .map(|(l, &d)| {
+                    Some(l.unwrap_or_else(|| i64_const(c, "size", vec![1], vec![d as i64])))
+                })
+                .collect();
             let size = cat(c, size)?;
             Ok(c.emit_dynamic(Op::Slice, vec![Some(x), Some(begin), Some(size)], dt, xs))
         }

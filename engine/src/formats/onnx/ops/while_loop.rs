@@ -96,7 +96,13 @@ pub(super) fn import(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<Tens
     if trips < 1 {
         return Err(why);
     }
-    // Iteration 0 inline, then a WHILE from iteration 1.
+    // Iteration 0 inline, then a WHILE from iteration 1. Should either fail, the nodes and
+    // subgraphs they added go again (the Loop is then kept as a whole).
+    let nodes = s.c.g.nodes.len();
+    let undo = |s: &mut Scope<'_, '_>| {
+        s.c.g.nodes.truncate(nodes);
+        s.kept.subgraphs.truncate(before);
+    };
     let saved = (s.c.names.clone(), s.c.recording);
     s.c.recording = true;
     for (slot, vi) in body.input.iter().enumerate() {
@@ -114,9 +120,15 @@ pub(super) fn import(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<Tens
     let first = body_nodes(s, &body);
     (s.c.names, s.c.recording) = saved;
     s.c.node = label.clone();
-    let first = first.map_err(|e| {
-        NodeError::Unsupported(format!("{why}; translating its first iteration apart: {e}"))
-    })?;
+    let first = match first {
+        Ok(f) => f,
+        Err(e) => {
+            undo(s);
+            return Err(NodeError::Unsupported(format!(
+                "{why}; translating its first iteration apart: {e}"
+            )));
+        }
+    };
     let (c1, rest) = first
         .split_first()
         .ok_or_else(|| NodeError::Invalid("the body gives no condition".into()))?;
@@ -124,8 +136,10 @@ pub(super) fn import(s: &mut Scope<'_, '_>, n: &Node<'_>) -> NodeResult<Vec<Tens
     let state1 = rest.get(..state.len()).unwrap_or_default().to_vec();
     let name = s.c.fresh("iter");
     let i1 = s.c.konst(&name, one_of(1));
-    build(s, &body, &label, i1, m, c1, &state1, &ishape)
-        .map_err(|e| NodeError::Unsupported(format!("{why}; after its first iteration apart: {e}")))
+    build(s, &body, &label, i1, m, c1, &state1, &ishape).map_err(|e| {
+        undo(s);
+        NodeError::Unsupported(format!("{why}; after its first iteration apart: {e}"))
+    })
 }
 
 /// The WHILE node of a `Loop` from iteration tensor `i0`, trip count `m`, condition `cond`
